@@ -1,6 +1,9 @@
 package io.lorastream.events;
 
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 
 /** Topic names and their layout, as listed in {@code schemas/asyncapi.yaml} (a test keeps the two equal). */
 public final class Topics {
@@ -17,7 +20,13 @@ public final class Topics {
     public static final int PARTITIONS = 6;
 
     /** How a topic is created. */
-    public record Spec(String name, int partitions, boolean compacted) {}
+    public record Spec(String name, int partitions, boolean compacted) {
+        public NewTopic newTopic(short replicationFactor) {
+            return new NewTopic(name, partitions, replicationFactor).configs(Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG,
+                    compacted ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE));
+        }
+    }
 
     public static final List<Spec> ALL = List.of(
             new Spec(FEEDBACK, PARTITIONS, false),
@@ -28,6 +37,11 @@ public final class Topics {
             new Spec(ADAPTER_REGISTRY, PARTITIONS, true),
             new Spec(SCORE_REQUESTS, PARTITIONS, false),
             new Spec(SCORE_RESULTS, PARTITIONS, false));
+
+    /** Every topic, ready for {@code Admin.createTopics}. */
+    public static List<NewTopic> newTopics(short replicationFactor) {
+        return ALL.stream().map(spec -> spec.newTopic(replicationFactor)).toList();
+    }
 
     private Topics() {}
 }

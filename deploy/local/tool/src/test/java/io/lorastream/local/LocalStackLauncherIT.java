@@ -1,0 +1,186 @@
+package io.lorastream.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lorastream.events.Topics;
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real {@code ./lorastream} script: up, status, down, up again with the data still there. */
+class LocalStackLauncherIT {
+    static final Path ROOT = Path.of(System.getProperty("lorastream.root", "../../..")).toAbsolutePath().normalize();
+
+    @TempDir
+    static Path home;
+
+    static Map<String, String> env = new HashMap<>();
+    static int kafkaPort;
+    static int s3Port;
+
+    @BeforeAll
+    static void ports() throws IOException {
+        kafkaPort = freePort();
+        s3Port = freePort();
+        env.put("LORASTREAM_HOME", home.toString());
+        env.put("LORASTREAM_KAFKA_PORT", String.valueOf(kafkaPort));
+        env.put("LORASTREAM_KAFKA_CONTROLLER_PORT", String.valueOf(freePort()));
+        env.put("LORASTREAM_S3_PORT", String.valueOf(s3Port));
+        env.put("LORASTREAM_SKIP_BUILD", "1"); // this Maven build made the jars already
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        run("down");
+    }
+
+    @Test
+    void upStatusDownAndUpAgainKeepsTopicsBucketAndObjects() throws Exception {
+        Result up = run("up");
+        assertThat(up.exitCode).as(up.output).isZero();
+        assertThat(up.output).contains("created  partitions=6 cleanup.policy=compact").contains("bucket lorastream");
+
+        Result status = run("status");
+        assertThat(status.exitCode).as(status.output).isZero();
+        assertThat(status.output).containsPattern("kafka\\s+\\d+\\s+" + kafkaPort + "\\s+healthy")
+                .containsPattern("s3\\s+\\d+\\s+" + s3Port + "\\s+healthy");
+
+        String bootstrap = "127.0.0.1:" + kafkaPort;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(Topics.FEEDBACK, "acme", "kept across restarts")).get();
+        }
+        byte[] object = "adapter bytes".getBytes(StandardCharsets.UTF_8);
+        try (MinioClient s3 = s3()) {
+            s3.putObject(PutObjectArgs.builder().bucket("lorastream").object("adapters/acme/v1/manifest.json")
+                    .stream(new ByteArrayInputStream(object), (long) object.length, -1L).build());
+        }
+
+        Result down = run("down");
+        assertThat(down.exitCode).as(down.output).isZero();
+        assertThat(down.output).contains("stopped kafka").contains("stopped s3");
+        assertThat(listening(kafkaPort)).as("Kafka port free after down").isFalse();
+        assertThat(listening(s3Port)).as("S3 port free after down").isFalse();
+        assertThat(Files.list(home.resolve("run")).toList()).as("no pid files left").isEmpty();
+        Result statusDown = run("status");
+        assertThat(statusDown.exitCode).isNotZero();
+        assertThat(statusDown.output).contains("down");
+
+        Result again = run("up");
+        assertThat(again.exitCode).as(again.output).isZero();
+        assertThat(again.output).contains("exists   partitions=6").doesNotContain("created").contains("bucket lorastream        exists");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            assertThat(admin.listTopics().names().get()).containsAll(Topics.ALL.stream().map(Topics.Spec::name).toList());
+        }
+        assertThat(consumeAll(bootstrap, Topics.FEEDBACK)).containsExactly("kept across restarts");
+        try (MinioClient s3 = s3()) {
+            assertThat(s3.bucketExists(BucketExistsArgs.builder().bucket("lorastream").build())).isTrue();
+            try (var in = s3.getObject(GetObjectArgs.builder().bucket("lorastream").object("adapters/acme/v1/manifest.json").build())) {
+                assertThat(in.readAllBytes()).isEqualTo(object);
+            }
+        }
+    }
+
+    @Test
+    void aTakenPortIsNamedInTheError() throws Exception {
+        try (ServerSocket squatter = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Map<String, String> saved = new HashMap<>(env);
+            env.put("LORASTREAM_HOME", home.resolve("other").toString());
+            env.put("LORASTREAM_S3_PORT", String.valueOf(squatter.getLocalPort()));
+            try {
+                Result up = run("up");
+                assertThat(up.exitCode).isNotZero();
+                assertThat(up.output).contains("127.0.0.1:" + squatter.getLocalPort() + " is already taken")
+                        .contains("LORASTREAM_S3_PORT");
+            } finally {
+                run("down");
+                env.clear();
+                env.putAll(saved);
+            }
+        }
+    }
+
+    record Result(int exitCode, String output) {}
+
+    static Result run(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("lorastream").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        return new Result(process.exitValue(), output);
+    }
+
+    static MinioClient s3() {
+        return MinioClient.builder().endpoint("http://127.0.0.1:" + s3Port).region("us-east-1")
+                .credentials("lorastream", "lorastream-secret").build();
+    }
+
+    static List<String> consumeAll(String bootstrap, String topic) {
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "launcher-it-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (values.isEmpty() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(250))) {
+                    values.add(record.value());
+                }
+            }
+            // anything else already there arrives in the next polls
+            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofSeconds(1))) {
+                values.add(record.value());
+            }
+        }
+        return values;
+    }
+
+    static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 300);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}

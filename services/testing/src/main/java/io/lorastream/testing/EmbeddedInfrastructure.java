@@ -1,0 +1,101 @@
+package io.lorastream.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/** A KRaft broker (combined broker + controller) in this JVM and s3proxy in a child JVM. */
+final class EmbeddedInfrastructure implements Infrastructure {
+    private static final String ACCESS_KEY = "lorastream-test";
+    private static final String SECRET_KEY = "lorastream-test-secret";
+
+    private final Path workDir;
+    private final KafkaClusterTestKit kafka;
+    private final S3ProxyServer s3proxy;
+    private final S3Endpoint s3;
+
+    private EmbeddedInfrastructure(Path workDir, KafkaClusterTestKit kafka, S3ProxyServer s3proxy) {
+        this.workDir = workDir;
+        this.kafka = kafka;
+        this.s3proxy = s3proxy;
+        this.s3 = new S3Endpoint(s3proxy.url(), REGION, ACCESS_KEY, SECRET_KEY, BUCKET);
+    }
+
+    static EmbeddedInfrastructure start() {
+        Path workDir;
+        try {
+            workDir = Files.createTempDirectory("lorastream-test-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        S3ProxyServer s3proxy = S3ProxyServer.start(workDir.resolve("s3"), ACCESS_KEY, SECRET_KEY);
+        KafkaClusterTestKit kafka = null;
+        try {
+            kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .setBaseDirectory(workDir.resolve("kafka"))
+                    .build())
+                    // One broker: every internal topic has one replica (transactions included, for exactly-once).
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .build();
+            kafka.format();
+            kafka.startup();
+            kafka.waitForReadyBrokers();
+            EmbeddedInfrastructure infrastructure = new EmbeddedInfrastructure(workDir, kafka, s3proxy);
+            Provisioning.provision(infrastructure);
+            return infrastructure;
+        } catch (Exception e) {
+            s3proxy.close();
+            closeQuietly(kafka);
+            throw new IllegalStateException("cannot start the embedded Kafka broker", e);
+        }
+    }
+
+    @Override
+    public String kafkaBootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    @Override
+    public S3Endpoint s3() {
+        return s3;
+    }
+
+    @Override
+    public String backend() {
+        return "embedded";
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(kafka);
+        s3proxy.close();
+        try (Stream<Path> files = Files.walk(workDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp dir left behind is not worth failing a test run for
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // shutting down; nothing to do about it
+        }
+    }
+}
