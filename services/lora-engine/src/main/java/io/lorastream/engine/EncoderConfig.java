@@ -1,0 +1,72 @@
+package io.lorastream.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Shape of a BERT-family encoder, as in a Hugging Face {@code config.json}. Validated on creation.
+ *
+ * @param maxSequenceLength tokens per text after truncation ([CLS] and [SEP] included)
+ */
+public record EncoderConfig(
+        String modelId,
+        int vocabSize,
+        int hiddenSize,
+        int numLayers,
+        int numHeads,
+        int intermediateSize,
+        int maxPositions,
+        int typeVocabSize,
+        double layerNormEps,
+        int maxSequenceLength) {
+
+    /** sentence-transformers/all-MiniLM-L6-v2, the embedded default (its max_seq_length is 256). */
+    public static final EncoderConfig MINILM_L6 =
+            new EncoderConfig("sentence-transformers/all-MiniLM-L6-v2", 30522, 384, 6, 12, 1536, 512, 2, 1e-12, 256);
+
+    public EncoderConfig {
+        require(modelId != null && !modelId.isBlank(), "modelId", modelId);
+        require(vocabSize > 0, "vocab_size", vocabSize);
+        require(hiddenSize > 0, "hidden_size", hiddenSize);
+        require(numLayers > 0, "num_hidden_layers", numLayers);
+        require(numHeads > 0 && hiddenSize % numHeads == 0, "num_attention_heads (must divide hidden_size " + hiddenSize + ")", numHeads);
+        require(intermediateSize > 0, "intermediate_size", intermediateSize);
+        require(maxPositions > 0, "max_position_embeddings", maxPositions);
+        require(typeVocabSize > 0, "type_vocab_size", typeVocabSize);
+        require(layerNormEps > 0, "layer_norm_eps", layerNormEps);
+        require(maxSequenceLength >= 2 && maxSequenceLength <= maxPositions,
+                "max sequence length (2.." + maxPositions + ")", maxSequenceLength);
+    }
+
+    public int headSize() {
+        return hiddenSize / numHeads;
+    }
+
+    /** Reads a Hugging Face BERT config.json; refuses other architectures with the key and value named. */
+    static EncoderConfig fromHuggingFace(String modelId, JsonNode config, int maxSequenceLength) {
+        String type = config.path("model_type").asText("bert");
+        if (!type.equals("bert")) {
+            throw new IllegalArgumentException("config.json model_type=" + type + " is not supported (bert only)");
+        }
+        String act = config.path("hidden_act").asText("gelu");
+        if (!act.equals("gelu")) {
+            throw new IllegalArgumentException("config.json hidden_act=" + act + " is not supported (gelu only)");
+        }
+        int maxPositions = config.path("max_position_embeddings").asInt(512);
+        return new EncoderConfig(modelId,
+                config.path("vocab_size").asInt(),
+                config.path("hidden_size").asInt(),
+                config.path("num_hidden_layers").asInt(),
+                config.path("num_attention_heads").asInt(),
+                config.path("intermediate_size").asInt(),
+                maxPositions,
+                config.path("type_vocab_size").asInt(2),
+                config.path("layer_norm_eps").asDouble(1e-12),
+                Math.min(maxSequenceLength, maxPositions));
+    }
+
+    private static void require(boolean ok, String key, Object value) {
+        if (!ok) {
+            throw new IllegalArgumentException("invalid encoder config: " + key + "=" + value);
+        }
+    }
+}
