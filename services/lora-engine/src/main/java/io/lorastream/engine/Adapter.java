@@ -1,0 +1,203 @@
+package io.lorastream.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * One tenant's adapter: LoRA weights on the targeted linear layers of every block, and its own
+ * classification head over the mean-pooled output with its own label set. Bound to one base
+ * (id + sha256); the base itself is never changed except while {@link #merge() merged}.
+ */
+public final class Adapter implements AutoCloseable {
+    private final BaseModel base;
+    private final LoraConfig config;
+    private final List<String> labels;
+    private final NDManager manager;
+    private final List<Map<Module, LoraLinear>> layers; // per block: module → LoRA
+    private final NDArray headWeight; // (L, H)
+    private final NDArray headBias;   // (L)
+
+    private Adapter(BaseModel base, LoraConfig config, List<String> labels, NDManager manager,
+                    List<Map<Module, LoraLinear>> layers, NDArray headWeight, NDArray headBias) {
+        this.base = base;
+        this.config = config;
+        this.labels = List.copyOf(labels);
+        this.manager = manager;
+        this.layers = layers;
+        this.headWeight = headWeight;
+        this.headBias = headBias;
+    }
+
+    /** A fresh adapter: A kaiming-uniform (as PEFT), B zero, head N(0, 0.02) with zero bias; seeded. */
+    public static Adapter create(BaseModel base, LoraConfig config, List<String> labels, long seed) {
+        validateLabels(labels);
+        Random random = new Random(seed);
+        EncoderConfig c = base.config();
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            for (Module module : config.targetModules()) {
+                long[] w = base.weight(module.moduleName(layer) + ".weight").getShape().getShape();
+                int out = (int) w[0];
+                int in = (int) w[1];
+                // kaiming_uniform_(a=√5) as PEFT does: bound = √(6 / ((1 + a²)·fan_in)) = 1/√fan_in
+                double bound = 1.0 / Math.sqrt(in);
+                float[] a = new float[config.r() * in];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+                }
+                values.put(AdapterTensors.loraA(module, layer), a);
+                values.put(AdapterTensors.loraB(module, layer), new float[out * config.r()]);
+            }
+        }
+        float[] head = new float[labels.size() * c.hiddenSize()];
+        for (int i = 0; i < head.length; i++) {
+            head[i] = (float) (random.nextGaussian() * 0.02);
+        }
+        values.put(AdapterTensors.HEAD_WEIGHT, head);
+        values.put(AdapterTensors.HEAD_BIAS, new float[labels.size()]);
+        return fromValues(base, config, labels, values);
+    }
+
+    /** Builds an adapter from named tensor values, checking every name and size: all or nothing. */
+    static Adapter fromValues(BaseModel base, LoraConfig config, List<String> labels, Map<String, float[]> values) {
+        validateLabels(labels);
+        EncoderConfig c = base.config();
+        Map<String, Shape> expected = AdapterTensors.expectedShapes(c, config, labels.size());
+        for (Map.Entry<String, Shape> entry : expected.entrySet()) {
+            float[] data = values.get(entry.getKey());
+            if (data == null) {
+                throw new IllegalArgumentException("adapter tensor " + entry.getKey() + " is missing");
+            }
+            if (data.length != entry.getValue().size()) {
+                throw new IllegalArgumentException("adapter tensor " + entry.getKey() + " has " + data.length
+                        + " values, expected shape " + entry.getValue());
+            }
+        }
+        for (String name : values.keySet()) {
+            if (!expected.containsKey(name)) {
+                throw new IllegalArgumentException("adapter tensor " + name + " does not belong to this config");
+            }
+        }
+        NDManager manager = base.newScope();
+        try {
+            List<Map<Module, LoraLinear>> layers = new ArrayList<>();
+            for (int layer = 0; layer < c.numLayers(); layer++) {
+                Map<Module, LoraLinear> modules = new EnumMap<>(Module.class);
+                for (Module module : config.targetModules()) {
+                    String aName = AdapterTensors.loraA(module, layer);
+                    String bName = AdapterTensors.loraB(module, layer);
+                    NDArray a = manager.create(values.get(aName), expected.get(aName));
+                    NDArray b = manager.create(values.get(bName), expected.get(bName));
+                    modules.put(module, new LoraLinear(base.weight(module.moduleName(layer) + ".weight"),
+                            base.weight(module.moduleName(layer) + ".bias"), a, b, config.scaling(), config.loraDropout()));
+                }
+                layers.add(modules);
+            }
+            NDArray headWeight = manager.create(values.get(AdapterTensors.HEAD_WEIGHT), expected.get(AdapterTensors.HEAD_WEIGHT));
+            NDArray headBias = manager.create(values.get(AdapterTensors.HEAD_BIAS), expected.get(AdapterTensors.HEAD_BIAS));
+            return new Adapter(base, config, labels, manager, layers, headWeight, headBias);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static void validateLabels(List<String> labels) {
+        if (labels == null || labels.size() < 2) {
+            throw new IllegalArgumentException("an adapter needs at least 2 labels, got " + labels);
+        }
+        if (labels.stream().distinct().count() != labels.size()) {
+            throw new IllegalArgumentException("labels must be distinct, got " + labels);
+        }
+    }
+
+    /** The base plus this adapter's deltas, for one forward. */
+    public Projections projections(BertEncoder encoder, boolean training) {
+        return (layer, module, x) -> {
+            LoraLinear lora = layers.get(layer).get(module);
+            return lora != null ? lora.forward(x, training) : encoder.linear(x, layer, module);
+        };
+    }
+
+    /** Class scores, (B, L): encoder with this adapter, mean pooling, the adapter's head. */
+    public NDArray logits(NDManager scope, BertEncoder encoder, TokenBatch batch, boolean training) {
+        NDArray pooled = encoder.pooled(scope, batch, projections(encoder, training));        // (B, H)
+        return Linear.linear(pooled, headWeight, headBias).singletonOrThrow();                 // (B, L)
+    }
+
+    /** The head alone over pooled features (B, H) → (B, L); serving uses it after a shared forward. */
+    NDArray head(NDArray pooled) {
+        return Linear.linear(pooled, headWeight, headBias).singletonOrThrow();
+    }
+
+    /** Folds every ΔW into the base weights: forwards then cost what the base costs. */
+    public void merge() {
+        layers.forEach(modules -> modules.values().forEach(LoraLinear::merge));
+    }
+
+    /** Restores the base weights exactly. */
+    public void unmerge() {
+        layers.forEach(modules -> modules.values().forEach(LoraLinear::unmerge));
+    }
+
+    public boolean isMerged() {
+        return layers.stream().flatMap(m -> m.values().stream()).anyMatch(LoraLinear::isMerged);
+    }
+
+    /** Every trained tensor by its PEFT name: LoRA A and B of each targeted layer, then the head. */
+    Map<String, NDArray> tensors() {
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        for (int layer = 0; layer < layers.size(); layer++) {
+            for (Map.Entry<Module, LoraLinear> entry : layers.get(layer).entrySet()) {
+                tensors.put(AdapterTensors.loraA(entry.getKey(), layer), entry.getValue().a());
+                tensors.put(AdapterTensors.loraB(entry.getKey(), layer), entry.getValue().b());
+            }
+        }
+        tensors.put(AdapterTensors.HEAD_WEIGHT, headWeight);
+        tensors.put(AdapterTensors.HEAD_BIAS, headBias);
+        return tensors;
+    }
+
+    public long trainableParameterCount() {
+        return tensors().values().stream().mapToLong(t -> t.getShape().size()).sum();
+    }
+
+    /** As PEFT's print_trainable_parameters() prints it; "all" is the base plus this adapter. */
+    public String trainableParametersLine() {
+        long trainable = trainableParameterCount();
+        long all = base.parameterCount() + trainable;
+        return String.format(java.util.Locale.ROOT, "trainable params: %,d || all params: %,d || trainable%%: %.4f",
+                trainable, all, 100.0 * trainable / all);
+    }
+
+    public BaseModel base() {
+        return base;
+    }
+
+    public LoraConfig config() {
+        return config;
+    }
+
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** Bytes of its weights in memory. */
+    public long sizeInBytes() {
+        return trainableParameterCount() * Float.BYTES;
+    }
+
+    @Override
+    public void close() {
+        unmerge();
+        manager.close();
+    }
+}
