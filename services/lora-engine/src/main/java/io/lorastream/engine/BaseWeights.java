@@ -1,22 +1,17 @@
 package io.lorastream.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -80,89 +75,17 @@ final class BaseWeights {
         return select(byName, config, "ONNX model");
     }
 
-    /**
-     * Reads a safetensors file. bf16 and f16 are widened to f32 here, in Java: DJL's own safetensors
-     * reader crashes the JVM on bf16 (PLATFORM-NOTES). A {@code bert.} prefix is dropped.
-     */
+    /** Reads a model.safetensors (f32, f16 or bf16); a {@code bert.} prefix is dropped. */
     static Map<String, FloatTensor> fromSafetensors(Path file, EncoderConfig config) throws IOException {
+        List<String> required = required(config);
         Map<String, FloatTensor> byName = new TreeMap<>();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, lengthBytes, file);
-            long headerLength = lengthBytes.flip().getLong();
-            if (headerLength <= 0 || headerLength > 100_000_000 || headerLength + 8 > channel.size()) {
-                throw new IOException(file + ": not a safetensors file (header length " + headerLength + ")");
-            }
-            ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, headerBytes, file);
-            JsonNode header = new ObjectMapper().readTree(new String(headerBytes.array(), StandardCharsets.UTF_8));
-            long dataStart = 8 + headerLength;
-            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> entry = it.next();
-                if (entry.getKey().equals("__metadata__")) {
-                    continue;
-                }
-                String name = entry.getKey().startsWith("bert.") ? entry.getKey().substring(5) : entry.getKey();
-                JsonNode info = entry.getValue();
-                String dtype = info.path("dtype").asText();
-                long[] shape = new long[info.path("shape").size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = info.path("shape").get(i).asLong();
-                }
-                long begin = info.path("data_offsets").get(0).asLong();
-                long end = info.path("data_offsets").get(1).asLong();
-                if (!BaseWeights.required(config).contains(name)) {
-                    continue;
-                }
-                if (dataStart + end > channel.size()) {
-                    throw new IOException(file + " is truncated: " + entry.getKey() + " ends at byte " + (dataStart + end)
-                            + " of " + channel.size());
-                }
-                ByteBuffer raw = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-                channel.position(dataStart + begin);
-                readFully(channel, raw, file);
-                raw.flip();
-                byName.put(name, new FloatTensor(shape, widen(raw, dtype, entry.getKey())));
-            }
-        }
+        Safetensors.read(file, name -> required.contains(unprefixed(name)))
+                .forEach((name, tensor) -> byName.put(unprefixed(name), tensor));
         return select(byName, config, file.toString());
     }
 
-    private static float[] widen(ByteBuffer raw, String dtype, String name) throws IOException {
-        int bytesPer = switch (dtype) {
-            case "F32" -> 4;
-            case "F16", "BF16" -> 2;
-            default -> throw new IOException(name + ": dtype " + dtype + " is not supported (F32, F16, BF16)");
-        };
-        float[] out = new float[raw.remaining() / bytesPer];
-        if (dtype.equals("F32")) {
-            raw.asFloatBuffer().get(out);
-        } else if (dtype.equals("F16")) {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = halfToFloat(raw.getShort());
-            }
-        } else {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = Float.intBitsToFloat((raw.getShort() & 0xffff) << 16); // bf16 is the high half of an f32
-            }
-        }
-        return out;
-    }
-
-    /** IEEE 754 binary16 → binary32 (Java 17 has no Float.float16ToFloat). */
-    static float halfToFloat(short half) {
-        int bits = half & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exponent = (bits >>> 10) & 0x1f;
-        int mantissa = bits & 0x3ff;
-        if (exponent == 0x1f) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13)); // inf, NaN
-        }
-        if (exponent == 0) {
-            float value = mantissa * 0x1p-24f; // zero or subnormal: mantissa · 2^-24
-            return sign == 0 ? value : -value;
-        }
-        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+    private static String unprefixed(String name) {
+        return name.startsWith("bert.") ? name.substring(5) : name;
     }
 
     /** Keeps the required tensors, checking that each is there with its expected shape. */
@@ -223,11 +146,4 @@ final class BaseWeights {
         }
     }
 
-    private static void readFully(FileChannel channel, ByteBuffer into, Path file) throws IOException {
-        while (into.hasRemaining()) {
-            if (channel.read(into) < 0) {
-                throw new IOException(file + " is truncated");
-            }
-        }
-    }
 }

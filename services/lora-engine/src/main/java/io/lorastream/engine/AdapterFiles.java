@@ -1,0 +1,170 @@
+package io.lorastream.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An adapter on disk, in PEFT's {@code save_pretrained} layout so PEFT can read it:
+ * <pre>
+ *   adapter_config.json          peft_type LORA, task_type SEQ_CLS, r, lora_alpha, target_modules, …
+ *   adapter_model.safetensors    base_model.model.bert.encoder.layer.N.….lora_A.weight / lora_B.weight,
+ *                                base_model.model.classifier.weight / .bias
+ *   lorastream_adapter.json      what PEFT has no field for: labels, pooling, the base's sha256
+ * </pre>
+ * Loading checks everything before building anything: a file for another base, a wrong shape or a
+ * truncated file fails with a message, never with a half-loaded adapter.
+ */
+public final class AdapterFiles {
+    public static final String CONFIG = "adapter_config.json";
+    public static final String WEIGHTS = "adapter_model.safetensors";
+    public static final String LORASTREAM = "lorastream_adapter.json";
+    /** Every file of a saved adapter. */
+    public static final List<String> FILES = List.of(CONFIG, WEIGHTS, LORASTREAM);
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private AdapterFiles() {}
+
+    /** Writes the three files (each to a temporary name, then renamed into place). */
+    public static void save(Adapter adapter, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            LoraConfig config = adapter.config();
+            EncoderConfig c = adapter.base().config();
+
+            ObjectNode peft = JSON.createObjectNode();
+            peft.put("peft_type", "LORA");
+            peft.put("task_type", "SEQ_CLS");
+            peft.put("r", config.r());
+            peft.put("lora_alpha", config.loraAlpha());
+            peft.put("lora_dropout", config.loraDropout());
+            peft.putPOJO("target_modules", Module.peftTargetModules(config.targetModules(), c.numLayers()));
+            peft.putPOJO("modules_to_save", config.modulesToSave());
+            peft.put("base_model_name_or_path", adapter.base().id());
+            peft.put("use_rslora", config.useRslora());
+            peft.put("bias", "none");
+            peft.put("fan_in_fan_out", false);
+            peft.put("inference_mode", true);
+            peft.put("init_lora_weights", true);
+            peft.put("use_dora", false);
+
+            ObjectNode ours = JSON.createObjectNode();
+            ours.put("format", 1);
+            ours.putPOJO("labels", adapter.labels());
+            ours.put("pooling", "mean");
+            ObjectNode baseNode = ours.putObject("base_model");
+            baseNode.put("id", adapter.base().id());
+            baseNode.put("sha256", adapter.base().sha256());
+            baseNode.put("hidden_size", c.hiddenSize());
+            baseNode.put("num_layers", c.numLayers());
+
+            NDList tensors = new NDList();
+            for (Map.Entry<String, NDArray> entry : adapter.tensors().entrySet()) {
+                NDArray copy = entry.getValue().duplicate(); // named copies: the live tensors keep their names
+                copy.setName(entry.getKey());
+                tensors.add(copy);
+            }
+            try {
+                write(dir, WEIGHTS, out -> tensors.encode(out, NDList.Encoding.SAFETENSORS));
+            } finally {
+                tensors.close();
+            }
+            write(dir, CONFIG, out -> JSON.writeValue(out, peft));
+            write(dir, LORASTREAM, out -> JSON.writeValue(out, ours));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save adapter to " + dir, e);
+        }
+    }
+
+    /** Reads an adapter for {@code base}; refuses one made for another base. */
+    public static Adapter load(Path dir, BaseModel base) {
+        try {
+            for (String file : FILES) {
+                if (!Files.isRegularFile(dir.resolve(file))) {
+                    throw new IllegalArgumentException(dir + " is not a LoraStream adapter: " + file + " is missing");
+                }
+            }
+            JsonNode ours = JSON.readTree(dir.resolve(LORASTREAM).toFile());
+            String sha = ours.path("base_model").path("sha256").asText();
+            if (!sha.equals(base.sha256())) {
+                throw new IllegalArgumentException("adapter " + dir + " was trained on base "
+                        + ours.path("base_model").path("id").asText() + " (sha256 " + sha + "), not on "
+                        + base.id() + " (sha256 " + base.sha256() + ")");
+            }
+            List<String> labels = new ArrayList<>();
+            ours.path("labels").forEach(label -> labels.add(label.asText()));
+
+            JsonNode peft = JSON.readTree(dir.resolve(CONFIG).toFile());
+            if (!peft.path("peft_type").asText().equals("LORA") || !peft.path("task_type").asText().equals("SEQ_CLS")) {
+                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": peft_type " + peft.path("peft_type").asText()
+                        + " / task_type " + peft.path("task_type").asText() + " (LORA / SEQ_CLS expected)");
+            }
+            if (!peft.path("bias").asText("none").equals("none") || peft.path("fan_in_fan_out").asBoolean(false)
+                    || peft.path("use_dora").asBoolean(false)) {
+                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": bias, fan_in_fan_out and use_dora are not supported");
+            }
+            List<String> targets = new ArrayList<>();
+            peft.path("target_modules").forEach(t -> targets.add(t.asText()));
+            if (peft.path("target_modules").isTextual()) {
+                targets.add(peft.path("target_modules").asText());
+            }
+            List<String> modulesToSave = new ArrayList<>();
+            peft.path("modules_to_save").forEach(m -> modulesToSave.add(m.asText()));
+            LoraConfig config = new LoraConfig(peft.path("r").asInt(), peft.path("lora_alpha").asDouble(),
+                    peft.path("lora_dropout").asDouble(), LoraConfig.parseTargets(String.join(",", targets), base.config().numLayers()),
+                    peft.path("use_rslora").asBoolean(false), modulesToSave);
+
+            Set<String> expected = new HashSet<>(AdapterTensors.expectedShapes(base.config(), config, labels.size()).keySet());
+            Map<String, FloatTensor> tensors = Safetensors.read(dir.resolve(WEIGHTS), name -> true);
+            Map<String, float[]> values = new LinkedHashMap<>();
+            for (Map.Entry<String, FloatTensor> entry : tensors.entrySet()) {
+                if (!expected.contains(entry.getKey())) {
+                    throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": unexpected tensor " + entry.getKey());
+                }
+                long[] shape = entry.getValue().shape();
+                ai.djl.ndarray.types.Shape want = AdapterTensors.expectedShapes(base.config(), config, labels.size()).get(entry.getKey());
+                if (!want.equals(new ai.djl.ndarray.types.Shape(shape))) {
+                    throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": " + entry.getKey() + " has shape "
+                            + new ai.djl.ndarray.types.Shape(shape) + ", expected " + want);
+                }
+                values.put(entry.getKey(), entry.getValue().data());
+            }
+            return Adapter.fromValues(base, config, labels, values);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot load adapter from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    private static void write(Path dir, String name, Writer writer) throws IOException {
+        Path temp = Files.createTempFile(dir, "." + name, ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(temp)) {
+                writer.write(out);
+            }
+            Files.move(temp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+}
