@@ -33,11 +33,29 @@ public final class BaseModel implements AutoCloseable {
     private final Map<String, NDArray> weights;
     private final HuggingFaceTokenizer tokenizer;
 
+    private final boolean ownsTokenizer;
+
+    private BaseModel(BaseModel original) {
+        this.config = original.config;
+        this.sha256 = original.sha256;
+        this.manager = NDManager.newBaseManager(original.device());
+        this.tokenizer = original.tokenizer;
+        this.ownsTokenizer = false;
+        Map<String, NDArray> arrays = new HashMap<>();
+        original.weights.forEach((name, array) -> {
+            NDArray copy = array.duplicate();
+            copy.attach(manager);
+            arrays.put(name, copy);
+        });
+        this.weights = Map.copyOf(arrays);
+    }
+
     private BaseModel(EncoderConfig config, Map<String, FloatTensor> tensors, HuggingFaceTokenizer tokenizer, Device device) {
         this.config = config;
         this.sha256 = BaseWeights.sha256(tensors);
         this.manager = NDManager.newBaseManager(device);
         this.tokenizer = tokenizer;
+        this.ownsTokenizer = true;
         Map<String, NDArray> arrays = new HashMap<>();
         tensors.forEach((name, tensor) -> {
             NDArray array = manager.create(tensor.data(), new Shape(tensor.shape()));
@@ -102,19 +120,17 @@ public final class BaseModel implements AutoCloseable {
 
     /** Tokenizes and pads to the longest text of the batch. */
     public TokenBatch tokenize(List<String> texts) {
+        return TokenBatch.pad(encode(texts));
+    }
+
+    /** Token ids of each text, truncated, [CLS] … [SEP], unpadded. */
+    public List<long[]> encode(List<String> texts) {
         Encoding[] encodings = tokenizer.batchEncode(texts);
-        int length = 0;
+        List<long[]> ids = new java.util.ArrayList<>(encodings.length);
         for (Encoding encoding : encodings) {
-            length = Math.max(length, encoding.getIds().length);
+            ids.add(encoding.getIds());
         }
-        long[][] ids = new long[encodings.length][length];
-        long[][] mask = new long[encodings.length][length];
-        for (int b = 0; b < encodings.length; b++) {
-            long[] tokenIds = encodings[b].getIds();
-            System.arraycopy(tokenIds, 0, ids[b], 0, tokenIds.length);
-            java.util.Arrays.fill(mask[b], 0, tokenIds.length, 1L);
-        }
-        return new TokenBatch(ids, mask);
+        return ids;
     }
 
     /** Number of tokens of a text after truncation, [CLS] and [SEP] included. */
@@ -159,9 +175,19 @@ public final class BaseModel implements AutoCloseable {
         return weights.values().stream().mapToLong(a -> a.getShape().size()).sum();
     }
 
+    /**
+     * A copy whose weights can be trained: for the full fine-tuning comparison only. It shares the
+     * tokenizer and keeps the original's id and sha256 (what it started from).
+     */
+    public BaseModel copyForFullFineTuning() {
+        return new BaseModel(this);
+    }
+
     @Override
     public void close() {
-        tokenizer.close();
+        if (ownsTokenizer) {
+            tokenizer.close();
+        }
         manager.close();
     }
 }

@@ -12,6 +12,21 @@ import ai.djl.ndarray.types.Shape;
  */
 public record TokenBatch(long[][] ids, long[][] mask) {
 
+    /** Pads token id rows to the longest one: (B, T) ids and mask. */
+    public static TokenBatch pad(java.util.List<long[]> rows) {
+        int length = 0;
+        for (long[] row : rows) {
+            length = Math.max(length, row.length);
+        }
+        long[][] ids = new long[rows.size()][length];
+        long[][] mask = new long[rows.size()][length];
+        for (int b = 0; b < rows.size(); b++) {
+            System.arraycopy(rows.get(b), 0, ids[b], 0, rows.get(b).length);
+            java.util.Arrays.fill(mask[b], 0, rows.get(b).length, 1L);
+        }
+        return new TokenBatch(ids, mask);
+    }
+
     public int size() {
         return ids.length;
     }

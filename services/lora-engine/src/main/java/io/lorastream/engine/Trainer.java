@@ -1,0 +1,239 @@
+package io.lorastream.engine;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.ParameterTracker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Trains an adapter: AdamW (DJL's, decoupled weight decay), linear warm-up then linear decay,
+ * global gradient-norm clipping, LoRA dropout, length-bucketed batches with dynamic padding, a fixed
+ * seed; evaluates each epoch and keeps the best epoch's weights. Warm start = pass a loaded adapter.
+ */
+public final class Trainer {
+    /** Batches are sorted by length inside windows of this many batches, then shuffled. */
+    private static final int BUCKET_WINDOW = 50;
+
+    private final TrainingConfig config;
+    private final TrainingListener listener;
+
+    public Trainer(TrainingConfig config, TrainingListener listener) {
+        this.config = config;
+        this.listener = listener;
+    }
+
+    public record EpochResult(int epoch, double trainLoss, Metrics eval) {}
+
+    public record Result(List<EpochResult> epochs, int bestEpoch, Metrics best, long examples, long tokens, Duration duration) {
+        public double examplesPerSecond() {
+            return examples / Math.max(1e-9, duration.toNanos() / 1e9);
+        }
+
+        public double tokensPerSecond() {
+            return tokens / Math.max(1e-9, duration.toNanos() / 1e9);
+        }
+    }
+
+    /**
+     * @param eval held-out examples to pick the best epoch by accuracy; null or empty: the last epoch
+     */
+    public Result train(Adapter adapter, List<Example> train, List<Example> eval) {
+        BaseModel base = adapter.base();
+        BertEncoder encoder = new BertEncoder(base);
+        List<Example> examples = sample(train);
+        List<String> labels = adapter.labels();
+        int[] targets = new int[examples.size()];
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = labels.indexOf(examples.get(i).label());
+            if (targets[i] < 0) {
+                throw new IllegalArgumentException("training label '" + examples.get(i).label()
+                        + "' is not one of the adapter's labels " + labels);
+            }
+        }
+        List<long[]> ids = base.encode(examples.stream().map(Example::text).toList());
+
+        Map<String, NDArray> parameters = trainable(adapter);
+        parameters.values().forEach(p -> p.setRequiresGradient(true));
+        int stepsPerEpoch = (examples.size() + config.batchSize() - 1) / config.batchSize();
+        int totalSteps = stepsPerEpoch * config.epochs();
+        int warmup = (int) Math.ceil(config.warmupRatio() * totalSteps);
+        Optimizer adamW = Optimizer.adamW()
+                .optLearningRateTracker(schedule(config.learningRate(), warmup, totalSteps))
+                .optWeightDecays((float) config.weightDecay())
+                .optBeta1(0.9f).optBeta2(0.999f).optEpsilon(1e-8f)
+                .build();
+
+        List<EpochResult> epochs = new ArrayList<>();
+        Map<String, float[]> bestWeights = null;
+        Metrics best = null;
+        int bestEpoch = 0;
+        long seenExamples = 0;
+        long seenTokens = 0;
+        long started = System.nanoTime();
+        try {
+            for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+                listener.epochStarted(epoch, config.epochs(), examples.size());
+                double lossSum = 0;
+                int steps = 0;
+                for (int[] batch : batches(ids, new Random(config.seed() + epoch))) {
+                    List<long[]> rows = new ArrayList<>(batch.length);
+                    float[] oneHot = new float[batch.length * labels.size()];
+                    for (int i = 0; i < batch.length; i++) {
+                        rows.add(ids.get(batch[i]));
+                        oneHot[i * labels.size() + targets[batch[i]]] = 1f;
+                    }
+                    TokenBatch tokens = TokenBatch.pad(rows);
+                    double loss = step(adapter, encoder, tokens, oneHot, parameters, adamW);
+                    lossSum += loss;
+                    steps++;
+                    seenExamples += batch.length;
+                    seenTokens += tokens.tokens();
+                    listener.stepDone(batch.length, tokens.tokens(), loss, learningRate(config.learningRate(), warmup, totalSteps,
+                            (epoch - 1) * stepsPerEpoch + steps));
+                }
+                Metrics metrics = eval == null || eval.isEmpty() ? null : new Classifier(adapter, 64).evaluate(eval);
+                double trainLoss = lossSum / Math.max(1, steps);
+                epochs.add(new EpochResult(epoch, trainLoss, metrics));
+                listener.epochDone(epoch, trainLoss, metrics);
+                if (metrics != null && (best == null || metrics.accuracy() > best.accuracy())) {
+                    best = metrics;
+                    bestEpoch = epoch;
+                    bestWeights = snapshot(parameters);
+                }
+            }
+        } finally {
+            parameters.values().forEach(p -> p.setRequiresGradient(false));
+        }
+        Duration duration = Duration.ofNanos(System.nanoTime() - started);
+        if (bestWeights != null && bestEpoch != config.epochs()) {
+            restore(parameters, bestWeights);
+        }
+        if (best == null) {
+            bestEpoch = config.epochs();
+        }
+        return new Result(List.copyOf(epochs), bestEpoch, best, seenExamples, seenTokens, duration);
+    }
+
+    /** One optimisation step; returns the batch's mean cross-entropy. */
+    private double step(Adapter adapter, BertEncoder encoder, TokenBatch tokens, float[] oneHot,
+                        Map<String, NDArray> parameters, Optimizer adamW) {
+        try (NDManager scope = adapter.base().newScope()) {
+            float loss;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray logits = adapter.logits(scope, encoder, tokens, true);                   // (B, L)
+                NDArray target = scope.create(oneHot, new Shape(tokens.size(), adapter.labels().size()));
+                NDArray lossArray = logits.logSoftmax(-1).mul(target).sum().div(-tokens.size()); // mean cross-entropy
+                collector.backward(lossArray);
+                loss = lossArray.getFloat();
+            }
+            Map<String, NDArray> gradients = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
+                NDArray gradient = entry.getValue().getGradient();
+                gradient.attach(scope); // the handle is per step; the parameter keeps its own
+                gradients.put(entry.getKey(), gradient);
+            }
+            clip(gradients.values());
+            for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
+                NDArray gradient = gradients.get(entry.getKey());
+                adamW.update(entry.getKey(), entry.getValue(), gradient);
+                gradient.muli(0); // PyTorch accumulates gradients across backward passes
+            }
+            return loss;
+        }
+    }
+
+    /** Scales all gradients so their global L2 norm is at most maxGradNorm. */
+    private void clip(Iterable<NDArray> gradients) {
+        if (config.maxGradNorm() <= 0) {
+            return;
+        }
+        double squares = 0;
+        for (NDArray gradient : gradients) {
+            try (NDArray s = gradient.square().sum()) {
+                squares += s.getFloat();
+            }
+        }
+        double norm = Math.sqrt(squares);
+        if (norm > config.maxGradNorm()) {
+            float factor = (float) (config.maxGradNorm() / (norm + 1e-6));
+            for (NDArray gradient : gradients) {
+                gradient.muli(factor);
+            }
+        }
+    }
+
+    /** LoRA A and B and the head; with full fine-tuning, every base weight and the head. */
+    private Map<String, NDArray> trainable(Adapter adapter) {
+        Map<String, NDArray> parameters = new LinkedHashMap<>();
+        if (config.fullFinetune()) {
+            new java.util.TreeMap<>(adapter.base().weights()).forEach(parameters::put);
+            parameters.put(AdapterTensors.HEAD_WEIGHT, adapter.tensors().get(AdapterTensors.HEAD_WEIGHT));
+            parameters.put(AdapterTensors.HEAD_BIAS, adapter.tensors().get(AdapterTensors.HEAD_BIAS));
+        } else {
+            parameters.putAll(adapter.tensors());
+        }
+        return parameters;
+    }
+
+    private List<Example> sample(List<Example> train) {
+        if (config.maxExamples() == 0 || config.maxExamples() >= train.size()) {
+            return train;
+        }
+        List<Example> shuffled = new ArrayList<>(train);
+        Collections.shuffle(shuffled, new Random(config.seed()));
+        return shuffled.subList(0, config.maxExamples());
+    }
+
+    /** Shuffled, then sorted by length within windows, then the batches shuffled: little padding, still random. */
+    private List<int[]> batches(List<long[]> ids, Random random) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, random);
+        int window = config.batchSize() * BUCKET_WINDOW;
+        List<int[]> batches = new ArrayList<>();
+        for (int start = 0; start < order.size(); start += window) {
+            List<Integer> chunk = new ArrayList<>(order.subList(start, Math.min(order.size(), start + window)));
+            chunk.sort(Comparator.comparingInt(i -> ids.get(i).length));
+            for (int b = 0; b < chunk.size(); b += config.batchSize()) {
+                batches.add(chunk.subList(b, Math.min(chunk.size(), b + config.batchSize())).stream().mapToInt(Integer::intValue).toArray());
+            }
+        }
+        Collections.shuffle(batches, random);
+        return batches;
+    }
+
+    static ParameterTracker schedule(double peak, int warmup, int total) {
+        return (parameterId, numUpdate) -> (float) learningRate(peak, warmup, total, numUpdate);
+    }
+
+    /** Linear warm-up to {@code peak} over {@code warmup} steps, then linear decay to 0 at {@code total}. */
+    static double learningRate(double peak, int warmup, int total, int step) {
+        if (step < warmup) {
+            return peak * (step + 1) / warmup;
+        }
+        return peak * Math.max(0.0, (double) (total - step) / Math.max(1, total - warmup));
+    }
+
+    private static Map<String, float[]> snapshot(Map<String, NDArray> parameters) {
+        Map<String, float[]> copy = new LinkedHashMap<>();
+        parameters.forEach((name, array) -> copy.put(name, array.toFloatArray()));
+        return copy;
+    }
+
+    private static void restore(Map<String, NDArray> parameters, Map<String, float[]> values) {
+        parameters.forEach((name, array) -> array.set(values.get(name)));
+    }
+}
