@@ -129,7 +129,7 @@ public final class Adapter implements AutoCloseable {
 
     /** Class scores, (B, L): encoder with this adapter, mean pooling, the adapter's head. */
     public NDArray logits(NDManager scope, BertEncoder encoder, TokenBatch batch, boolean training) {
-        NDArray pooled = encoder.pooled(scope, batch, projections(encoder, training));        // (B, H)
+        NDArray pooled = encoder.pooled(scope, batch, projections(encoder, training), training); // (B, H)
         return Linear.linear(pooled, headWeight, headBias).singletonOrThrow();                 // (B, L)
     }
 

@@ -73,7 +73,7 @@ public final class BaseModel implements AutoCloseable {
     }
 
     public static BaseModel embedded(Device device, int maxSequenceLength) {
-        EncoderConfig config = new EncoderConfig(EncoderConfig.MINILM_L6.modelId(), 30522, 384, 6, 12, 1536, 512, 2, 1e-12, maxSequenceLength);
+        EncoderConfig config = EncoderConfig.MINILM_L6.withMaxSequenceLength(maxSequenceLength);
         try {
             InputStream onnx = BaseModel.class.getResourceAsStream(EMBEDDED_ONNX);
             InputStream tokenizerJson = BaseModel.class.getResourceAsStream(EMBEDDED_TOKENIZER);
@@ -169,6 +169,11 @@ public final class BaseModel implements AutoCloseable {
     /** A manager for one forward or training step: everything it makes is freed when it closes. */
     public NDManager newScope() {
         return manager.newSubManager();
+    }
+
+    /** NDArrays alive in the base's manager and its scopes: flat across forwards, or something leaks. */
+    int liveArrays() {
+        return manager.getManagedArrays().size();
     }
 
     public long parameterCount() {

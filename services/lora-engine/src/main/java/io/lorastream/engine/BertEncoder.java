@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 
 /**
@@ -34,8 +35,17 @@ public final class BertEncoder {
         return Linear.linear(x, base.weight(name + ".weight"), base.weight(name + ".bias")).singletonOrThrow();
     }
 
-    /** Last hidden states, (B, T, H); every array it makes belongs to {@code scope}. */
+    /** Last hidden states, (B, T, H), as in inference (no dropout). */
     public NDArray forward(NDManager scope, TokenBatch batch, Projections projections) {
+        return forward(scope, batch, projections, false);
+    }
+
+    /**
+     * Last hidden states, (B, T, H); every array it makes belongs to {@code scope}. While training,
+     * the base's own dropout applies (after embeddings, on attention probabilities, after each
+     * sub-layer) as it does in BERT's train mode; the weights stay frozen.
+     */
+    public NDArray forward(NDManager scope, TokenBatch batch, Projections projections, boolean training) {
         NDArray ids = batch.idsArray(scope);                                   // (B, T)
         NDArray mask = batch.maskArray(scope);                                 // (B, T)
         int b = batch.size();
@@ -48,7 +58,7 @@ public final class BertEncoder {
         NDArray tokenType = base.weight("embeddings.token_type_embeddings.weight").get(0);
         tokenType.attach(scope);
         x = x.add(positions).add(tokenType);                                   // (B, T, H) + (T, H) + (H)
-        x = layerNorm(x, "embeddings.LayerNorm");
+        x = dropout(layerNorm(x, "embeddings.LayerNorm"), c.hiddenDropout(), training);
 
         // padding gets a large negative score before softmax: (B, 1, 1, T)
         NDArray maskBias = mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
@@ -57,19 +67,19 @@ public final class BertEncoder {
 
         for (int layer = 0; layer < c.numLayers(); layer++) {
             // self-attention
-            NDArray q = heads(projections.apply(layer, Module.QUERY, x).mul(scale), b, t);   // (B, N, T, D)
+            NDArray q = heads(Scalars.times(projections.apply(layer, Module.QUERY, x), scale), b, t);   // (B, N, T, D)
             NDArray k = heads(projections.apply(layer, Module.KEY, x), b, t);                // (B, N, T, D)
             NDArray v = heads(projections.apply(layer, Module.VALUE, x), b, t);              // (B, N, T, D)
             NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(maskBias);              // (B, N, T, T)
-            NDArray probs = scores.softmax(-1);                                              // (B, N, T, T)
+            NDArray probs = dropout(scores.softmax(-1), c.attentionDropout(), training);    // (B, N, T, T)
             NDArray context = probs.matMul(v)                                                // (B, N, T, D)
                     .transpose(0, 2, 1, 3).reshape(b, t, c.hiddenSize());                     // (B, T, H)
-            NDArray attention = projections.apply(layer, Module.ATTENTION_OUTPUT, context);   // (B, T, H)
+            NDArray attention = dropout(projections.apply(layer, Module.ATTENTION_OUTPUT, context), c.hiddenDropout(), training); // (B, T, H)
             x = layerNorm(x.add(attention), "encoder.layer." + layer + ".attention.output.LayerNorm");
 
             // feed-forward
             NDArray hidden = Activation.gelu(projections.apply(layer, Module.INTERMEDIATE, x)); // (B, T, F)
-            NDArray out = projections.apply(layer, Module.OUTPUT, hidden);                       // (B, T, H)
+            NDArray out = dropout(projections.apply(layer, Module.OUTPUT, hidden), c.hiddenDropout(), training); // (B, T, H)
             x = layerNorm(x.add(out), "encoder.layer." + layer + ".output.LayerNorm");
         }
         return x;
@@ -83,7 +93,15 @@ public final class BertEncoder {
 
     /** Forward and mean pooling: (B, H). */
     public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections) {
-        return meanPool(forward(scope, batch, projections), batch.maskArray(scope));
+        return pooled(scope, batch, projections, false);
+    }
+
+    public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, boolean training) {
+        return meanPool(forward(scope, batch, projections, training), batch.maskArray(scope));
+    }
+
+    private static NDArray dropout(NDArray x, double rate, boolean training) {
+        return training && rate > 0 ? Dropout.dropout(x, (float) rate, true).singletonOrThrow() : x;
     }
 
     /** (B, T, H) → (B, N, T, D) */

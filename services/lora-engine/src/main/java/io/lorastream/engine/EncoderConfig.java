@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * Shape of a BERT-family encoder, as in a Hugging Face {@code config.json}. Validated on creation.
  *
+ * @param hiddenDropout     dropout after embeddings and each sub-layer, while training only (BERT's hidden_dropout_prob)
+ * @param attentionDropout  dropout on attention probabilities, while training only
  * @param maxSequenceLength tokens per text after truncation ([CLS] and [SEP] included)
  */
 public record EncoderConfig(
@@ -17,11 +19,13 @@ public record EncoderConfig(
         int maxPositions,
         int typeVocabSize,
         double layerNormEps,
+        double hiddenDropout,
+        double attentionDropout,
         int maxSequenceLength) {
 
     /** sentence-transformers/all-MiniLM-L6-v2, the embedded default (its max_seq_length is 256). */
     public static final EncoderConfig MINILM_L6 =
-            new EncoderConfig("sentence-transformers/all-MiniLM-L6-v2", 30522, 384, 6, 12, 1536, 512, 2, 1e-12, 256);
+            new EncoderConfig("sentence-transformers/all-MiniLM-L6-v2", 30522, 384, 6, 12, 1536, 512, 2, 1e-12, 0.1, 0.1, 256);
 
     public EncoderConfig {
         require(modelId != null && !modelId.isBlank(), "modelId", modelId);
@@ -33,8 +37,16 @@ public record EncoderConfig(
         require(maxPositions > 0, "max_position_embeddings", maxPositions);
         require(typeVocabSize > 0, "type_vocab_size", typeVocabSize);
         require(layerNormEps > 0, "layer_norm_eps", layerNormEps);
+        require(hiddenDropout >= 0 && hiddenDropout < 1, "hidden_dropout_prob", hiddenDropout);
+        require(attentionDropout >= 0 && attentionDropout < 1, "attention_probs_dropout_prob", attentionDropout);
         require(maxSequenceLength >= 2 && maxSequenceLength <= maxPositions,
                 "max sequence length (2.." + maxPositions + ")", maxSequenceLength);
+    }
+
+    /** The same encoder with another truncation length. */
+    public EncoderConfig withMaxSequenceLength(int length) {
+        return new EncoderConfig(modelId, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions,
+                typeVocabSize, layerNormEps, hiddenDropout, attentionDropout, length);
     }
 
     public int headSize() {
@@ -61,6 +73,8 @@ public record EncoderConfig(
                 maxPositions,
                 config.path("type_vocab_size").asInt(2),
                 config.path("layer_norm_eps").asDouble(1e-12),
+                config.path("hidden_dropout_prob").asDouble(0.1),
+                config.path("attention_probs_dropout_prob").asDouble(0.1),
                 Math.min(maxSequenceLength, maxPositions));
     }
 

@@ -38,7 +38,7 @@ public final class LoraLinear {
         }
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray low = Linear.linear(in, a).singletonOrThrow();                     // (B, T, r)
-        return base.add(Linear.linear(low, b).singletonOrThrow().mul(scaling));   // (B, T, out)
+        return base.add(Scalars.times(Linear.linear(low, b).singletonOrThrow(), scaling)); // (B, T, out)
     }
 
     /** ΔW = scaling · B·A, (out, in). */

@@ -23,7 +23,7 @@ import java.util.Random;
  */
 public final class Trainer {
     /** Batches are sorted by length inside windows of this many batches, then shuffled. */
-    private static final int BUCKET_WINDOW = 50;
+    private static final int BUCKET_WINDOW = Integer.getInteger("lorastream.bucket.window", 50);
 
     private final TrainingConfig config;
     private final TrainingListener listener;
@@ -95,6 +95,11 @@ public final class Trainer {
                     }
                     TokenBatch tokens = TokenBatch.pad(rows);
                     double loss = step(adapter, encoder, tokens, oneHot, parameters, adamW);
+                    if (!Double.isFinite(loss)) {
+                        // never hand on an adapter trained into NaN
+                        throw new IllegalStateException("training diverged: loss " + loss + " at epoch " + epoch + ", step "
+                                + (steps + 1) + " (batch of " + batch.length + " texts, " + tokens.length() + " tokens)");
+                    }
                     lossSum += loss;
                     steps++;
                     seenExamples += batch.length;
@@ -133,7 +138,7 @@ public final class Trainer {
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray logits = adapter.logits(scope, encoder, tokens, true);                   // (B, L)
                 NDArray target = scope.create(oneHot, new Shape(tokens.size(), adapter.labels().size()));
-                NDArray lossArray = logits.logSoftmax(-1).mul(target).sum().div(-tokens.size()); // mean cross-entropy
+                NDArray lossArray = Scalars.times(logits.logSoftmax(-1).mul(target).sum(), -1f / tokens.size()); // mean cross-entropy
                 collector.backward(lossArray);
                 loss = lossArray.getFloat();
             }

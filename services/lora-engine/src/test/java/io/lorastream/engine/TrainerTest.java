@@ -42,6 +42,37 @@ class TrainerTest {
         assertThat(LoraTest.snapshot(base)).as("the frozen base is bit-identical after training").isEqualTo(before);
     }
 
+    /**
+     * Regression: DJL frees the tensor behind mul(Number) right after the op while autograd still
+     * holds it; a GC between forward and backward then turned gradients into garbage (NaN after a
+     * few hundred steps). Collecting garbage at every step makes that certain, so this would fail.
+     */
+    @Test
+    void gradientsSurviveGarbageCollectionAtEveryStep() {
+        BaseModel base = Fixtures.base();
+        TrainingConfig config = new TrainingConfig(1, 16, 1e-3, 0.01, 0.06, 1.0, 7, 320, false);
+        TrainingListener collectEveryStep = new TrainingListener() {
+            @Override
+            public void stepDone(int examples, long tokens, double loss, double learningRate) {
+                System.gc();
+                try {
+                    Thread.sleep(20); // let the Cleaner free unreachable direct buffers
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (Adapter adapter = Adapter.create(base, LoraConfig.defaults(), List.of("0", "1"), 7)) {
+            Trainer.Result result = new Trainer(config, collectEveryStep).train(adapter, train, null); // throws on a NaN loss
+            assertThat(result.epochs().get(0).trainLoss()).isFinite().isLessThan(0.75);
+            adapter.tensors().values().forEach(t -> {
+                for (float v : t.toFloatArray()) {
+                    assertThat(v).isFinite();
+                }
+            });
+        }
+    }
+
     @Test
     void theScheduleWarmsUpThenDecaysToZero() {
         assertThat(Trainer.learningRate(1e-3, 10, 100, 0)).isEqualTo(1e-4, org.assertj.core.data.Offset.offset(1e-12));

@@ -1,0 +1,240 @@
+package io.lorastream.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lorastream.engine.Adapter;
+import io.lorastream.engine.BaseModel;
+import io.lorastream.engine.BertEncoder;
+import io.lorastream.engine.Example;
+import io.lorastream.engine.LoraConfig;
+import io.lorastream.engine.TokenBatch;
+import io.lorastream.engine.Trainer;
+import io.lorastream.engine.TrainingConfig;
+import io.lorastream.engine.TrainingListener;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The engine's performance goals (DESIGN.md), measured in one run on this machine: a large fp32
+ * matmul (the machine's practical peak), the base forward, LoRA training and full fine-tuning of the
+ * same model on the same data. Each phase runs in its own JVM so its peak memory (VmHWM) is its own.
+ * Prints a table and, last, one JSON line.
+ */
+@Command(name = "engine-bench", mixinStandardHelpOptions = true)
+public final class EngineBench implements Callable<Integer> {
+    /** MiniLM-L6 forward cost per token: 6 blocks · 2 · (4·384² + 2·384·1536) multiply-adds ≈ 21.2 MFLOP. */
+    static final double MFLOP_PER_TOKEN = 21.2;
+    /** Plain PyTorch on these 2 cores, same model and data (DESIGN.md). */
+    static final Map<String, Double> REFERENCE = Map.of(
+            "matmul_gflops", 305.0, "forward_tokens_per_s", 8300.0,
+            "lora_examples_per_s", 188.0, "full_examples_per_s", 125.0);
+
+    @Option(names = "--sst2", defaultValue = "../shared/data/sst2", description = "directory with train.tsv and dev.tsv")
+    Path sst2;
+
+    @Option(names = "--train-examples", defaultValue = "4000")
+    int trainExamples;
+
+    @Option(names = "--phase", hidden = true, description = "run one phase in this JVM and print its JSON")
+    String phase;
+
+    public static void main(String[] args) {
+        System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads",
+                String.valueOf(Runtime.getRuntime().availableProcessors())));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        System.setProperty("ai.djl.offline", "true");
+        System.exit(new CommandLine(new EngineBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isRegularFile(sst2.resolve("train.tsv")) || !Files.isRegularFile(sst2.resolve("dev.tsv"))) {
+            throw new IllegalArgumentException(sst2 + " must hold SST-2's train.tsv and dev.tsv (--sst2)");
+        }
+        if (phase != null) {
+            System.out.println(new ObjectMapper().writeValueAsString(runPhase(phase)));
+            return 0;
+        }
+        Map<String, Map<String, Object>> results = new LinkedHashMap<>();
+        for (String p : List.of("matmul", "forward", "lora", "full")) {
+            results.put(p, inChildJvm(p));
+        }
+        report(results);
+        return 0;
+    }
+
+    private Map<String, Object> runPhase(String name) throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        switch (name) {
+            case "matmul" -> out.put("gflops", matmulGflops());
+            case "forward" -> {
+                try (BaseModel base = BaseModel.embedded(Device.cpu())) {
+                    out.putAll(forward(base, Example.readTsv(sst2.resolve("dev.tsv"))));
+                }
+            }
+            case "lora", "full" -> {
+                List<Example> train = Example.readTsv(sst2.resolve("train.tsv"));
+                boolean full = name.equals("full");
+                try (BaseModel frozen = BaseModel.embedded(Device.cpu());
+                     BaseModel model = full ? frozen.copyForFullFineTuning() : frozen;
+                     Adapter adapter = Adapter.create(model, LoraConfig.defaults(), List.of("0", "1"), 42)) {
+                    TrainingConfig config = new TrainingConfig(1, 32, full ? 5e-5 : 1e-3, 0.01, 0.06, 1.0, 42, trainExamples, full);
+                    // a short warm-up run first: first-call costs are not training speed
+                    new Trainer(new TrainingConfig(1, 32, 1e-4, 0, 0, 1.0, 1, 256, full), TrainingListener.NONE).train(adapter, train, null);
+                    Trainer.Result result = new Trainer(config, TrainingListener.NONE).train(adapter, train, null);
+                    out.put("examples_per_s", result.examplesPerSecond());
+                    out.put("tokens_per_s", result.tokensPerSecond());
+                    out.put("examples", result.examples());
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown phase " + name);
+        }
+        out.put("peak_rss_mib", peakRssMiB());
+        return out;
+    }
+
+    /** 2048³ fp32 matmul through the same engine: the machine's practical peak. */
+    static double matmulGflops() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray a = m.randomNormal(new Shape(2048, 2048));
+            NDArray b = m.randomNormal(new Shape(2048, 2048));
+            for (int i = 0; i < 3; i++) {
+                a.matMul(b).close();
+            }
+            int reps = 10;
+            long start = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                a.matMul(b).close();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return reps * 2.0 * Math.pow(2048, 3) / seconds / 1e9;
+        }
+    }
+
+    /** Base forward (no adapter) over the texts, batches of 32 sorted by length, 3 passes after a warm-up. */
+    static Map<String, Object> forward(BaseModel base, List<Example> examples) {
+        BertEncoder encoder = new BertEncoder(base);
+        List<long[]> ids = new ArrayList<>(base.encode(examples.stream().map(Example::text).toList()));
+        ids.sort(Comparator.comparingInt(r -> r.length));
+        List<TokenBatch> batches = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += 32) {
+            batches.add(TokenBatch.pad(ids.subList(i, Math.min(ids.size(), i + 32))));
+        }
+        runForward(base, encoder, batches);
+        long tokens = 0;
+        long start = System.nanoTime();
+        for (int pass = 0; pass < 3; pass++) {
+            tokens += runForward(base, encoder, batches);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tokens_per_s", tokens / seconds);
+        out.put("gflops", tokens / seconds * MFLOP_PER_TOKEN / 1000);
+        return out;
+    }
+
+    private static long runForward(BaseModel base, BertEncoder encoder, List<TokenBatch> batches) {
+        long tokens = 0;
+        for (TokenBatch batch : batches) {
+            try (NDManager scope = base.newScope()) {
+                encoder.forward(scope, batch, encoder.baseProjections()).toFloatArray();
+                tokens += batch.tokens();
+            }
+        }
+        return tokens;
+    }
+
+    private Map<String, Object> inChildJvm(String name) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx6g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp", System.getProperty("java.class.path"), EngineBench.class.getName(),
+                "--sst2", sst2.toString(), "--train-examples", String.valueOf(trainExamples), "--phase", name));
+        System.err.println("bench: phase " + name + " ...");
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String last = null;
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                last = line;
+            }
+        }
+        if (process.waitFor() != 0 || last == null) {
+            throw new IllegalStateException("phase " + name + " failed (exit " + process.exitValue() + ")");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = new ObjectMapper().readValue(last, Map.class);
+        return result;
+    }
+
+    private static void report(Map<String, Map<String, Object>> r) throws Exception {
+        double matmul = num(r.get("matmul"), "gflops");
+        double fwdTokens = num(r.get("forward"), "tokens_per_s");
+        double fwdGflops = num(r.get("forward"), "gflops");
+        double lora = num(r.get("lora"), "examples_per_s");
+        double full = num(r.get("full"), "examples_per_s");
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("bench", "engine");
+        summary.put("cores", Runtime.getRuntime().availableProcessors());
+        summary.put("matmul_gflops", matmul);
+        summary.put("forward_tokens_per_s", fwdTokens);
+        summary.put("forward_gflops", fwdGflops);
+        summary.put("forward_efficiency", fwdGflops / matmul);
+        summary.put("lora_examples_per_s", lora);
+        summary.put("lora_tokens_per_s", num(r.get("lora"), "tokens_per_s"));
+        summary.put("lora_peak_rss_mib", num(r.get("lora"), "peak_rss_mib"));
+        summary.put("full_examples_per_s", full);
+        summary.put("full_tokens_per_s", num(r.get("full"), "tokens_per_s"));
+        summary.put("full_peak_rss_mib", num(r.get("full"), "peak_rss_mib"));
+        summary.put("lora_vs_full_speed", lora / full);
+        summary.put("lora_vs_reference", lora / REFERENCE.get("lora_examples_per_s"));
+        summary.put("full_vs_reference", full / REFERENCE.get("full_examples_per_s"));
+        summary.put("forward_vs_reference", fwdTokens / REFERENCE.get("forward_tokens_per_s"));
+
+        System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "measure", "value", "goal", "met");
+        row("matmul 2048³ fp32 GFLOP/s", matmul, Double.NaN);
+        row("forward tokens/s", fwdTokens, 1.2 * REFERENCE.get("forward_tokens_per_s"));
+        row("forward efficiency (of matmul)", fwdGflops / matmul, 0.7);
+        row("LoRA q,v r=8 examples/s", lora, 1.5 * REFERENCE.get("lora_examples_per_s"));
+        row("full fine-tuning examples/s", full, 1.5 * REFERENCE.get("full_examples_per_s"));
+        row("LoRA peak RSS MiB", num(r.get("lora"), "peak_rss_mib"), Double.NaN);
+        row("full fine-tuning peak RSS MiB", num(r.get("full"), "peak_rss_mib"), Double.NaN);
+        row("LoRA / full speed", lora / full, Double.NaN);
+        System.out.println(new ObjectMapper().writeValueAsString(summary));
+    }
+
+    private static void row(String name, double value, double goal) {
+        System.out.printf(Locale.ROOT, "%-34s %12.2f %12s %8s%n", name, value,
+                Double.isNaN(goal) ? "" : String.format(Locale.ROOT, "≥ %.2f", goal),
+                Double.isNaN(goal) ? "" : value >= goal ? "yes" : "no");
+    }
+
+    private static double num(Map<String, Object> m, String key) {
+        return ((Number) m.get(key)).doubleValue();
+    }
+
+    /** Peak resident memory of this process (Linux VmHWM). */
+    static double peakRssMiB() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        return Double.NaN;
+    }
+}

@@ -1,0 +1,35 @@
+/**
+ * The LoRA engine: a frozen BERT-family base and per-tenant LoRA adapters, in plain Java on DJL's
+ * PyTorch engine. No Quarkus, no knowledge of the services that use it.
+ *
+ * <ul>
+ *   <li>{@link io.lorastream.engine.BaseModel}: the frozen base, loaded once from the embedded
+ *       all-MiniLM-L6-v2 ONNX (weights read straight from the protobuf) or from a Hugging Face
+ *       directory (safetensors f32/f16/bf16); identified by id + sha256 of its weights.</li>
+ *   <li>{@link io.lorastream.engine.BertEncoder}: the forward pass, top to bottom with shapes;
+ *       every linear goes through {@link io.lorastream.engine.Projections}, where LoRA comes in.</li>
+ *   <li>{@link io.lorastream.engine.LoraLinear}: ΔW = scaling·B·A, merge/unmerge;
+ *       {@link io.lorastream.engine.Adapter}: LoRA on the targeted layers plus the tenant's own
+ *       classification head over mean pooling; {@link io.lorastream.engine.AdapterFiles}: PEFT layout.</li>
+ *   <li>{@link io.lorastream.engine.Trainer}: AdamW, warm-up + linear decay, clipping, length
+ *       bucketing, best epoch; {@link io.lorastream.engine.Classifier}: predictions and metrics.</li>
+ * </ul>
+ *
+ * <p>Choices the design left open, written down:
+ * <ul>
+ *   <li>Pooling is the mean over real tokens (as sentence-transformers does for MiniLM), not BERT's
+ *       pooler: the head is {@code classifier} over that mean. PEFT reads the files; a PEFT user must
+ *       pool the same way to get the same predictions ({@code lorastream_adapter.json} says "mean").</li>
+ *   <li>Base dropout is off even while training (the base is frozen); LoRA dropout applies to the
+ *       LoRA path only, as in PEFT.</li>
+ *   <li>The base's sha256 is over the tensors the encoder uses (name, shape, f32 values), so the same
+ *       weights give the same id whether they come from ONNX or safetensors.</li>
+ *   <li>Merging writes ΔW into the shared base weights and keeps their old values, so unmerge is exact;
+ *       it is for single-tenant use only.</li>
+ *   <li>Memory: every forward or training step runs in its own {@code NDManager} scope; long-lived
+ *       weights live in the base's and the adapter's managers.</li>
+ *   <li>DJL frees the tensor behind {@code mul(Number)} right after the op even when autograd keeps
+ *       it; training code multiplies by constants through {@code Scalars} instead.</li>
+ * </ul>
+ */
+package io.lorastream.engine;
