@@ -23,7 +23,7 @@ import java.util.Random;
  */
 public final class Trainer {
     /** Batches are sorted by length inside windows of this many batches, then shuffled. */
-    private static final int BUCKET_WINDOW = Integer.getInteger("lorastream.bucket.window", 50);
+    private static final int BUCKET_WINDOW = 50;
 
     private final TrainingConfig config;
     private final TrainingListener listener;
