@@ -51,6 +51,7 @@ public final class Trainer {
     public Result train(Adapter adapter, List<Example> train, List<Example> eval) {
         BaseModel base = adapter.base();
         BertEncoder encoder = new BertEncoder(base);
+        Engine.getInstance().setRandomSeed((int) config.seed()); // dropout masks follow the seed too
         List<Example> examples = sample(train);
         List<String> labels = adapter.labels();
         int[] targets = new int[examples.size()];

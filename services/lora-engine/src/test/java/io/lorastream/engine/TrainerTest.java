@@ -87,6 +87,20 @@ class TrainerTest {
     }
 
     @Test
+    void theSameSeedTrainsTheSameAdapter() {
+        BaseModel base = Fixtures.base();
+        TrainingConfig config = new TrainingConfig(1, 16, 1e-3, 0.01, 0.06, 1.0, 11, 160, false);
+        float[][] runs = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            try (Adapter adapter = Adapter.create(base, LoraConfig.defaults(), List.of("0", "1"), 11)) {
+                new Trainer(config, TrainingListener.NONE).train(adapter, train, null);
+                runs[run] = adapter.tensors().get(AdapterTensors.HEAD_WEIGHT).toFloatArray();
+            }
+        }
+        assertThat(OnnxRuntimeReferenceTest.maxAbsDiff(runs[0], runs[1])).isLessThan(1e-6);
+    }
+
+    @Test
     void theScheduleWarmsUpThenDecaysToZero() {
         assertThat(Trainer.learningRate(1e-3, 10, 100, 0)).isEqualTo(1e-4, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(Trainer.learningRate(1e-3, 10, 100, 9)).isEqualTo(1e-3, org.assertj.core.data.Offset.offset(1e-12));
