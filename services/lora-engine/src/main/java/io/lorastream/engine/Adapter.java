@@ -133,11 +133,6 @@ public final class Adapter implements AutoCloseable {
         return Linear.linear(pooled, headWeight, headBias).singletonOrThrow();                 // (B, L)
     }
 
-    /** The head alone over pooled features (B, H) → (B, L); serving uses it after a shared forward. */
-    NDArray head(NDArray pooled) {
-        return Linear.linear(pooled, headWeight, headBias).singletonOrThrow();
-    }
-
     /** Folds every ΔW into the base weights: forwards then cost what the base costs. */
     public void merge() {
         layers.forEach(modules -> modules.values().forEach(LoraLinear::merge));
@@ -188,11 +183,6 @@ public final class Adapter implements AutoCloseable {
 
     public List<String> labels() {
         return labels;
-    }
-
-    /** Bytes of its weights in memory. */
-    public long sizeInBytes() {
-        return trainableParameterCount() * Float.BYTES;
     }
 
     @Override

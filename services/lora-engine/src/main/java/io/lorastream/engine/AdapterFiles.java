@@ -2,6 +2,7 @@ package io.lorastream.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -13,11 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * An adapter on disk, in PEFT's {@code save_pretrained} layout so PEFT can read it:
@@ -130,18 +129,18 @@ public final class AdapterFiles {
                     peft.path("lora_dropout").asDouble(), LoraConfig.parseTargets(String.join(",", targets), base.config().numLayers()),
                     peft.path("use_rslora").asBoolean(false), modulesToSave);
 
-            Set<String> expected = new HashSet<>(AdapterTensors.expectedShapes(base.config(), config, labels.size()).keySet());
+            Map<String, Shape> expected = AdapterTensors.expectedShapes(base.config(), config, labels.size());
             Map<String, FloatTensor> tensors = Safetensors.read(dir.resolve(WEIGHTS), name -> true);
             Map<String, float[]> values = new LinkedHashMap<>();
             for (Map.Entry<String, FloatTensor> entry : tensors.entrySet()) {
-                if (!expected.contains(entry.getKey())) {
+                Shape want = expected.get(entry.getKey());
+                if (want == null) {
                     throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": unexpected tensor " + entry.getKey());
                 }
                 long[] shape = entry.getValue().shape();
-                ai.djl.ndarray.types.Shape want = AdapterTensors.expectedShapes(base.config(), config, labels.size()).get(entry.getKey());
-                if (!want.equals(new ai.djl.ndarray.types.Shape(shape))) {
+                if (!want.equals(new Shape(shape))) {
                     throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": " + entry.getKey() + " has shape "
-                            + new ai.djl.ndarray.types.Shape(shape) + ", expected " + want);
+                            + new Shape(shape) + ", expected " + want);
                 }
                 values.put(entry.getKey(), entry.getValue().data());
             }

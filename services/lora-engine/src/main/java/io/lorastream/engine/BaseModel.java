@@ -133,11 +133,6 @@ public final class BaseModel implements AutoCloseable {
         return ids;
     }
 
-    /** Number of tokens of a text after truncation, [CLS] and [SEP] included. */
-    public int tokenCount(String text) {
-        return tokenizer.encode(text).getIds().length;
-    }
-
     public EncoderConfig config() {
         return config;
     }
