@@ -91,14 +91,19 @@ public final class AdapterFiles {
         }
     }
 
+    /** Fails naming the first missing file: cheap, so callers can check before loading a base. */
+    public static void requireComplete(Path dir) {
+        for (String file : FILES) {
+            if (!Files.isRegularFile(dir.resolve(file))) {
+                throw new IllegalArgumentException(dir + " is not a LoraStream adapter: " + file + " is missing");
+            }
+        }
+    }
+
     /** Reads an adapter for {@code base}; refuses one made for another base. */
     public static Adapter load(Path dir, BaseModel base) {
         try {
-            for (String file : FILES) {
-                if (!Files.isRegularFile(dir.resolve(file))) {
-                    throw new IllegalArgumentException(dir + " is not a LoraStream adapter: " + file + " is missing");
-                }
-            }
+            requireComplete(dir);
             JsonNode ours = JSON.readTree(dir.resolve(LORASTREAM).toFile());
             String sha = ours.path("base_model").path("sha256").asText();
             if (!sha.equals(base.sha256())) {
@@ -160,6 +165,10 @@ public final class AdapterFiles {
         try {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 writer.write(out);
+            }
+            if (Files.getFileStore(temp).supportsFileAttributeView("posix")) {
+                // temp files are created owner-only; an adapter is an ordinary artefact
+                Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             }
             Files.move(temp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {

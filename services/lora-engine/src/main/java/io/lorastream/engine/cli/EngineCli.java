@@ -84,6 +84,9 @@ public final class EngineCli {
         @Override
         public Integer call() throws Exception {
             List<Example> trainSet = Example.readTsv(train);
+            if (initFrom != null) {
+                AdapterFiles.requireComplete(initFrom);
+            }
             List<Example> evalSet = eval == null ? List.of() : Example.readTsv(eval);
             TrainingConfig config = new TrainingConfig(epochs, batchSize, lr != null ? lr : fullFinetune ? 5e-5 : 1e-3,
                     weightDecay, warmupRatio, 1.0, seed, maxExamples, fullFinetune);
@@ -142,6 +145,7 @@ public final class EngineCli {
         @Override
         public Integer call() throws Exception {
             List<Example> examples = Example.readTsv(data);
+            AdapterFiles.requireComplete(adapterDir);
             try (BaseModel model = loadBase(); Adapter adapter = AdapterFiles.load(adapterDir, model)) {
                 long start = System.nanoTime();
                 Metrics metrics = new Classifier(adapter, batchSize).evaluate(examples);
@@ -160,6 +164,7 @@ public final class EngineCli {
 
         @Override
         public Integer call() {
+            AdapterFiles.requireComplete(adapterDir);
             try (BaseModel model = loadBase(); Adapter adapter = AdapterFiles.load(adapterDir, model)) {
                 Classifier.Prediction prediction = new Classifier(adapter, 1).predict(List.of(text)).get(0);
                 System.out.println("label=" + prediction.label());
