@@ -31,18 +31,26 @@ public final class EventJson {
 
     /** Encodes and validates: an event the schema refuses is never written. */
     public static byte[] encodeValid(LoraEvent event) {
-        byte[] bytes = encode(event);
         EventType type = EventType.of(event);
-        List<String> errors = EventSchemas.get().validate(type, parse(bytes));
+        JsonNode tree = MAPPER.valueToTree(event); // validated and written from one tree: no re-parse
+        List<String> errors = EventSchemas.get().validate(type, tree);
         if (!errors.isEmpty()) {
             throw new InvalidEventException("refusing to write an invalid " + type.type(), errors);
         }
-        return bytes;
+        try {
+            return MAPPER.writeValueAsBytes(tree);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode " + event.getClass().getSimpleName(), e);
+        }
     }
 
     /** Parses, validates against the schema of {@code type}, and maps to its record. */
     public static <T extends LoraEvent> T decode(EventType type, byte[] bytes, Class<T> as) {
-        JsonNode tree = parse(bytes);
+        return decode(type, parse(bytes), as);
+    }
+
+    /** Validates a parsed value against the schema of {@code type} and maps it to its record. */
+    static <T extends LoraEvent> T decode(EventType type, JsonNode tree, Class<T> as) {
         List<String> errors = EventSchemas.get().validate(type, tree);
         if (!errors.isEmpty()) {
             throw new InvalidEventException("invalid " + type.type(), errors);

@@ -132,7 +132,7 @@ public final class EventSerde<T extends LoraEvent> implements Serde<T> {
     private T untyped(byte[] data) {
         JsonNode tree = EventJson.parse(data);
         if (types.size() == 1) {
-            return EventJson.decode(types.get(0), data, base);
+            return EventJson.decode(types.get(0), tree, base);
         }
         for (EventType type : types) {
             if (EventSchemas.get().validate(type, tree).isEmpty()) {

@@ -46,10 +46,14 @@ public final class BertEncoder {
      * sub-layer) as it does in BERT's train mode; the weights stay frozen.
      */
     public NDArray forward(NDManager scope, TokenBatch batch, Projections projections, boolean training) {
-        NDArray ids = batch.idsArray(scope);                                   // (B, T)
-        NDArray mask = batch.maskArray(scope);                                 // (B, T)
-        int b = batch.size();
-        int t = batch.length();
+        return forward(batch.idsArray(scope), batch.maskArray(scope), projections, training);
+    }
+
+    /** ids, mask (B, T) → (B, T, H); the arrays it makes belong to the scope of {@code ids}. */
+    private NDArray forward(NDArray ids, NDArray mask, Projections projections, boolean training) {
+        NDManager scope = ids.getManager();
+        int b = (int) ids.getShape().get(0);
+        int t = (int) ids.getShape().get(1);
 
         // embeddings: word + position + token type 0, then LayerNorm
         NDArray x = Embedding.embedding(ids, base.weight("embeddings.word_embeddings.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow(); // (B, T, H)
@@ -97,7 +101,8 @@ public final class BertEncoder {
     }
 
     public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, boolean training) {
-        return meanPool(forward(scope, batch, projections, training), batch.maskArray(scope));
+        NDArray mask = batch.maskArray(scope); // (B, T), for attention and pooling alike
+        return meanPool(forward(batch.idsArray(scope), mask, projections, training), mask);
     }
 
     private static NDArray dropout(NDArray x, double rate, boolean training) {

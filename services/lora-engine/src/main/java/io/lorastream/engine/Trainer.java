@@ -164,13 +164,15 @@ public final class Trainer {
         if (config.maxGradNorm() <= 0) {
             return;
         }
-        double squares = 0;
+        NDArray squares = null; // summed where the gradients are, read back once
         for (NDArray gradient : gradients) {
-            try (NDArray s = gradient.square().sum()) {
-                squares += s.getFloat();
-            }
+            NDArray s = gradient.square().sum();
+            squares = squares == null ? s : squares.add(s);
         }
-        double norm = Math.sqrt(squares);
+        if (squares == null) {
+            return;
+        }
+        double norm = Math.sqrt(squares.getFloat());
         if (norm > config.maxGradNorm()) {
             float factor = (float) (config.maxGradNorm() / (norm + 1e-6));
             for (NDArray gradient : gradients) {
