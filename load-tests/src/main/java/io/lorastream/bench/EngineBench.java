@@ -191,6 +191,8 @@ public final class EngineBench implements Callable<Integer> {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("bench", "engine");
         summary.put("cores", Runtime.getRuntime().availableProcessors());
+        // the launcher preloads the MKL dispatch shim where it was built (README "Engine")
+        summary.put("mkl_intel_dispatch", String.valueOf(System.getenv("LD_PRELOAD")).contains("mkl-intel-dispatch"));
         summary.put("matmul_gflops", matmul);
         summary.put("forward_tokens_per_s", fwdTokens);
         summary.put("forward_gflops", fwdGflops);
