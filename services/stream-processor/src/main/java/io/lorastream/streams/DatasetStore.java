@@ -1,0 +1,18 @@
+package io.lorastream.streams;
+
+/**
+ * Where sealed shards and manifests go (S3 in production). Writes are whole-object puts with
+ * deterministic keys, so writing the same key again after a crash replaces what an uncommitted
+ * attempt left.
+ */
+public interface DatasetStore {
+
+    void put(String key, byte[] content, String contentType);
+
+    /** S3 (or the network to it) failed; the same write may succeed later. */
+    final class UnavailableException extends RuntimeException {
+        public UnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

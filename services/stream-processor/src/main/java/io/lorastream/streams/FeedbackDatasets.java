@@ -1,0 +1,53 @@
+package io.lorastream.streams;
+
+import io.lorastream.events.DeadLetter;
+import io.lorastream.events.EventJson;
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.Topics;
+import io.lorastream.events.TrainingRequested;
+import io.quarkus.kafka.client.serialization.ObjectMapperSerde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The feedback concern of the stream-processor: {@code feedback} → dataset shards in S3,
+ * {@code training-requests}, and {@code feedback-dlq} for what cannot be used.
+ *
+ * <pre>
+ *   feedback (String, byte[]) ──▶ feedback-intake ──▶ training-requests (String, TrainingRequested)
+ *                                   │  stores: seen ids (windowed), pending examples, tenants
+ *                                   └──────────────▶ feedback-dlq (String, DeadLetter)
+ * </pre>
+ * The value is read as bytes and decoded inside the processor, so a record that is not a valid
+ * event becomes a dead letter instead of stopping the stream.
+ */
+public final class FeedbackDatasets {
+    public static final String SOURCE = "/lorastream/stream-processor";
+    static final String SEEN_IDS_STORE = "feedback-seen-ids";
+    static final String PENDING_STORE = "feedback-pending";
+    static final String TENANTS_STORE = "feedback-tenants";
+    static final String TRAINING_REQUESTS_SINK = "training-requests-sink";
+    static final String DEAD_LETTER_SINK = "feedback-dlq-sink";
+
+    private FeedbackDatasets() {}
+
+    public static void addTo(Topology topology, FeedbackSettings settings, DatasetStore datasets, FeedbackMetrics metrics) {
+        long window = settings.dedupWindow().toMillis();
+        topology.addSource("feedback-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.FEEDBACK)
+                .addProcessor("feedback-intake", () -> new FeedbackIntake(settings, datasets, metrics), "feedback-source")
+                .addStateStore(Stores.windowStoreBuilder(
+                                Stores.persistentWindowStore(SEEN_IDS_STORE,
+                                        java.time.Duration.ofMillis(2 * window), java.time.Duration.ofMillis(window), false),
+                                Serdes.String(), Serdes.Long()),
+                        "feedback-intake")
+                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
+                        Serdes.String(), Serdes.String()), "feedback-intake")
+                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TENANTS_STORE),
+                        Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.class, EventJson.MAPPER)), "feedback-intake")
+                .addSink(TRAINING_REQUESTS_SINK, Topics.TRAINING_REQUESTS, Serdes.String().serializer(),
+                        EventSerde.of(TrainingRequested.class, SOURCE).serializer(), "feedback-intake")
+                .addSink(DEAD_LETTER_SINK, Topics.FEEDBACK_DLQ, Serdes.String().serializer(),
+                        EventSerde.of(DeadLetter.class, SOURCE).serializer(), "feedback-intake");
+    }
+}

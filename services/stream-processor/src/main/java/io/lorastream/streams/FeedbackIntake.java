@@ -1,0 +1,218 @@
+package io.lorastream.streams;
+
+import io.lorastream.events.DeadLetter;
+import io.lorastream.events.EventJson;
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.FeedbackReceived;
+import io.lorastream.events.InvalidEventException;
+import io.lorastream.events.LoraEvent;
+import io.lorastream.events.Topics;
+import io.lorastream.events.TrainingRequested;
+import io.lorastream.events.TrainingRequested.Trigger;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.jboss.logging.Logger;
+
+/**
+ * Each feedback record: decode and validate (else dead-letter), drop a second copy of an id,
+ * put the example on its side of the split and into the tenant's pending shard. Sealing writes a
+ * shard to S3; a met training policy seals what is pending and emits one training request.
+ *
+ * <p>All bookkeeping lives in state stores, so it commits atomically with the input offsets and
+ * the output records (exactly-once v2). S3 writes cannot join that transaction: they use
+ * deterministic keys, so a retry after a crash overwrites what the uncommitted attempt wrote,
+ * and nothing downstream names a shard before the transaction that sealed it commits.
+ */
+final class FeedbackIntake implements Processor<String, byte[], String, LoraEvent> {
+    private static final Logger LOG = Logger.getLogger(FeedbackIntake.class);
+    private static final String FAILED_BY = "stream-processor";
+
+    private final FeedbackSettings settings;
+    private final DatasetStore datasets;
+    private final FeedbackMetrics metrics;
+    private final Deserializer<FeedbackReceived> decoder = EventSerde.of(FeedbackReceived.class, FeedbackDatasets.SOURCE).deserializer();
+
+    private ProcessorContext<String, LoraEvent> context;
+    private WindowStore<String, Long> seenIds;
+    private KeyValueStore<String, String> pending;
+    private KeyValueStore<String, TenantDatasets> tenants;
+    /** After a failed S3 write, no new attempt before this (wall clock ms); not state: a restart retries at once. */
+    private long retryWritesAtMs;
+
+    FeedbackIntake(FeedbackSettings settings, DatasetStore datasets, FeedbackMetrics metrics) {
+        this.settings = settings;
+        this.datasets = datasets;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, LoraEvent> context) {
+        this.context = context;
+        this.seenIds = context.getStateStore(FeedbackDatasets.SEEN_IDS_STORE);
+        this.pending = context.getStateStore(FeedbackDatasets.PENDING_STORE);
+        this.tenants = context.getStateStore(FeedbackDatasets.TENANTS_STORE);
+        context.schedule(settings.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkAll);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        FeedbackReceived event;
+        try {
+            event = decoder.deserialize(Topics.FEEDBACK, record.headers(), record.value());
+        } catch (InvalidEventException e) {
+            deadLetter(record, "invalid-event", "not a valid feedback event: " + e.getMessage(), e.errors());
+            return;
+        } catch (RuntimeException e) {
+            deadLetter(record, "undecodable", "could not be read as a feedback event: " + e, List.of(String.valueOf(e.getMessage())));
+            return;
+        }
+        if (event == null) {
+            deadLetter(record, "empty", "empty record value (null)", List.of());
+            return;
+        }
+        if (!event.tenant().equals(record.key())) {
+            // the dedup store and a tenant's ordering are per partition: records must be keyed by tenant
+            deadLetter(record, "wrong-key", "record key " + record.key() + " is not the event's tenant " + event.tenant()
+                    + " (feedback is keyed by tenant id)", List.of("$.tenant: differs from the record key"));
+            return;
+        }
+        String idKey = event.tenant() + "/" + event.id();
+        long time = record.timestamp();
+        long window = settings.dedupWindow().toMillis();
+        try (WindowStoreIterator<Long> seen = seenIds.fetch(idKey, Instant.ofEpochMilli(time - window), Instant.ofEpochMilli(time + window))) {
+            if (seen.hasNext()) {
+                metrics.duplicates.increment();
+                return;
+            }
+        }
+        seenIds.put(idKey, time, time);
+
+        DatasetKind kind = settings.split().isHoldout(event.id()) ? DatasetKind.HOLDOUT : DatasetKind.TRAIN;
+        (kind == DatasetKind.TRAIN ? metrics.train : metrics.holdout).increment();
+        long now = context.currentSystemTimeMs();
+        TenantDatasets state = Optional.ofNullable(tenants.get(event.tenant())).orElseGet(() -> TenantDatasets.empty(event.tenant()));
+        pending.put(pendingKey(event.tenant(), kind, state.arrivals()), new String(EventJson.encode(event), StandardCharsets.UTF_8));
+        state = state.accepted(kind, now);
+        if (state.pending(kind).count() >= settings.shardMaxExamples()) {
+            state = trySeal(state, kind, now);
+        }
+        tenants.put(event.tenant(), tryRequest(state, now));
+    }
+
+    /** Wall-clock check of every tenant of this task: shards that waited long enough, time-based policies. */
+    private void checkAll(long now) {
+        List<TenantDatasets> all = new ArrayList<>();
+        try (KeyValueIterator<String, TenantDatasets> it = tenants.all()) {
+            it.forEachRemaining(kv -> all.add(kv.value));
+        }
+        for (TenantDatasets before : all) {
+            TenantDatasets state = before;
+            for (DatasetKind kind : DatasetKind.values()) {
+                TenantDatasets.Pending p = state.pending(kind);
+                if (p.count() > 0 && now - p.oldestAtMs() >= settings.shardMaxAge().toMillis()) {
+                    state = trySeal(state, kind, now);
+                }
+            }
+            state = tryRequest(state, now);
+            if (!state.equals(before)) {
+                tenants.put(state.tenant(), state);
+            }
+        }
+    }
+
+    private TenantDatasets tryRequest(TenantDatasets state, long now) {
+        long waited = state.newExamples() == 0 ? 0 : now - state.oldestNewExampleAtMs();
+        long sinceLast = state.requests() == 0 ? Long.MAX_VALUE : now - state.lastRequestAtMs();
+        Optional<Trigger> trigger = settings.policy(state.tenant()).decide(state.newExamples(), waited, sinceLast);
+        if (trigger.isEmpty()) {
+            return state;
+        }
+        // the request names shards: everything pending is sealed first, holdout too so evaluation sees it all
+        for (DatasetKind kind : DatasetKind.values()) {
+            if (state.pending(kind).count() > 0) {
+                state = trySeal(state, kind, now);
+                if (state.pending(kind).count() > 0) {
+                    return state; // S3 is failing: ask again on a later check
+                }
+            }
+        }
+        TrainingRequested request = new TrainingRequested(
+                "training:" + state.tenant() + ":" + (state.requests() + 1), state.tenant(),
+                state.unrequested(), state.keys(DatasetKind.HOLDOUT), state.unrequestedExamples(),
+                trigger.get(), Instant.ofEpochMilli(now));
+        context.forward(new Record<String, LoraEvent>(state.tenant(), request, now), FeedbackDatasets.TRAINING_REQUESTS_SINK);
+        metrics.requested(trigger.get());
+        LOG.infof("training requested for %s: %d new examples in %d shards (%s)",
+                state.tenant(), request.newExamples(), request.shards().size(), trigger.get());
+        return state.requested(now);
+    }
+
+    /** Writes the pending examples of one kind as the tenant's next shard, then its manifest; unchanged state if S3 fails. */
+    private TenantDatasets trySeal(TenantDatasets state, DatasetKind kind, long now) {
+        if (now < retryWritesAtMs) {
+            return state;
+        }
+        String prefix = pendingPrefix(state.tenant(), kind);
+        List<String> keys = new ArrayList<>();
+        StringBuilder jsonl = new StringBuilder();
+        try (KeyValueIterator<String, String> it = pending.prefixScan(prefix, new StringSerializer())) {
+            while (it.hasNext()) {
+                KeyValue<String, String> kv = it.next();
+                keys.add(kv.key);
+                jsonl.append(kv.value).append('\n');
+            }
+        }
+        byte[] content = jsonl.toString().getBytes(StandardCharsets.UTF_8);
+        TenantDatasets.Shard shard = new TenantDatasets.Shard(kind.shardKey(state.tenant(), state.nextSeq(kind)), kind,
+                keys.size(), Sha256.hex(content), Instant.ofEpochMilli(now), state.pending(kind).oldestAtMs());
+        TenantDatasets sealed = state.sealed(shard);
+        try {
+            datasets.put(shard.key(), content, "application/x-ndjson");
+            datasets.put(DatasetManifest.key(state.tenant()), DatasetManifest.of(sealed, now), "application/json");
+        } catch (DatasetStore.UnavailableException e) {
+            metrics.shardWriteFailures.increment();
+            retryWritesAtMs = now + settings.checkInterval().toMillis() * 5;
+            LOG.warnf("could not write %s (will retry; the examples stay pending): %s", shard.key(), e.getMessage());
+            return state;
+        }
+        keys.forEach(pending::delete);
+        metrics.sealed(kind, shard.examples());
+        return sealed;
+    }
+
+    private void deadLetter(Record<String, byte[]> record, String code, String reason, List<String> errors) {
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        long now = context.currentSystemTimeMs();
+        DeadLetter letter = DeadLetter.of(source.topic(), source.partition(), source.offset(), record.key(), record.value(),
+                reason.length() > 4000 ? reason.substring(0, 4000) : reason, errors, FAILED_BY, Instant.ofEpochMilli(now));
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(DeadLetter.REASON_HEADER, letter.reason().getBytes(StandardCharsets.UTF_8));
+        context.forward(new Record<String, LoraEvent>(record.key(), letter, record.timestamp(), headers), FeedbackDatasets.DEAD_LETTER_SINK);
+        metrics.deadLettered(code);
+    }
+
+    private static String pendingPrefix(String tenant, DatasetKind kind) {
+        return tenant + "/" + kind.name() + "/";
+    }
+
+    /** Fixed-width hex arrival number: the prefix scan returns a shard's examples in arrival order. */
+    private static String pendingKey(String tenant, DatasetKind kind, long arrival) {
+        return pendingPrefix(tenant, kind) + String.format("%016x", arrival);
+    }
+}

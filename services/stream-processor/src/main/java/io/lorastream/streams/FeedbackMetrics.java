@@ -1,0 +1,45 @@
+package io.lorastream.streams;
+
+import io.lorastream.events.TrainingRequested.Trigger;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** What the feedback topology did with each record, as counters on /q/metrics. */
+public final class FeedbackMetrics {
+    private final MeterRegistry registry;
+    final Counter train;
+    final Counter holdout;
+    final Counter duplicates;
+    final Counter shardWriteFailures;
+
+    public FeedbackMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.train = outcome("train");
+        this.holdout = outcome("holdout");
+        this.duplicates = outcome("duplicate");
+        this.shardWriteFailures = Counter.builder("lorastream.feedback.shard.write.failures")
+                .description("Shard or manifest writes to S3 that failed and will be retried").register(registry);
+    }
+
+    private Counter outcome(String outcome) {
+        return Counter.builder("lorastream.feedback.records").tag("outcome", outcome)
+                .description("Feedback records by what became of them").register(registry);
+    }
+
+    void deadLettered(String reason) {
+        Counter.builder("lorastream.feedback.records").tag("outcome", "dead-letter")
+                .description("Feedback records by what became of them").register(registry).increment();
+        Counter.builder("lorastream.feedback.dead.letters").tag("reason", reason)
+                .description("Feedback records sent to feedback-dlq, by reason").register(registry).increment();
+    }
+
+    void sealed(DatasetKind kind, int examples) {
+        Counter.builder("lorastream.feedback.shards").tag("kind", kind.name().toLowerCase())
+                .description("Shards written to S3").register(registry).increment();
+    }
+
+    void requested(Trigger trigger) {
+        Counter.builder("lorastream.training.requests").tag("trigger", trigger.name())
+                .description("Training requests emitted").register(registry).increment();
+    }
+}

@@ -1,0 +1,60 @@
+package io.lorastream.streams;
+
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.ByteArrayInputStream;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** {@link DatasetStore} on the lorastream bucket, through the MinIO SDK. */
+@ApplicationScoped
+@Startup
+public class S3DatasetStore implements DatasetStore {
+    private final MinioClient client;
+    private final String bucket;
+    /** The last failed write, cleared by the next successful one: readiness reports it. */
+    private final AtomicReference<String> lastFailure = new AtomicReference<>();
+
+    S3DatasetStore(StreamProcessorConfig config) {
+        StreamProcessorConfig.S3 s3 = config.s3();
+        this.client = MinioClient.builder()
+                .endpoint(s3.endpoint())
+                .region(s3.region())
+                .credentials(s3.accessKey(), s3.secretKey())
+                .build();
+        this.bucket = s3.bucket();
+    }
+
+    @Override
+    public void put(String key, byte[] content, String contentType) {
+        try {
+            client.putObject(PutObjectArgs.builder()
+                    .bucket(bucket)
+                    .object(key)
+                    .stream(new ByteArrayInputStream(content), (long) content.length, -1L)
+                    .contentType(contentType)
+                    .build());
+            lastFailure.set(null);
+        } catch (Exception e) {
+            lastFailure.set(Instant.now() + " put s3://" + bucket + "/" + key + ": " + e);
+            throw new UnavailableException("put s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Null while writes succeed. */
+    public String lastFailure() {
+        return lastFailure.get();
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    @PreDestroy
+    void close() throws Exception {
+        client.close();
+    }
+}

@@ -1,0 +1,336 @@
+package io.lorastream.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lorastream.events.DeadLetter;
+import io.lorastream.events.EventJson;
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.FeedbackReceived;
+import io.lorastream.events.Topics;
+import io.lorastream.events.TrainingRequested;
+import io.lorastream.events.TrainingRequested.Trigger;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.IntStream;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FeedbackDatasetsTest {
+    private static final Instant START = Instant.parse("2026-11-22T10:00:00Z");
+    private static final HoldoutSplit SPLIT = new HoldoutSplit(0.2);
+    private static final TrainingPolicy POLICY =
+            new TrainingPolicy("test", 10, Duration.ofSeconds(60), 3, Duration.ofSeconds(30));
+
+    @TempDir
+    Path stateDir;
+
+    private final InMemoryDatasetStore store = new InMemoryDatasetStore();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> feedback;
+    private TestOutputTopic<String, TrainingRequested> requests;
+    private TestOutputTopic<String, DeadLetter> deadLetters;
+    private final EventSerde<FeedbackReceived> feedbackSerde = EventSerde.of(FeedbackReceived.class, "/test");
+    private int nextId;
+    private Instant now = START;
+
+    private void advance(Duration by) {
+        now = now.plus(by);
+        driver.advanceWallClockTime(by);
+    }
+
+    private static JsonNode json(byte[] bytes) {
+        try {
+            return EventJson.MAPPER.readTree(bytes);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void start(Map<String, TrainingPolicy> tenantPolicies) {
+        FeedbackSettings settings = new FeedbackSettings(SPLIT, Duration.ofDays(1), 5, Duration.ofSeconds(5),
+                Duration.ofSeconds(1), POLICY, tenantPolicies);
+        Topology topology = new Topology();
+        FeedbackDatasets.addTo(topology, settings, store, new FeedbackMetrics(registry));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "feedback-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(topology, props, START);
+        feedback = driver.createInputTopic(Topics.FEEDBACK, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        requests = driver.createOutputTopic(Topics.TRAINING_REQUESTS, Serdes.String().deserializer(),
+                EventSerde.of(TrainingRequested.class, "/test").deserializer());
+        deadLetters = driver.createOutputTopic(Topics.FEEDBACK_DLQ, Serdes.String().deserializer(),
+                EventSerde.of(DeadLetter.class, "/test").deserializer());
+    }
+
+    private void start() {
+        start(Map.of());
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    /** A fresh id that the split puts on the wanted side. */
+    private String id(boolean holdout) {
+        while (true) {
+            String id = "fb-" + nextId++;
+            if (SPLIT.isHoldout(id) == holdout) {
+                return id;
+            }
+        }
+    }
+
+    private FeedbackReceived event(String tenant, String id) {
+        return new FeedbackReceived(id, tenant, "text of " + id, nextId % 2 == 0 ? "pos" : "neg", null, null, START);
+    }
+
+    /** As a producer writes it: binary CloudEvent, key = tenant. */
+    private void send(FeedbackReceived event) {
+        RecordHeaders headers = new RecordHeaders();
+        byte[] value = feedbackSerde.serializer().serialize(Topics.FEEDBACK, headers, event);
+        feedback.pipeInput(new TestRecord<>(event.tenant(), value, headers, now));
+    }
+
+    private List<String> sendTrain(String tenant, int n) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = id(false);
+            send(event(tenant, id));
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    private List<String> idsIn(String key) {
+        return store.lines(key).stream().map(line -> json(line.getBytes(StandardCharsets.UTF_8)).get("id").asText()).toList();
+    }
+
+    private double counter(String outcome) {
+        return registry.get("lorastream.feedback.records").tag("outcome", outcome).counter().count();
+    }
+
+    @Test
+    void examplesBecomeShardsInArrivalOrderSealedBySizeThenByAge() {
+        start();
+        List<String> ids = sendTrain("acme", 12);
+
+        assertThat(idsIn("datasets/acme/shards/000001.jsonl")).containsExactlyElementsOf(ids.subList(0, 5));
+        assertThat(idsIn("datasets/acme/shards/000002.jsonl")).containsExactlyElementsOf(ids.subList(5, 10));
+        assertThat(store.objects).doesNotContainKey("datasets/acme/shards/000003.jsonl");
+
+        advance(Duration.ofSeconds(4));
+        assertThat(store.objects).doesNotContainKey("datasets/acme/shards/000003.jsonl");
+        advance(Duration.ofSeconds(1));
+        assertThat(idsIn("datasets/acme/shards/000003.jsonl")).containsExactlyElementsOf(ids.subList(10, 12));
+
+        // every line is the feedback event itself, valid against its schema
+        FeedbackReceived first = EventJson.decode(io.lorastream.events.EventType.FEEDBACK_RECEIVED,
+                store.lines("datasets/acme/shards/000001.jsonl").get(0).getBytes(StandardCharsets.UTF_8), FeedbackReceived.class);
+        assertThat(first.text()).isEqualTo("text of " + ids.get(0));
+
+        JsonNode manifest = json(store.objects.get("datasets/acme/manifest.json"));
+        assertThat(manifest.get("trainExamples").asInt()).isEqualTo(12);
+        assertThat(manifest.get("shards")).hasSize(3);
+        for (JsonNode shard : manifest.get("shards")) {
+            assertThat(shard.get("sha256").asText()).isEqualTo(Sha256.hex(store.objects.get(shard.get("key").asText())));
+        }
+        assertThat(counter("train")).isEqualTo(12);
+    }
+
+    @Test
+    void aSecondCopyOfAnIdIsDroppedWhateverItsContentButOnlyWithinItsTenant() {
+        start();
+        String id = id(false);
+        send(event("acme", id));
+        send(new FeedbackReceived(id, "acme", "another text", "neg", null, null, START));
+        send(event("acme", id));
+        send(event("globex", id)); // same id, other tenant: its own example
+        advance(Duration.ofSeconds(5));
+
+        assertThat(idsIn("datasets/acme/shards/000001.jsonl")).containsExactly(id);
+        assertThat(store.lines("datasets/acme/shards/000001.jsonl").get(0)).contains("text of " + id);
+        assertThat(idsIn("datasets/globex/shards/000001.jsonl")).containsExactly(id);
+        assertThat(counter("duplicate")).isEqualTo(2);
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTopicWithTheReasonAndTheStreamGoesOn() {
+        start();
+        byte[] notJson = "{\"id\": \"x1\", \"tenant\": ".getBytes(StandardCharsets.UTF_8);
+        byte[] badTenant = "{\"id\":\"x2\",\"tenant\":\"ACME\",\"text\":\"t\",\"label\":\"pos\",\"timestamp\":\"2026-11-22T10:00:00Z\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] emptyText = "{\"id\":\"x3\",\"tenant\":\"acme\",\"text\":\"\",\"label\":\"pos\",\"timestamp\":\"2026-11-22T10:00:00Z\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] binary = {(byte) 0xff, (byte) 0xfe, 0, 1, 2};
+        feedback.pipeInput("acme", notJson);
+        feedback.pipeInput("ACME", badTenant);
+        feedback.pipeInput("acme", emptyText);
+        feedback.pipeInput("acme", binary);
+        feedback.pipeInput("acme", (byte[]) null);
+        FeedbackReceived wrongKey = event("acme", id(false));
+        RecordHeaders headers = new RecordHeaders();
+        byte[] value = feedbackSerde.serializer().serialize(Topics.FEEDBACK, headers, wrongKey);
+        feedback.pipeInput(new TestRecord<>("globex", value, headers, now));
+        List<String> good = sendTrain("acme", 1);
+
+        List<TestRecord<String, DeadLetter>> letters = deadLetters.readRecordsToList();
+        assertThat(letters).hasSize(6);
+        assertThat(letters.get(0).value().payloadBytes()).isEqualTo(notJson);
+        assertThat(letters.get(1).value().errors()).anyMatch(e -> e.contains("tenant"));
+        assertThat(letters.get(2).value().errors()).anyMatch(e -> e.contains("text"));
+        assertThat(letters.get(3).value().payloadEncoding()).isEqualTo(DeadLetter.PayloadEncoding.BASE64);
+        assertThat(letters.get(3).value().payloadBytes()).isEqualTo(binary);
+        assertThat(letters.get(4).value().reason()).contains("empty");
+        assertThat(letters.get(5).value().reason()).contains("record key globex is not the event's tenant acme");
+        assertThat(letters.get(5).value().payloadBytes()).isEqualTo(value);
+        for (int i = 0; i < letters.size(); i++) {
+            TestRecord<String, DeadLetter> letter = letters.get(i);
+            assertThat(new String(letter.headers().lastHeader(DeadLetter.REASON_HEADER).value(), StandardCharsets.UTF_8))
+                    .isEqualTo(letter.value().reason());
+            assertThat(letter.value().sourceTopic()).isEqualTo(Topics.FEEDBACK);
+            assertThat(letter.value().offset()).isEqualTo(i);
+            assertThat(letter.value().failedBy()).isEqualTo("stream-processor");
+        }
+        advance(Duration.ofSeconds(5));
+        assertThat(idsIn("datasets/acme/shards/000001.jsonl")).containsExactly(good.get(0));
+        assertThat(registry.get("lorastream.feedback.records").tag("outcome", "dead-letter").counter().count()).isEqualTo(6);
+    }
+
+    @Test
+    void holdoutIsAboutTheConfiguredShareDecidedByIdAlone() {
+        start();
+        List<String> ids = IntStream.range(0, 2000).mapToObj(i -> "split-" + i).toList();
+        ids.forEach(id -> send(event("acme", id)));
+        ids.forEach(id -> send(event("acme", id))); // second copies change nothing
+        advance(Duration.ofSeconds(5));
+
+        List<String> holdout = new ArrayList<>();
+        List<String> train = new ArrayList<>();
+        store.objects.keySet().stream().filter(k -> k.startsWith("datasets/acme/holdout/")).forEach(k -> holdout.addAll(idsIn(k)));
+        store.objects.keySet().stream().filter(k -> k.startsWith("datasets/acme/shards/")).forEach(k -> train.addAll(idsIn(k)));
+        assertThat(holdout).allMatch(SPLIT::isHoldout).doesNotHaveDuplicates();
+        assertThat(train).noneMatch(SPLIT::isHoldout).doesNotHaveDuplicates();
+        assertThat(holdout.size() + train.size()).isEqualTo(2000);
+        assertThat(holdout.size() / 2000.0).isBetween(0.17, 0.23);
+    }
+
+    @Test
+    void enoughNewExamplesRequestTrainingOnExactlyTheirShards() {
+        start();
+        String holdoutId = id(true);
+        send(event("acme", holdoutId));
+        List<String> ids = sendTrain("acme", 9);
+        assertThat(requests.isEmpty()).isTrue();
+        ids.addAll(sendTrain("acme", 1));
+
+        TrainingRequested request = requests.readValue();
+        assertThat(request.trigger()).isEqualTo(Trigger.MIN_EXAMPLES);
+        assertThat(request.newExamples()).isEqualTo(10);
+        assertThat(request.shards()).containsExactly("datasets/acme/shards/000001.jsonl", "datasets/acme/shards/000002.jsonl");
+        // the pending holdout example was sealed for the request
+        assertThat(request.holdoutShards()).containsExactly("datasets/acme/holdout/000001.jsonl");
+        assertThat(idsIn("datasets/acme/holdout/000001.jsonl")).containsExactly(holdoutId);
+        assertThat(request.requestId()).isEqualTo("training:acme:1");
+        List<String> named = new ArrayList<>();
+        request.shards().forEach(k -> named.addAll(idsIn(k)));
+        assertThat(named).containsExactlyElementsOf(ids);
+        assertThat(requests.isEmpty()).isTrue();
+    }
+
+    @Test
+    void afterTheMaximumWaitFewerExamplesAreEnoughButNotFewerThanTheMinimum() {
+        start();
+        sendTrain("acme", 4);   // M = 3 ≤ 4 < N = 10
+        sendTrain("globex", 2); // fewer than M: waits for more
+        advance(Duration.ofSeconds(59));
+        assertThat(requests.isEmpty()).isTrue();
+        assertThat(store.objects).containsKey("datasets/acme/shards/000001.jsonl"); // sealed by age meanwhile
+
+        advance(Duration.ofSeconds(1));
+        TrainingRequested request = requests.readValue();
+        assertThat(request.tenant()).isEqualTo("acme");
+        assertThat(request.trigger()).isEqualTo(Trigger.MAX_WAIT);
+        assertThat(request.newExamples()).isEqualTo(4);
+
+        advance(Duration.ofMinutes(10));
+        assertThat(requests.isEmpty()).isTrue();
+        sendTrain("globex", 1);
+        advance(Duration.ofSeconds(5)); // sealed on age, waited long enough already
+        TrainingRequested globex = requests.readValue();
+        assertThat(globex.tenant()).isEqualTo("globex");
+        assertThat(globex.newExamples()).isEqualTo(3);
+        assertThat(globex.trigger()).isEqualTo(Trigger.MAX_WAIT);
+    }
+
+    @Test
+    void requestsForOneTenantAreNeverCloserThanTheMinimumInterval() {
+        start();
+        sendTrain("acme", 10);
+        assertThat(requests.readValue().requestId()).isEqualTo("training:acme:1");
+        advance(Duration.ofSeconds(10));
+        sendTrain("acme", 25);
+        advance(Duration.ofSeconds(19));
+        assertThat(requests.isEmpty()).isTrue();
+
+        advance(Duration.ofSeconds(1)); // 30 s after the first
+        TrainingRequested second = requests.readValue();
+        assertThat(second.requestId()).isEqualTo("training:acme:2");
+        assertThat(second.newExamples()).isEqualTo(25);
+        assertThat(second.shards()).containsExactly("datasets/acme/shards/000003.jsonl",
+                "datasets/acme/shards/000004.jsonl", "datasets/acme/shards/000005.jsonl",
+                "datasets/acme/shards/000006.jsonl", "datasets/acme/shards/000007.jsonl");
+    }
+
+    @Test
+    void aTenantsOwnPolicyOverridesTheDefaults() {
+        start(Map.of("big", new TrainingPolicy("big", 20, Duration.ofSeconds(60), 3, Duration.ofSeconds(30))));
+        sendTrain("big", 10);
+        sendTrain("acme", 10);
+        assertThat(requests.readValue().tenant()).isEqualTo("acme");
+        assertThat(requests.isEmpty()).isTrue();
+        sendTrain("big", 10);
+        assertThat(requests.readValue().tenant()).isEqualTo("big");
+    }
+
+    @Test
+    void whileS3FailsExamplesWaitInTheStoresAndNothingIsRequestedOrLost() {
+        start();
+        store.failing = true;
+        List<String> ids = sendTrain("acme", 12);
+        advance(Duration.ofSeconds(30));
+        assertThat(store.objects).isEmpty();
+        assertThat(requests.isEmpty()).isTrue();
+        assertThat(registry.get("lorastream.feedback.shard.write.failures").counter().count()).isPositive();
+
+        store.failing = false;
+        advance(Duration.ofSeconds(5));
+        TrainingRequested request = requests.readValue();
+        List<String> named = new ArrayList<>();
+        request.shards().forEach(k -> named.addAll(idsIn(k)));
+        assertThat(named).containsExactlyElementsOf(ids);
+        assertThat(request.newExamples()).isEqualTo(12);
+    }
+}
