@@ -1,0 +1,62 @@
+package io.lorastream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lorastream.events.FeedbackReceived;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FeedbackBatchTest {
+    private static final IngestLimits LIMITS = new IngestLimits(100, 100_000, 1000, Duration.ofSeconds(5), Duration.ofSeconds(5));
+    private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+
+    private static List<FeedbackReceived> read(String body, boolean ndjson) {
+        return FeedbackBatch.read("acme", body.getBytes(StandardCharsets.UTF_8), ndjson, LIMITS, NOW);
+    }
+
+    private static List<FieldError> errors(String body, boolean ndjson) {
+        try {
+            read(body, ndjson);
+        } catch (InvalidBatchException e) {
+            return e.errors();
+        }
+        throw new AssertionError("accepted: " + body);
+    }
+
+    @Test
+    void itemsBecomeEventsOfThePathsTenantStampedNow() {
+        List<FeedbackReceived> events = read("{\"id\":\"a-1\",\"text\":\"good\",\"label\":\"pos\",\"predictionId\":\"p-9\",\"metadata\":{\"k\":\"v\"}}", false);
+        assertThat(events).containsExactly(new FeedbackReceived("a-1", "acme", "good", "pos", "p-9", java.util.Map.of("k", "v"), NOW));
+        List<FeedbackReceived> generated = read("[{\"text\":\"a\",\"label\":\"x\"},{\"text\":\"b\",\"label\":\"y\"}]", false);
+        assertThat(generated).extracting(FeedbackReceived::id).doesNotHaveDuplicates().allMatch(id -> id.length() == 36);
+        assertThat(generated).extracting(FeedbackReceived::text).containsExactly("a", "b");
+    }
+
+    @Test
+    void everyProblemIsNamedByLineAndField() {
+        List<FieldError> errors = errors("{\"text\":\"ok\",\"label\":\"p\"}\n{\"text\":\"\",\"label\":\"p\"}\n{\"label\":\"p\"}\n"
+                + "{\"text\":\"t\",\"label\":\"\"}\n{\"id\":\"has space\",\"text\":\"t\",\"label\":\"p\"}\n{\"text\":7,\"label\":\"p\"}\n", true);
+        assertThat(errors).extracting(FieldError::line).containsExactly(2, 3, 4, 5, 6);
+        assertThat(errors).extracting(FieldError::field).containsExactly("text", "text", "label", "id", "text");
+    }
+
+    @Test
+    void arrayItemsAreNamedByLineAndIndex() {
+        List<FieldError> errors = errors("[\n {\"text\":\"a\",\"label\":\"p\"},\n {\"text\":\"b\"}\n]", false);
+        assertThat(errors).containsExactly(new FieldError(3, 1, "label", errors.get(0).message()));
+    }
+
+    @Test
+    void limitsAndShapes() {
+        assertThatThrownBy(() -> read("{\"text\":\"" + "x".repeat(100_001) + "\"}", false))
+                .isInstanceOf(FeedbackBatch.BodyTooLargeException.class).hasMessageContaining("max-body-bytes");
+        assertThat(errors("{\"text\":\"" + "x".repeat(1001) + "\",\"label\":\"p\"}", false).get(0).field()).isEqualTo("text");
+        assertThat(errors("", false).get(0).message()).contains("no feedback");
+        assertThat(errors("{\"text\":\"a\",\"label\":\"p\"} {\"text\":\"b\",\"label\":\"p\"}", false).get(0).message()).contains("ndjson");
+        assertThat(errors("{\"text\":\"a\",\"label\":\"p\",\"timestamp\":\"now\"}", false).get(0).field()).isEqualTo("timestamp");
+    }
+}
