@@ -101,7 +101,7 @@ public final class FeedbackBatch {
         event.put("tenant", tenant);
         event.put("timestamp", now.toString());
         for (String message : EventSchemas.get().validate(EventType.FEEDBACK_RECEIVED, event)) {
-            errors.add(new FieldError(item.line(), item.index(), fieldOf(message), message));
+            errors.add(new FieldError(item.line(), item.index(), fieldOf(message), message.replaceFirst("^[$/]?[A-Za-z./]*: ", "")));
         }
         if (!errors.isEmpty()) {
             return null;
