@@ -9,6 +9,10 @@ import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -46,6 +50,8 @@ class LocalStackLauncherIT {
     static Map<String, String> env = new HashMap<>();
     static int kafkaPort;
     static int s3Port;
+    static int ingestPort;
+    static int streamProcessorPort;
 
     @BeforeAll
     static void ports() throws IOException {
@@ -55,6 +61,10 @@ class LocalStackLauncherIT {
         env.put("LORASTREAM_KAFKA_PORT", String.valueOf(kafkaPort));
         env.put("LORASTREAM_KAFKA_CONTROLLER_PORT", String.valueOf(freePort()));
         env.put("LORASTREAM_S3_PORT", String.valueOf(s3Port));
+        ingestPort = freePort();
+        streamProcessorPort = freePort();
+        env.put("LORASTREAM_INGEST_PORT", String.valueOf(ingestPort));
+        env.put("LORASTREAM_STREAM_PROCESSOR_PORT", String.valueOf(streamProcessorPort));
         env.put("LORASTREAM_SKIP_BUILD", "1"); // this Maven build made the jars already
     }
 
@@ -72,7 +82,33 @@ class LocalStackLauncherIT {
         Result status = run("status");
         assertThat(status.exitCode).as(status.output).isZero();
         assertThat(status.output).containsPattern("kafka\\s+\\d+\\s+" + kafkaPort + "\\s+healthy")
-                .containsPattern("s3\\s+\\d+\\s+" + s3Port + "\\s+healthy");
+                .containsPattern("s3\\s+\\d+\\s+" + s3Port + "\\s+healthy")
+                .containsPattern("ingest\\s+\\d+\\s+" + ingestPort + "\\s+healthy")
+                .containsPattern("stream-processor\\s+\\d+\\s+" + streamProcessorPort + "\\s+healthy");
+
+        // the services are wired: a token from ./lorastream token, feedback over HTTP, a dataset shard in S3
+        Result token = run("token", "acme");
+        assertThat(token.exitCode).as(token.output).isZero();
+        String bearer = token.output.strip().lines().reduce((a, b) -> b).orElseThrow();
+        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ingestPort + "/v1/tenants/acme/feedback"))
+                .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"good\",\"label\":\"1\"}\n{\"text\":\"bad\",\"label\":\"0\"}\n"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String manifest = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (MinioClient s3 = s3()) {
+            while (manifest == null && System.nanoTime() < deadline) {
+                try (var in = s3.getObject(GetObjectArgs.builder().bucket("lorastream").object("datasets/acme/manifest.json").build())) {
+                    manifest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                } catch (io.minio.errors.ErrorResponseException notYet) {
+                    Thread.sleep(500);
+                }
+            }
+        }
+        assertThat(manifest).as("datasets/acme/manifest.json written by the stream-processor").isNotNull();
+        assertThat(manifest.replaceAll("\\s", "")).contains("\"trainExamples\":").contains("\"holdoutExamples\":");
 
         String bootstrap = "127.0.0.1:" + kafkaPort;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
@@ -88,7 +124,9 @@ class LocalStackLauncherIT {
 
         Result down = run("down");
         assertThat(down.exitCode).as(down.output).isZero();
-        assertThat(down.output).contains("stopped kafka").contains("stopped s3");
+        assertThat(down.output).contains("stopped kafka").contains("stopped s3").contains("stopped ingest").contains("stopped stream-processor");
+        assertThat(listening(ingestPort)).as("ingest port free after down").isFalse();
+        assertThat(listening(streamProcessorPort)).as("stream-processor port free after down").isFalse();
         assertThat(listening(kafkaPort)).as("Kafka port free after down").isFalse();
         assertThat(listening(s3Port)).as("S3 port free after down").isFalse();
         assertThat(Files.list(home.resolve("run")).toList()).as("no pid files left").isEmpty();
@@ -102,7 +140,7 @@ class LocalStackLauncherIT {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             assertThat(admin.listTopics().names().get()).containsAll(Topics.ALL.stream().map(Topics.Spec::name).toList());
         }
-        assertThat(consumeAll(bootstrap, Topics.FEEDBACK)).containsExactly("kept across restarts");
+        assertThat(consumeAll(bootstrap, Topics.FEEDBACK)).contains("kept across restarts").hasSize(3);
         try (MinioClient s3 = s3()) {
             assertThat(s3.bucketExists(BucketExistsArgs.builder().bucket("lorastream").build())).isTrue();
             try (var in = s3.getObject(GetObjectArgs.builder().bucket("lorastream").object("adapters/acme/v1/manifest.json").build())) {
