@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * {@code datasets/{tenant}/manifest.json}: every sealed shard of the tenant with its example count
- * and sha256. Rewritten after each seal. Readers go by it (or by a training request): an object under
+ * and sha256. Rewritten at the first check after a seal. Readers go by it (or by a training request): an object under
  * {@code shards/} or {@code holdout/} that it does not list is what a crashed, uncommitted attempt
  * left, and the next seal of that number overwrites it.
  */
@@ -18,14 +18,14 @@ public record DatasetManifest(String tenant, Instant updatedAt, int trainExample
         return "datasets/" + tenant + "/manifest.json";
     }
 
-    static byte[] of(TenantDatasets state, long nowMs) {
-        int train = state.shards().stream().filter(s -> s.kind() == DatasetKind.TRAIN).mapToInt(TenantDatasets.Shard::examples).sum();
-        int holdout = state.shards().stream().filter(s -> s.kind() == DatasetKind.HOLDOUT).mapToInt(TenantDatasets.Shard::examples).sum();
+    static byte[] of(String tenant, List<TenantDatasets.Shard> shards, long nowMs) {
+        int train = shards.stream().filter(s -> s.kind() == DatasetKind.TRAIN).mapToInt(TenantDatasets.Shard::examples).sum();
+        int holdout = shards.stream().filter(s -> s.kind() == DatasetKind.HOLDOUT).mapToInt(TenantDatasets.Shard::examples).sum();
         try {
             return EventJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(
-                    new DatasetManifest(state.tenant(), Instant.ofEpochMilli(nowMs), train, holdout, state.shards()));
+                    new DatasetManifest(tenant, Instant.ofEpochMilli(nowMs), train, holdout, shards));
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("manifest of " + state.tenant() + " is not writable as JSON", e);
+            throw new IllegalStateException("manifest of " + tenant + " is not writable as JSON", e);
         }
     }
 }

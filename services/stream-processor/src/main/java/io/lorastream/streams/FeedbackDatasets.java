@@ -16,7 +16,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  *   feedback (String, byte[]) ──▶ feedback-intake ──▶ training-requests (String, TrainingRequested)
- *                                   │  stores: seen ids (windowed), pending examples, tenants
+ *                                   │  stores: seen ids (windowed), pending examples, tenants, shards
  *                                   └──────────────▶ feedback-dlq (String, DeadLetter)
  * </pre>
  * The value is read as bytes and decoded inside the processor, so a record that is not a valid
@@ -27,6 +27,7 @@ public final class FeedbackDatasets {
     static final String SEEN_IDS_STORE = "feedback-seen-ids";
     static final String PENDING_STORE = "feedback-pending";
     static final String TENANTS_STORE = "feedback-tenants";
+    static final String SHARDS_STORE = "feedback-shards";
     static final String TRAINING_REQUESTS_SINK = "training-requests-sink";
     static final String DEAD_LETTER_SINK = "feedback-dlq-sink";
 
@@ -43,8 +44,12 @@ public final class FeedbackDatasets {
                         "feedback-intake")
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                         Serdes.String(), Serdes.String()), "feedback-intake")
+                // updated by every record: the cache turns that into one changelog write per tenant and commit
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TENANTS_STORE),
-                        Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.class, EventJson.MAPPER)), "feedback-intake")
+                        Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.class, EventJson.MAPPER)).withCachingEnabled(),
+                        "feedback-intake")
+                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SHARDS_STORE),
+                        Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.Shard.class, EventJson.MAPPER)), "feedback-intake")
                 .addSink(TRAINING_REQUESTS_SINK, Topics.TRAINING_REQUESTS, Serdes.String().serializer(),
                         EventSerde.of(TrainingRequested.class, SOURCE).serializer(), "feedback-intake")
                 .addSink(DEAD_LETTER_SINK, Topics.FEEDBACK_DLQ, Serdes.String().serializer(),

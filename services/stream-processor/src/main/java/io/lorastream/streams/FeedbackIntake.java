@@ -52,6 +52,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private WindowStore<String, Long> seenIds;
     private KeyValueStore<String, String> pending;
     private KeyValueStore<String, TenantDatasets> tenants;
+    private KeyValueStore<String, TenantDatasets.Shard> shards;
     /** After a failed S3 write, no new attempt before this (wall clock ms); not state: a restart retries at once. */
     private long retryWritesAtMs;
 
@@ -67,6 +68,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         this.seenIds = context.getStateStore(FeedbackDatasets.SEEN_IDS_STORE);
         this.pending = context.getStateStore(FeedbackDatasets.PENDING_STORE);
         this.tenants = context.getStateStore(FeedbackDatasets.TENANTS_STORE);
+        this.shards = context.getStateStore(FeedbackDatasets.SHARDS_STORE);
         context.schedule(settings.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkAll);
     }
 
@@ -115,7 +117,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         tenants.put(event.tenant(), tryRequest(state, now));
     }
 
-    /** Wall-clock check of every tenant of this task: shards that waited long enough, time-based policies. */
+    /** Wall-clock check of every tenant of this task: shards that waited long enough, time-based policies, manifests. */
     private void checkAll(long now) {
         List<TenantDatasets> all = new ArrayList<>();
         try (KeyValueIterator<String, TenantDatasets> it = tenants.all()) {
@@ -129,7 +131,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
                     state = trySeal(state, kind, now);
                 }
             }
-            state = tryRequest(state, now);
+            state = tryWriteManifest(tryRequest(state, now), now);
             if (!state.equals(before)) {
                 tenants.put(state.tenant(), state);
             }
@@ -154,7 +156,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         TrainingRequested request = new TrainingRequested(
                 "training:" + state.tenant() + ":" + (state.requests() + 1), state.tenant(),
-                state.unrequested(), state.keys(DatasetKind.HOLDOUT), state.unrequestedExamples(),
+                state.unrequestedKeys(), state.holdoutKeys(), state.unrequestedExamples(),
                 trigger.get(), Instant.ofEpochMilli(now));
         context.forward(new Record<String, LoraEvent>(state.tenant(), request, now), FeedbackDatasets.TRAINING_REQUESTS_SINK);
         metrics.requested(trigger.get());
@@ -163,7 +165,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         return state.requested(now);
     }
 
-    /** Writes the pending examples of one kind as the tenant's next shard, then its manifest; unchanged state if S3 fails. */
+    /** Writes the pending examples of one kind as the tenant's next shard; unchanged state if S3 fails. */
     private TenantDatasets trySeal(TenantDatasets state, DatasetKind kind, long now) {
         if (now < retryWritesAtMs) {
             return state;
@@ -180,20 +182,45 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         byte[] content = jsonl.toString().getBytes(StandardCharsets.UTF_8);
         TenantDatasets.Shard shard = new TenantDatasets.Shard(kind.shardKey(state.tenant(), state.nextSeq(kind)), kind,
-                keys.size(), Sha256.hex(content), Instant.ofEpochMilli(now), state.pending(kind).oldestAtMs());
-        TenantDatasets sealed = state.sealed(shard);
+                keys.size(), Sha256.hex(content), Instant.ofEpochMilli(now), Instant.ofEpochMilli(state.pending(kind).oldestAtMs()));
         try {
             datasets.put(shard.key(), content, "application/x-ndjson");
-            datasets.put(DatasetManifest.key(state.tenant()), DatasetManifest.of(sealed, now), "application/json");
         } catch (DatasetStore.UnavailableException e) {
-            metrics.shardWriteFailures.increment();
-            retryWritesAtMs = now + settings.checkInterval().toMillis() * 5;
-            LOG.warnf("could not write %s (will retry; the examples stay pending): %s", shard.key(), e.getMessage());
+            writeFailed(shard.key(), now, e);
             return state;
         }
         keys.forEach(pending::delete);
+        shards.put(state.tenant() + "/" + kind.name() + "/" + String.format("%06d", state.nextSeq(kind)), shard);
         metrics.sealed(kind, shard.examples());
-        return sealed;
+        return state.sealed(shard);
+    }
+
+    /**
+     * Rewrites {@code datasets/{tenant}/manifest.json} when shards were sealed since it was last written:
+     * once per check, not once per shard, since it lists every shard of the tenant.
+     */
+    private TenantDatasets tryWriteManifest(TenantDatasets state, long now) {
+        if (!state.manifestBehind() || now < retryWritesAtMs) {
+            return state;
+        }
+        List<TenantDatasets.Shard> all = new ArrayList<>();
+        try (KeyValueIterator<String, TenantDatasets.Shard> it = shards.prefixScan(state.tenant() + "/", new StringSerializer())) {
+            it.forEachRemaining(kv -> all.add(kv.value));
+        }
+        String key = DatasetManifest.key(state.tenant());
+        try {
+            datasets.put(key, DatasetManifest.of(state.tenant(), all, now), "application/json");
+        } catch (DatasetStore.UnavailableException e) {
+            writeFailed(key, now, e);
+            return state;
+        }
+        return state.manifestWritten();
+    }
+
+    private void writeFailed(String key, long now, DatasetStore.UnavailableException e) {
+        metrics.shardWriteFailures.increment();
+        retryWritesAtMs = now + settings.checkInterval().toMillis() * 5;
+        LOG.warnf("could not write %s (will retry; nothing is lost): %s", key, e.getMessage());
     }
 
     private void deadLetter(Record<String, byte[]> record, String code, String reason, List<String> errors) {

@@ -1,30 +1,36 @@
 package io.lorastream.streams;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
- * One tenant's dataset bookkeeping, kept in a state store (so it is restored with the stream's
- * exactly-once state after a crash) and mirrored to {@code datasets/{tenant}/manifest.json}.
+ * One tenant's dataset counters, kept in a state store (restored with the stream's exactly-once
+ * state after a crash). Read and written for every record, so it stays a handful of numbers: the
+ * shards themselves are in their own store ({@link FeedbackDatasets#SHARDS_STORE}) and in the manifest.
+ * Shards of a kind are numbered 1, 2, 3 … and requested in order, so "not yet requested" is a range.
  *
- * @param arrivals     examples accepted so far; orders the pending examples
- * @param pendingTrain accepted training examples not yet in a shard
- * @param shards       every sealed shard, both kinds, in sealing order
- * @param unrequested  sealed training shards not yet named in a training request
- * @param requests     training requests emitted so far
+ * @param arrivals              examples accepted so far; orders the pending examples
+ * @param pendingTrain          accepted training examples not yet in a shard
+ * @param trainShards           training shards sealed so far (their numbers are 1..trainShards)
+ * @param firstUnrequestedShard the first training shard no request has named yet
+ * @param unrequestedExamples   examples in shards firstUnrequestedShard..trainShards
+ * @param requests              training requests emitted so far
+ * @param manifestShards        shards listed in the manifest last written (it lags by at most one check interval)
  */
 public record TenantDatasets(
         String tenant,
         long arrivals,
         Pending pendingTrain,
         Pending pendingHoldout,
-        List<Shard> shards,
-        List<String> unrequested,
+        int trainShards,
+        int holdoutShards,
+        int firstUnrequestedShard,
         int unrequestedExamples,
         long oldestUnrequestedAtMs,
         long lastRequestAtMs,
-        int requests) {
+        int requests,
+        int manifestShards) {
 
     /** Examples waiting for their shard: how many, and since when (epoch ms of the oldest). */
     public record Pending(int count, long oldestAtMs) {
@@ -36,15 +42,10 @@ public record TenantDatasets(
     }
 
     /** A sealed, immutable shard: an object in S3. */
-    public record Shard(String key, DatasetKind kind, int examples, String sha256, Instant sealedAt, long oldestExampleAtMs) {}
-
-    public TenantDatasets {
-        shards = List.copyOf(shards);
-        unrequested = List.copyOf(unrequested);
-    }
+    public record Shard(String key, DatasetKind kind, int examples, String sha256, Instant sealedAt, Instant oldestExampleAt) {}
 
     public static TenantDatasets empty(String tenant) {
-        return new TenantDatasets(tenant, 0, Pending.NONE, Pending.NONE, List.of(), List.of(), 0, 0, 0, 0);
+        return new TenantDatasets(tenant, 0, Pending.NONE, Pending.NONE, 0, 0, 1, 0, 0, 0, 0, 0);
     }
 
     public Pending pending(DatasetKind kind) {
@@ -65,35 +66,47 @@ public record TenantDatasets(
     }
 
     public int nextSeq(DatasetKind kind) {
-        return (int) shards.stream().filter(s -> s.kind() == kind).count() + 1;
+        return (kind == DatasetKind.TRAIN ? trainShards : holdoutShards) + 1;
     }
 
-    public List<String> keys(DatasetKind kind) {
-        return shards.stream().filter(s -> s.kind() == kind).map(Shard::key).toList();
+    /** Keys of the sealed training shards no request has named yet, in order. */
+    public List<String> unrequestedKeys() {
+        return IntStream.rangeClosed(firstUnrequestedShard, trainShards).mapToObj(seq -> DatasetKind.TRAIN.shardKey(tenant, seq)).toList();
+    }
+
+    public List<String> holdoutKeys() {
+        return IntStream.rangeClosed(1, holdoutShards).mapToObj(seq -> DatasetKind.HOLDOUT.shardKey(tenant, seq)).toList();
+    }
+
+    /** Sealed shards the manifest does not list yet. */
+    public boolean manifestBehind() {
+        return trainShards + holdoutShards > manifestShards;
+    }
+
+    TenantDatasets manifestWritten() {
+        return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
+                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, trainShards + holdoutShards);
     }
 
     TenantDatasets accepted(DatasetKind kind, long nowMs) {
         return new TenantDatasets(tenant, arrivals + 1,
                 kind == DatasetKind.TRAIN ? pendingTrain.plusOne(nowMs) : pendingTrain,
                 kind == DatasetKind.HOLDOUT ? pendingHoldout.plusOne(nowMs) : pendingHoldout,
-                shards, unrequested, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests);
+                trainShards, holdoutShards, firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards);
     }
 
     TenantDatasets sealed(Shard shard) {
-        List<Shard> allShards = new ArrayList<>(shards);
-        allShards.add(shard);
         if (shard.kind() == DatasetKind.HOLDOUT) {
-            return new TenantDatasets(tenant, arrivals, pendingTrain, Pending.NONE, allShards, unrequested,
-                    unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests);
+            return new TenantDatasets(tenant, arrivals, pendingTrain, Pending.NONE, trainShards, holdoutShards + 1,
+                    firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards);
         }
-        List<String> waiting = new ArrayList<>(unrequested);
-        waiting.add(shard.key());
-        long oldest = unrequestedExamples > 0 ? oldestUnrequestedAtMs : shard.oldestExampleAtMs();
-        return new TenantDatasets(tenant, arrivals, Pending.NONE, pendingHoldout, allShards, waiting,
-                unrequestedExamples + shard.examples(), oldest, lastRequestAtMs, requests);
+        long oldest = unrequestedExamples > 0 ? oldestUnrequestedAtMs : shard.oldestExampleAt().toEpochMilli();
+        return new TenantDatasets(tenant, arrivals, Pending.NONE, pendingHoldout, trainShards + 1, holdoutShards,
+                firstUnrequestedShard, unrequestedExamples + shard.examples(), oldest, lastRequestAtMs, requests, manifestShards);
     }
 
     TenantDatasets requested(long nowMs) {
-        return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, shards, List.of(), 0, 0, nowMs, requests + 1);
+        return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
+                trainShards + 1, 0, 0, nowMs, requests + 1, manifestShards);
     }
 }

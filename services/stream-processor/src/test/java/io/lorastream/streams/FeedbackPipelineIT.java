@@ -101,7 +101,7 @@ class FeedbackPipelineIT {
         streamsConfig.put("quarkus.kafka-streams.bootstrap-servers", infra.kafkaBootstrapServers());
         streamsConfig.put("kafka-streams.state.dir", work.resolve("stream-processor-state").toString());
         // a restarted instance gets the dead one's partitions after 6 s, not the default 45 s
-        streamsConfig.put("kafka-streams.session.timeout.ms", "6000");
+        streamsConfig.put("kafka-streams.consumer.session.timeout.ms", "6000");
         streamsConfig.put("lorastream.s3.endpoint", endpoint.url());
         streamsConfig.put("lorastream.s3.access-key", endpoint.accessKey());
         streamsConfig.put("lorastream.s3.secret-key", endpoint.secretKey());
