@@ -213,7 +213,9 @@ public final class IngestBench implements Callable<Integer> {
                     batched ? String.format(Locale.ROOT, "≥ %.0f", GOAL_EVENTS_PER_S) : "",
                     batched ? (p.eventsPerSecond() >= GOAL_EVENTS_PER_S ? "yes" : "no") : "");
         }
-        if (drain != null) {
+        if (drain != null && drain.eventsPerSecond() == 0) {
+            System.out.println("stream-processor: no progress on its backlog (is it running?): drain not measured");
+        } else if (drain != null) {
             System.out.printf(Locale.ROOT, "stream-processor alone: %d records behind, worked off in %.1f s: %.0f events/s%n",
                     drain.backlog(), drain.seconds(), drain.eventsPerSecond());
         }

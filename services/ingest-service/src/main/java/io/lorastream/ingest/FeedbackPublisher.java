@@ -4,6 +4,7 @@ import io.lorastream.events.FeedbackReceived;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
  * acknowledged every record (acks=all, idempotent producer: see application.properties).
  */
 @ApplicationScoped
+@Startup // built at start, so a bad lorastream.ingest.* value stops the service with its key named
 public class FeedbackPublisher {
     private final MutinyEmitter<FeedbackReceived> emitter;
     private final IngestLimits limits;
