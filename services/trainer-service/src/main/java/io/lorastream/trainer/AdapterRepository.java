@@ -1,0 +1,151 @@
+package io.lorastream.trainer;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.lorastream.engine.AdapterFiles;
+import io.lorastream.events.EventJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Adapter versions in S3: {@code adapters/{tenant}/v{n}/} in PEFT's layout plus {@code manifest.json},
+ * which is written last. A version exists only once its manifest does, so a crash mid-upload leaves a
+ * folder that the next attempt (same number) overwrites, and a published number is never reused.
+ */
+public final class AdapterRepository {
+    private static final Pattern MANIFEST_KEY = Pattern.compile("^adapters/[a-z0-9][a-z0-9-]*/v(\\d+)/manifest\\.json$");
+
+    private final ObjectStore store;
+
+    public AdapterRepository(ObjectStore store) {
+        this.store = store;
+    }
+
+    /** Every published version of the tenant, oldest first. */
+    public List<VersionManifest> versions(String tenant) {
+        List<VersionManifest> versions = new ArrayList<>();
+        for (String key : store.list(VersionManifest.prefix(tenant))) {
+            Matcher m = MANIFEST_KEY.matcher(key);
+            if (m.matches()) {
+                store.get(key).ifPresent(bytes -> versions.add(parse(key, bytes)));
+            }
+        }
+        versions.sort(Comparator.comparingInt(VersionManifest::version));
+        return versions;
+    }
+
+    /** The version a training request already produced (a redelivered request publishes nothing new). */
+    public Optional<VersionManifest> byRequest(String tenant, String requestId) {
+        return versions(tenant).stream().filter(v -> requestId.equals(v.trainingRequestId())).findFirst();
+    }
+
+    /**
+     * The version to warm-start from: the newest that passed the offline gate. (Once the rollout state
+     * machine runs, the registry's stable version takes this place.)
+     */
+    public Optional<VersionManifest> stable(String tenant) {
+        List<VersionManifest> all = versions(tenant);
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (all.get(i).gate().passed()) {
+                return Optional.of(all.get(i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    public int nextVersion(String tenant) {
+        return versions(tenant).stream().mapToInt(VersionManifest::version).max().orElse(0) + 1;
+    }
+
+    /** Fetches a version's adapter files into {@code dir}, each checked against the manifest's sha256. */
+    public Path download(VersionManifest version, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            for (String file : AdapterFiles.FILES) {
+                String key = VersionManifest.dir(version.tenant(), version.version()) + file;
+                byte[] content = store.get(key).orElseThrow(() -> new IllegalStateException(store.uri(key) + " is missing"));
+                String expected = version.files().get(file);
+                if (!sha256(content).equals(expected)) {
+                    throw new IllegalStateException(store.uri(key) + ": sha256 " + sha256(content) + " is not the manifest's " + expected);
+                }
+                Files.write(dir.resolve(file), content);
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What {@link #publish} wrote: the manifest, and the sha256 of every file including the manifest. */
+    public record Published(VersionManifest manifest, Map<String, String> files) {}
+
+    /** Uploads the adapter files of {@code dir}, then the manifest (with their sha256s) last. */
+    public Published publish(VersionManifest draft, Path dir) {
+        String prefix = VersionManifest.dir(draft.tenant(), draft.version());
+        Map<String, String> files = new LinkedHashMap<>();
+        try {
+            for (String file : AdapterFiles.FILES) {
+                byte[] content = Files.readAllBytes(dir.resolve(file));
+                store.put(prefix + file, content, file.endsWith(".json") ? "application/json" : "application/octet-stream");
+                files.put(file, sha256(content));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        VersionManifest manifest = new VersionManifest(draft.tenant(), draft.version(), draft.parentVersion(),
+                draft.trainingRequestId(), draft.baseModel(), draft.shards(), draft.replayShards(), draft.holdoutShards(),
+                draft.hyperParameters(), draft.metrics(), draft.gate(), Map.copyOf(files), draft.durationMs(), draft.device(),
+                draft.createdAt());
+        byte[] json;
+        try {
+            json = EventJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("manifest of " + prefix + " is not writable", e);
+        }
+        store.put(prefix + VersionManifest.FILE, json, "application/json");
+        Map<String, String> all = new LinkedHashMap<>(files);
+        all.put(VersionManifest.FILE, sha256(json));
+        return new Published(manifest, all);
+    }
+
+    /** A version published earlier, as {@link #publish} returned it (for a redelivered request). */
+    public Published published(VersionManifest manifest) {
+        String key = VersionManifest.dir(manifest.tenant(), manifest.version()) + VersionManifest.FILE;
+        byte[] json = store.get(key).orElseThrow(() -> new IllegalStateException(store.uri(key) + " vanished"));
+        Map<String, String> all = new LinkedHashMap<>(manifest.files());
+        all.put(VersionManifest.FILE, sha256(json));
+        return new Published(manifest, all);
+    }
+
+    public String uri(String tenant, int version) {
+        return store.uri(VersionManifest.dir(tenant, version));
+    }
+
+    private static VersionManifest parse(String key, byte[] bytes) {
+        try {
+            return EventJson.MAPPER.readValue(bytes, VersionManifest.class);
+        } catch (IOException e) {
+            throw new IllegalStateException(key + " is not a version manifest: " + e.getMessage(), e);
+        }
+    }
+
+    static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.lorastream.trainer;
+
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.Result;
+import io.minio.errors.ErrorResponseException;
+import io.minio.messages.Item;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The lorastream bucket as the trainer uses it: whole objects in and out, listings by prefix. */
+public final class ObjectStore implements AutoCloseable {
+    private final MinioClient client;
+    private final String bucket;
+
+    public ObjectStore(MinioClient client, String bucket) {
+        this.client = client;
+        this.bucket = bucket;
+    }
+
+    public Optional<byte[]> get(String key) {
+        try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            return Optional.of(in.readAllBytes());
+        } catch (ErrorResponseException e) {
+            if ("NoSuchKey".equals(e.errorResponse().code())) {
+                return Optional.empty();
+            }
+            throw unavailable("get", key, e);
+        } catch (Exception e) {
+            throw unavailable("get", key, e);
+        }
+    }
+
+    public void put(String key, byte[] content, String contentType) {
+        try {
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                    .stream(new ByteArrayInputStream(content), (long) content.length, -1L).contentType(contentType).build());
+        } catch (Exception e) {
+            throw unavailable("put", key, e);
+        }
+    }
+
+    /** Keys under {@code prefix}, recursively. */
+    public List<String> list(String prefix) {
+        List<String> keys = new ArrayList<>();
+        try {
+            for (Result<Item> item : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true).build())) {
+                keys.add(item.get().objectName());
+            }
+        } catch (Exception e) {
+            throw unavailable("list", prefix, e);
+        }
+        return keys;
+    }
+
+    public String uri(String key) {
+        return "s3://" + bucket + "/" + key;
+    }
+
+    private UnavailableException unavailable(String op, String key, Exception e) {
+        return new UnavailableException(op + " s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
+    }
+
+    @Override
+    public void close() throws Exception {
+        client.close();
+    }
+
+    /** Retriable: S3 or the network to it failed. */
+    public static final class UnavailableException extends RuntimeException {
+        UnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.lorastream.trainer;
+
+import io.lorastream.engine.Adapter;
+import io.lorastream.engine.AdapterFiles;
+import io.lorastream.engine.BaseModel;
+import io.lorastream.engine.Classifier;
+import io.lorastream.engine.Example;
+import io.lorastream.engine.Metrics;
+import io.lorastream.engine.Trainer;
+import io.lorastream.engine.TrainingListener;
+import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.Evaluation;
+import io.lorastream.events.TrainingRequested;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * One training request → one adapter version. Warm start from the tenant's stable version (fresh for a
+ * new tenant, or when the data brings a label the stable adapter does not know), train on the requested
+ * shards plus a replay sample of older ones, evaluate candidate and stable on the tenant's holdout,
+ * decide the offline gate, publish {@code adapters/{tenant}/v{n}/} with the manifest last.
+ *
+ * <p>Idempotent: a request that already produced a version (its id is in that version's manifest)
+ * publishes nothing new and returns the same event, so redelivery after a crash is safe.
+ */
+public final class TrainingJob {
+    private static final Logger LOG = Logger.getLogger(TrainingJob.class);
+
+    private final BaseModel base;
+    private final AdapterRepository adapters;
+    private final TenantData data;
+    private final JobSettings settings;
+    private final Clock clock;
+
+    public TrainingJob(BaseModel base, AdapterRepository adapters, TenantData data, JobSettings settings, Clock clock) {
+        this.base = base;
+        this.adapters = adapters;
+        this.data = data;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** What a run did, for the event and for metrics. */
+    public record Outcome(AdapterPublished event, boolean alreadyPublished, long trainedExamples, double examplesPerSecond) {}
+
+    public Outcome run(TrainingRequested request) {
+        String tenant = request.tenant();
+        Optional<VersionManifest> done = adapters.byRequest(tenant, request.requestId());
+        if (done.isPresent()) {
+            LOG.infof("%s already produced %s v%d: publishing its event again", request.requestId(), tenant, done.get().version());
+            return new Outcome(event(adapters.published(done.get())), true, 0, 0);
+        }
+        long started = System.nanoTime();
+        List<Example> fresh = data.read(request.shards());
+        List<Example> holdout = data.read(request.holdoutShards());
+        TenantData.Replay replay = data.replay(tenant, new HashSet<>(request.shards()),
+                (int) Math.round(fresh.size() * settings.replayRatio()), settings.training().seed());
+        List<Example> train = new ArrayList<>(fresh);
+        train.addAll(replay.examples());
+
+        Optional<VersionManifest> stable = adapters.stable(tenant);
+        Path work = tempDir(tenant);
+        try {
+            Adapter stableAdapter = null;
+            Adapter candidate;
+            Integer parent = null;
+            if (stable.isPresent()) {
+                Path stableDir = adapters.download(stable.get(), work.resolve("stable"));
+                stableAdapter = AdapterFiles.load(stableDir, base);
+                if (stableAdapter.labels().containsAll(labels(train, holdout))) {
+                    candidate = AdapterFiles.load(stableDir, base); // a second copy: this one trains
+                    parent = stable.get().version();
+                } else {
+                    LOG.infof("%s: new labels %s beyond the stable v%d's %s: training a fresh adapter", tenant,
+                            labels(train, holdout), stable.get().version(), stableAdapter.labels());
+                    candidate = Adapter.create(base, settings.lora(), List.copyOf(labels(train, holdout)), settings.training().seed());
+                }
+            } else {
+                candidate = Adapter.create(base, settings.lora(), List.copyOf(labels(train, holdout)), settings.training().seed());
+            }
+            try (Adapter trained = candidate; Adapter previous = stableAdapter) {
+                Trainer.Result result = new Trainer(settings.training(), TrainingListener.NONE).train(trained, train, null);
+                Evaluation candidateEval = evaluate(trained, holdout);
+                Evaluation stableEval = previous == null || holdout.isEmpty() ? null : evaluate(previous, holdout);
+                boolean passed = stableEval == null || candidateEval.accuracy() >= stableEval.accuracy() - settings.gateMargin();
+                Path out = work.resolve("candidate");
+                AdapterFiles.save(trained, out);
+
+                int version = adapters.nextVersion(tenant);
+                VersionManifest draft = new VersionManifest(tenant, version, parent, request.requestId(),
+                        new AdapterPublished.BaseModel(base.id(), base.sha256()), request.shards(), replay.shards(),
+                        request.holdoutShards(), hyperParameters(result), new AdapterPublished.Metrics(candidateEval, stableEval),
+                        new AdapterPublished.Gate(passed, settings.gateMargin()), Map.of(),
+                        Duration.ofNanos(System.nanoTime() - started).toMillis(), base.device().toString(), clock.instant());
+                AdapterRepository.Published published = adapters.publish(draft, out);
+                LOG.infof("%s v%d published: holdout accuracy %.4f (stable %s), gate %s, %d examples in %d ms",
+                        tenant, version, candidateEval.accuracy(), stableEval == null ? "none" : String.format("%.4f", stableEval.accuracy()),
+                        passed ? "passed" : "failed", train.size(), draft.durationMs());
+                return new Outcome(event(published), false, result.examples(), result.examplesPerSecond());
+            }
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    private AdapterPublished event(AdapterRepository.Published published) {
+        VersionManifest m = published.manifest();
+        return new AdapterPublished(m.tenant(), m.version(), m.parentVersion(), adapters.uri(m.tenant(), m.version()),
+                m.baseModel(), published.files(), m.trainingRequestId(), m.metrics(), m.gate(), m.createdAt());
+    }
+
+    private Map<String, Object> hyperParameters(Trainer.Result result) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("r", settings.lora().r());
+        h.put("lora_alpha", settings.lora().loraAlpha());
+        h.put("lora_dropout", settings.lora().loraDropout());
+        h.put("target_modules", settings.lora().targetModules().stream().map(Enum::name).sorted().toList());
+        h.put("epochs", settings.training().epochs());
+        h.put("batch_size", settings.training().batchSize());
+        h.put("learning_rate", settings.training().learningRate());
+        h.put("seed", settings.training().seed());
+        h.put("replay_ratio", settings.replayRatio());
+        h.put("examples", result.examples());
+        return h;
+    }
+
+    private static Evaluation evaluate(Adapter adapter, List<Example> holdout) {
+        if (holdout.isEmpty()) {
+            return new Evaluation(0, null, null, 0);
+        }
+        Metrics m = new Classifier(adapter, 64).evaluate(holdout);
+        return new Evaluation(m.accuracy(), m.macroF1(), m.loss(), m.examples());
+    }
+
+    private static TreeSet<String> labels(List<Example> train, List<Example> holdout) {
+        TreeSet<String> labels = new TreeSet<>();
+        train.forEach(e -> labels.add(e.label()));
+        holdout.forEach(e -> labels.add(e.label()));
+        if (labels.size() < 2) {
+            throw new IllegalArgumentException("a classifier needs at least two labels; the data has " + labels);
+        }
+        return labels;
+    }
+
+    private static Path tempDir(String tenant) {
+        try {
+            return Files.createTempDirectory("lorastream-train-" + tenant + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.warnf("could not delete %s: %s", dir, e.getMessage());
+        }
+    }
+}
