@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 
 /** A tenant's dataset shards in S3 (written by the stream-processor), read as training examples. */
 public final class TenantData {
@@ -37,12 +36,14 @@ public final class TenantData {
     }
 
     /**
-     * Up to {@code count} examples drawn from the tenant's older training shards (those the manifest
-     * lists and {@code exclude} does not), shards picked at random with the seed: the replay that keeps
-     * a warm-started adapter from forgetting what it learnt before.
+     * Up to {@code count} examples drawn from the tenant's training shards older than the first requested
+     * one (shards are numbered in sealing order), shards picked at random with the seed: the replay that
+     * keeps a warm-started adapter from forgetting what it learnt before. Newer shards are not touched:
+     * they belong to a request still to come.
      * @return the examples and the shards they came from
      */
-    public Replay replay(String tenant, Set<String> exclude, int count, long seed) {
+    public Replay replay(String tenant, List<String> requested, int count, long seed) {
+        String firstRequested = requested.stream().min(String::compareTo).orElse("");
         if (count <= 0) {
             return new Replay(List.of(), List.of());
         }
@@ -51,7 +52,7 @@ public final class TenantData {
             try {
                 for (JsonNode shard : EventJson.MAPPER.readTree(bytes).path("shards")) {
                     String key = shard.path("key").asText();
-                    if ("TRAIN".equals(shard.path("kind").asText()) && !exclude.contains(key)) {
+                    if ("TRAIN".equals(shard.path("kind").asText()) && key.compareTo(firstRequested) < 0) {
                         older.add(key);
                     }
                 }

@@ -19,7 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,10 +66,12 @@ public final class TrainingJob {
         long started = System.nanoTime();
         List<Example> fresh = data.read(request.shards());
         List<Example> holdout = data.read(request.holdoutShards());
-        TenantData.Replay replay = data.replay(tenant, new HashSet<>(request.shards()),
+        TenantData.Replay replay = data.replay(tenant, request.shards(),
                 (int) Math.round(fresh.size() * settings.replayRatio()), settings.training().seed());
         List<Example> train = new ArrayList<>(fresh);
         train.addAll(replay.examples());
+        LOG.infof("training %s for %s: %d new + %d replayed examples, %d held out", request.requestId(), tenant,
+                fresh.size(), replay.examples().size(), holdout.size());
 
         Optional<VersionManifest> stable = adapters.stable(tenant);
         Path work = tempDir(tenant);

@@ -89,7 +89,8 @@ class TrainingJobIT {
         String h1 = "datasets/" + t + "/holdout/000001.jsonl";
         shard(t, s1, yelp.subList(0, 300));
         shard(t, h1, yelp.subList(800, 1000));
-        datasetManifest(t, List.of(s1));
+        // the manifest already lists s2, sealed for a request still to come: v1 must not replay it
+        datasetManifest(t, List.of(s1, s2));
 
         TrainingJob.Outcome first = job.run(request(t, 1, List.of(s1), List.of(h1)));
         AdapterPublished v1 = first.event();
@@ -114,6 +115,7 @@ class TrainingJobIT {
                     .isCloseTo(v1.metrics().candidate().accuracy(), org.assertj.core.data.Offset.offset(1e-9));
         }
         assertThat(m1.shards()).containsExactly(s1);
+        assertThat(m1.replayShards()).as("nothing older than s1").isEmpty();
         assertThat(m1.hyperParameters()).containsEntry("r", 8).containsEntry("epochs", 3);
 
         // redelivered: the same version, nothing new
@@ -124,7 +126,6 @@ class TrainingJobIT {
 
         // more data: warm start from v1, with v1's data replayed
         shard(t, s2, yelp.subList(300, 600));
-        datasetManifest(t, List.of(s1, s2));
         AdapterPublished v2 = job.run(request(t, 2, List.of(s2), List.of(h1))).event();
         assertThat(v2.version()).isEqualTo(2);
         assertThat(v2.parentVersion()).isEqualTo(1);
