@@ -60,7 +60,7 @@ class TrainingJobIT {
     }
 
     /** A shard as the stream-processor writes it: one feedback-received event per line. */
-    static void shard(String tenant, String key, List<Example> examples) {
+    static void shard(ObjectStore store, String tenant, String key, List<Example> examples) {
         StringBuilder jsonl = new StringBuilder();
         for (Example e : examples) {
             jsonl.append(new String(EventJson.encode(new FeedbackReceived(UUID.randomUUID().toString(), tenant, e.text(),
@@ -87,8 +87,8 @@ class TrainingJobIT {
         String s1 = "datasets/" + t + "/shards/000001.jsonl";
         String s2 = "datasets/" + t + "/shards/000002.jsonl";
         String h1 = "datasets/" + t + "/holdout/000001.jsonl";
-        shard(t, s1, yelp.subList(0, 300));
-        shard(t, h1, yelp.subList(800, 1000));
+        shard(store, t, s1, yelp.subList(0, 300));
+        shard(store, t, h1, yelp.subList(800, 1000));
         // the manifest already lists s2, sealed for a request still to come: v1 must not replay it
         datasetManifest(t, List.of(s1, s2));
 
@@ -125,7 +125,7 @@ class TrainingJobIT {
         assertThat(adapters.versions(t)).hasSize(1);
 
         // more data: warm start from v1, with v1's data replayed
-        shard(t, s2, yelp.subList(300, 600));
+        shard(store, t, s2, yelp.subList(300, 600));
         AdapterPublished v2 = job.run(request(t, 2, List.of(s2), List.of(h1))).event();
         assertThat(v2.version()).isEqualTo(2);
         assertThat(v2.parentVersion()).isEqualTo(1);
@@ -138,7 +138,7 @@ class TrainingJobIT {
     void aCrashMidUploadLeavesNoVersionAndTheRetryTakesTheSameNumber() {
         String t = "crash-" + UUID.randomUUID().toString().substring(0, 8);
         String s1 = "datasets/" + t + "/shards/000001.jsonl";
-        shard(t, s1, yelp.subList(0, 120));
+        shard(store, t, s1, yelp.subList(0, 120));
         // what a crashed attempt left: files without a manifest
         store.put("adapters/" + t + "/v1/adapter_config.json", "{\"partial\":true}".getBytes(StandardCharsets.UTF_8), "application/json");
         assertThat(adapters.versions(t)).isEmpty();
@@ -156,7 +156,7 @@ class TrainingJobIT {
         assertThatThrownBy(() -> job.run(request(t, 1, List.of("datasets/" + t + "/shards/000009.jsonl"), List.of())))
                 .isInstanceOf(TenantData.MissingShardException.class).hasMessageContaining("000009.jsonl");
         String s1 = "datasets/" + t + "/shards/000001.jsonl";
-        shard(t, s1, yelp.stream().filter(e -> e.label().equals("1")).limit(30).toList());
+        shard(store, t, s1, yelp.stream().filter(e -> e.label().equals("1")).limit(30).toList());
         assertThatThrownBy(() -> job.run(request(t, 1, List.of(s1), List.of())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least two labels");
         assertThat(adapters.versions(t)).isEmpty();
