@@ -16,7 +16,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Consumes {@code training-requests} in the consumer group {@code lorastream-trainer}: more workers share
- * the tenants' partitions. One job at a time per worker (the device is the bottleneck); a request is
+ * the tenants' partitions. Requests wait on a worker pool for their turn on the device
+ * ({@link DeviceTurns}: one job at a time, tenants served round-robin); a request is
  * acknowledged — its offset committed — only after its {@code adapter-published} event was acknowledged
  * by Kafka, so a crash redelivers it, and the job's idempotence turns that into the same version once.
  */
@@ -29,6 +30,7 @@ public class TrainingWorker {
     private final TrainingJob job;
     private final MutinyEmitter<AdapterPublished> events;
     private final TrainerMetrics metrics;
+    private final DeviceTurns turns = new DeviceTurns();
     /** The last failure that was retried, cleared by the next success: readiness shows it. */
     private final AtomicReference<String> lastFailure = new AtomicReference<>();
 
@@ -39,13 +41,20 @@ public class TrainingWorker {
     }
 
     @Incoming("training-requests")
-    @Blocking(ordered = true) // one job at a time on this worker's device
-    public void train(TrainingRequested request) {
+    @Blocking(value = "training-requests", ordered = false) // many wait; DeviceTurns lets one run at a time
+    public void receive(TrainingRequested request) throws InterruptedException {
         if (request == null) {
             LOG.error("skipped a training request that is not a valid event (see the deserializer's log line)");
             return;
         }
         metrics.queued(request.tenant());
+        turns.run(request.tenant(), () -> {
+            train(request);
+            return null;
+        });
+    }
+
+    private void train(TrainingRequested request) {
         long started = System.nanoTime();
         try {
             TrainingJob.Outcome outcome = Uni.createFrom().item(() -> job.run(request))
