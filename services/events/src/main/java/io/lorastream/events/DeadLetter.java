@@ -36,9 +36,16 @@ public record DeadLetter(
         errors = errors == null ? List.of() : List.copyOf(errors);
     }
 
-    /** Keeps {@code value} as text when it is valid UTF-8, else as base64: nothing of it is lost. */
+    /** The schema's limit on {@link #reason}. */
+    static final int MAX_REASON = 4000;
+
+    /**
+     * Keeps {@code value} as text when it is valid UTF-8, else as base64: nothing of it is lost.
+     * A reason longer than the schema allows is cut to fit ({@link #errors} keeps the details).
+     */
     public static DeadLetter of(String topic, int partition, long offset, String key, byte[] value,
                                 String reason, List<String> errors, String failedBy, Instant failedAt) {
+        reason = reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) : reason;
         byte[] bytes = value == null ? new byte[0] : value;
         try {
             String text = StandardCharsets.UTF_8.newDecoder()

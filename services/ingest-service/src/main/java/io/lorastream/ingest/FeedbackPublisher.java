@@ -4,7 +4,6 @@ import io.lorastream.events.FeedbackReceived;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,15 +16,14 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
  * acknowledged every record (acks=all, idempotent producer: see application.properties).
  */
 @ApplicationScoped
-@Startup // built at start, so a bad lorastream.ingest.* value stops the service with its key named
 public class FeedbackPublisher {
     private final MutinyEmitter<FeedbackReceived> emitter;
     private final IngestLimits limits;
 
     FeedbackPublisher(@Channel("feedback") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 200_000)
-                      MutinyEmitter<FeedbackReceived> emitter, IngestConfig config) {
+                      MutinyEmitter<FeedbackReceived> emitter, IngestLimits limits) {
         this.emitter = emitter;
-        this.limits = IngestLimits.from(config);
+        this.limits = limits;
     }
 
     /** Fails with {@link KafkaUnavailableException} when any record is not acknowledged in time. */

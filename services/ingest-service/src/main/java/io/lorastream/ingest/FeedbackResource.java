@@ -27,10 +27,10 @@ public class FeedbackResource {
     private final IngestLimits limits;
     private final JsonWebToken token;
 
-    FeedbackResource(FeedbackPublisher publisher, IngestMetrics metrics, IngestConfig config, JsonWebToken token) {
+    FeedbackResource(FeedbackPublisher publisher, IngestMetrics metrics, IngestLimits limits, JsonWebToken token) {
         this.publisher = publisher;
         this.metrics = metrics;
-        this.limits = IngestLimits.from(config);
+        this.limits = limits;
         this.token = token;
     }
 

@@ -5,7 +5,7 @@ import io.smallrye.config.WithDefault;
 import java.time.Duration;
 
 /**
- * ingest-service settings ({@code lorastream.ingest.*}); checked at start by {@link IngestLimits#from}.
+ * ingest-service settings ({@code lorastream.ingest.*}); checked once at start by {@link IngestLimits#from}.
  * Kafka and HTTP settings are Quarkus' own (application.properties).
  */
 @ConfigMapping(prefix = "lorastream.ingest")

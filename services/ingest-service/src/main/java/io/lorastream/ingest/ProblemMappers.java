@@ -9,9 +9,9 @@ public class ProblemMappers {
     private final IngestMetrics metrics;
     private final IngestLimits limits;
 
-    ProblemMappers(IngestMetrics metrics, IngestConfig config) {
+    ProblemMappers(IngestMetrics metrics, IngestLimits limits) {
         this.metrics = metrics;
-        this.limits = IngestLimits.from(config);
+        this.limits = limits;
     }
 
     @ServerExceptionMapper

@@ -2,6 +2,7 @@ package io.lorastream.streams;
 
 import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventJson;
+import io.lorastream.events.Sha256;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.InvalidEventException;
@@ -191,7 +192,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         keys.forEach(pending::delete);
         shards.put(state.tenant() + "/" + kind.name() + "/" + String.format("%06d", state.nextSeq(kind)), shard);
-        metrics.sealed(kind, shard.examples());
+        metrics.sealed(kind);
         return state.sealed(shard);
     }
 
@@ -227,7 +228,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         RecordMetadata source = context.recordMetadata().orElseThrow();
         long now = context.currentSystemTimeMs();
         DeadLetter letter = DeadLetter.of(source.topic(), source.partition(), source.offset(), record.key(), record.value(),
-                reason.length() > 4000 ? reason.substring(0, 4000) : reason, errors, FAILED_BY, Instant.ofEpochMilli(now));
+                reason, errors, FAILED_BY, Instant.ofEpochMilli(now));
         RecordHeaders headers = new RecordHeaders();
         headers.add(DeadLetter.REASON_HEADER, letter.reason().getBytes(StandardCharsets.UTF_8));
         context.forward(new Record<String, LoraEvent>(record.key(), letter, record.timestamp(), headers), FeedbackDatasets.DEAD_LETTER_SINK);

@@ -27,13 +27,12 @@ public final class FeedbackMetrics {
     }
 
     void deadLettered(String reason) {
-        Counter.builder("lorastream.feedback.records").tag("outcome", "dead-letter")
-                .description("Feedback records by what became of them").register(registry).increment();
+        outcome("dead-letter").increment();
         Counter.builder("lorastream.feedback.dead.letters").tag("reason", reason)
                 .description("Feedback records sent to feedback-dlq, by reason").register(registry).increment();
     }
 
-    void sealed(DatasetKind kind, int examples) {
+    void sealed(DatasetKind kind) {
         Counter.builder("lorastream.feedback.shards").tag("kind", kind.name().toLowerCase())
                 .description("Shards written to S3").register(registry).increment();
     }

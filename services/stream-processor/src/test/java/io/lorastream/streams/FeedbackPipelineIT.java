@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventJson;
+import io.lorastream.events.Sha256;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.Topics;

@@ -3,15 +3,13 @@ package io.lorastream.trainer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.lorastream.engine.AdapterFiles;
 import io.lorastream.events.EventJson;
+import io.lorastream.events.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,16 +45,15 @@ public final class AdapterRepository {
     }
 
     /** The version a training request already produced (a redelivered request publishes nothing new). */
-    public Optional<VersionManifest> byRequest(String tenant, String requestId) {
-        return versions(tenant).stream().filter(v -> requestId.equals(v.trainingRequestId())).findFirst();
+    public static Optional<VersionManifest> byRequest(List<VersionManifest> versions, String requestId) {
+        return versions.stream().filter(v -> requestId.equals(v.trainingRequestId())).findFirst();
     }
 
     /**
      * The version to warm-start from: the newest that passed the offline gate. (Once the rollout state
      * machine runs, the registry's stable version takes this place.)
      */
-    public Optional<VersionManifest> stable(String tenant) {
-        List<VersionManifest> all = versions(tenant);
+    public static Optional<VersionManifest> stable(List<VersionManifest> all) {
         for (int i = all.size() - 1; i >= 0; i--) {
             if (all.get(i).gate().passed()) {
                 return Optional.of(all.get(i));
@@ -65,8 +62,8 @@ public final class AdapterRepository {
         return Optional.empty();
     }
 
-    public int nextVersion(String tenant) {
-        return versions(tenant).stream().mapToInt(VersionManifest::version).max().orElse(0) + 1;
+    public static int nextVersion(List<VersionManifest> versions) {
+        return versions.stream().mapToInt(VersionManifest::version).max().orElse(0) + 1;
     }
 
     /** Fetches a version's adapter files into {@code dir}, each checked against the manifest's sha256. */
@@ -77,8 +74,9 @@ public final class AdapterRepository {
                 String key = VersionManifest.dir(version.tenant(), version.version()) + file;
                 byte[] content = store.get(key).orElseThrow(() -> new IllegalStateException(store.uri(key) + " is missing"));
                 String expected = version.files().get(file);
-                if (!sha256(content).equals(expected)) {
-                    throw new IllegalStateException(store.uri(key) + ": sha256 " + sha256(content) + " is not the manifest's " + expected);
+                String actual = Sha256.hex(content);
+                if (!actual.equals(expected)) {
+                    throw new IllegalStateException(store.uri(key) + ": sha256 " + actual + " is not the manifest's " + expected);
                 }
                 Files.write(dir.resolve(file), content);
             }
@@ -99,7 +97,7 @@ public final class AdapterRepository {
             for (String file : AdapterFiles.FILES) {
                 byte[] content = Files.readAllBytes(dir.resolve(file));
                 store.put(prefix + file, content, file.endsWith(".json") ? "application/json" : "application/octet-stream");
-                files.put(file, sha256(content));
+                files.put(file, Sha256.hex(content));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -116,7 +114,7 @@ public final class AdapterRepository {
         }
         store.put(prefix + VersionManifest.FILE, json, "application/json");
         Map<String, String> all = new LinkedHashMap<>(files);
-        all.put(VersionManifest.FILE, sha256(json));
+        all.put(VersionManifest.FILE, Sha256.hex(json));
         return new Published(manifest, all);
     }
 
@@ -125,7 +123,7 @@ public final class AdapterRepository {
         String key = VersionManifest.dir(manifest.tenant(), manifest.version()) + VersionManifest.FILE;
         byte[] json = store.get(key).orElseThrow(() -> new IllegalStateException(store.uri(key) + " vanished"));
         Map<String, String> all = new LinkedHashMap<>(manifest.files());
-        all.put(VersionManifest.FILE, sha256(json));
+        all.put(VersionManifest.FILE, Sha256.hex(json));
         return new Published(manifest, all);
     }
 
@@ -138,14 +136,6 @@ public final class AdapterRepository {
             return EventJson.MAPPER.readValue(bytes, VersionManifest.class);
         } catch (IOException e) {
             throw new IllegalStateException(key + " is not a version manifest: " + e.getMessage(), e);
-        }
-    }
-
-    static String sha256(byte[] content) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 }

@@ -58,7 +58,9 @@ public final class TrainingJob {
 
     public Outcome run(TrainingRequested request) {
         String tenant = request.tenant();
-        Optional<VersionManifest> done = adapters.byRequest(tenant, request.requestId());
+        // one listing per job: a tenant's jobs run one after another (its partition, one worker, one device)
+        List<VersionManifest> versions = adapters.versions(tenant);
+        Optional<VersionManifest> done = AdapterRepository.byRequest(versions, request.requestId());
         if (done.isPresent()) {
             LOG.infof("%s already produced %s v%d: publishing its event again", request.requestId(), tenant, done.get().version());
             return new Outcome(event(adapters.published(done.get())), true, 0, 0);
@@ -73,7 +75,8 @@ public final class TrainingJob {
         LOG.infof("training %s for %s: %d new + %d replayed examples, %d held out", request.requestId(), tenant,
                 fresh.size(), replay.examples().size(), holdout.size());
 
-        Optional<VersionManifest> stable = adapters.stable(tenant);
+        Optional<VersionManifest> stable = AdapterRepository.stable(versions);
+        TreeSet<String> labels = labels(train, holdout);
         Path work = tempDir(tenant);
         try {
             Adapter stableAdapter = null;
@@ -82,16 +85,16 @@ public final class TrainingJob {
             if (stable.isPresent()) {
                 Path stableDir = adapters.download(stable.get(), work.resolve("stable"));
                 stableAdapter = AdapterFiles.load(stableDir, base);
-                if (stableAdapter.labels().containsAll(labels(train, holdout))) {
+                if (stableAdapter.labels().containsAll(labels)) {
                     candidate = AdapterFiles.load(stableDir, base); // a second copy: this one trains
                     parent = stable.get().version();
                 } else {
                     LOG.infof("%s: new labels %s beyond the stable v%d's %s: training a fresh adapter", tenant,
-                            labels(train, holdout), stable.get().version(), stableAdapter.labels());
-                    candidate = Adapter.create(base, settings.lora(), List.copyOf(labels(train, holdout)), settings.training().seed());
+                            labels, stable.get().version(), stableAdapter.labels());
+                    candidate = Adapter.create(base, settings.lora(), List.copyOf(labels), settings.training().seed());
                 }
             } else {
-                candidate = Adapter.create(base, settings.lora(), List.copyOf(labels(train, holdout)), settings.training().seed());
+                candidate = Adapter.create(base, settings.lora(), List.copyOf(labels), settings.training().seed());
             }
             try (Adapter trained = candidate; Adapter previous = stableAdapter) {
                 Trainer.Result result = new Trainer(settings.training(), TrainingListener.NONE).train(trained, train, null);
@@ -101,7 +104,7 @@ public final class TrainingJob {
                 Path out = work.resolve("candidate");
                 AdapterFiles.save(trained, out);
 
-                int version = adapters.nextVersion(tenant);
+                int version = AdapterRepository.nextVersion(versions);
                 VersionManifest draft = new VersionManifest(tenant, version, parent, request.requestId(),
                         new AdapterPublished.BaseModel(base.id(), base.sha256()), request.shards(), replay.shards(),
                         request.holdoutShards(), hyperParameters(result), new AdapterPublished.Metrics(candidateEval, stableEval),

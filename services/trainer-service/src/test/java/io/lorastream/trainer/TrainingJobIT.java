@@ -14,6 +14,7 @@ import io.lorastream.engine.TrainingConfig;
 import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.EventJson;
 import io.lorastream.events.FeedbackReceived;
+import io.lorastream.events.Sha256;
 import io.lorastream.events.TrainingRequested;
 import io.lorastream.testing.S3Endpoint;
 import io.lorastream.testing.WithKafkaAndS3;
@@ -106,7 +107,7 @@ class TrainingJobIT {
         assertThat(v1.files()).containsKeys("adapter_config.json", "adapter_model.safetensors", "lorastream_adapter.json", "manifest.json");
         for (Map.Entry<String, String> file : v1.files().entrySet()) {
             byte[] content = store.get("adapters/" + t + "/v1/" + file.getKey()).orElseThrow();
-            assertThat(AdapterRepository.sha256(content)).as(file.getKey()).isEqualTo(file.getValue());
+            assertThat(Sha256.hex(content)).as(file.getKey()).isEqualTo(file.getValue());
         }
         // the published files are a PEFT adapter the engine loads, scoring as evaluated
         VersionManifest m1 = adapters.versions(t).get(0);
