@@ -32,8 +32,19 @@ public final class S3ProxyServer implements AutoCloseable {
     /** Starts s3proxy storing objects under {@code dataDir}; returns once it accepts connections. */
     public static S3ProxyServer start(Path dataDir, String accessKey, String secretKey) {
         try {
+            return start(dataDir, accessKey, secretKey, freePort());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port for s3proxy", e);
+        }
+    }
+
+    /**
+     * On a given port: stopping one and starting another on the same port and {@code dataDir} is an S3
+     * outage and its end, as clients see it (the objects survive).
+     */
+    public static S3ProxyServer start(Path dataDir, String accessKey, String secretKey, int port) {
+        try {
             Path blobs = Files.createDirectories(dataDir.resolve("blobs"));
-            int port = freePort();
             String url = "http://127.0.0.1:" + port;
             Properties config = new Properties();
             config.setProperty("s3proxy.endpoint", url);
@@ -122,7 +133,7 @@ public final class S3ProxyServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

@@ -89,7 +89,7 @@ class TrainerCrashIT {
         }
     }
 
-    private static void send(String bootstrap, TrainingRequested request) throws Exception {
+    static void send(String bootstrap, TrainingRequested request) throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
             RecordHeaders headers = new RecordHeaders();
@@ -106,7 +106,7 @@ class TrainerCrashIT {
         }
     }
 
-    private static List<AdapterPublished> awaitEvents(String bootstrap, String tenant, Duration within) {
+    static List<AdapterPublished> awaitEvents(String bootstrap, String tenant, Duration within) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
@@ -132,7 +132,7 @@ class TrainerCrashIT {
         return events;
     }
 
-    private static int freePort() throws Exception {
+    static int freePort() throws Exception {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
