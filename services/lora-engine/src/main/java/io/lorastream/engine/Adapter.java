@@ -133,6 +133,19 @@ public final class Adapter implements AutoCloseable {
         return Linear.linear(pooled, headWeight, headBias).singletonOrThrow();                 // (B, L)
     }
 
+    /** The LoRA of one linear; null where this adapter does not target it. */
+    LoraLinear lora(int layer, Module module) {
+        return layers.get(layer).get(module);
+    }
+
+    NDArray headWeight() {
+        return headWeight;
+    }
+
+    NDArray headBias() {
+        return headBias;
+    }
+
     /** Folds every ΔW into the base weights: forwards then cost what the base costs. */
     public void merge() {
         layers.forEach(modules -> modules.values().forEach(LoraLinear::merge));

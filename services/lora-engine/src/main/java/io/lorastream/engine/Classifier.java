@@ -53,19 +53,23 @@ public final class Classifier {
 
     public List<Prediction> predict(List<String> texts) {
         List<Prediction> predictions = new ArrayList<>();
-        List<String> labels = adapter.labels();
         for (float[] probs : probabilities(texts)) {
-            Map<String, Double> byLabel = new LinkedHashMap<>();
-            int best = 0;
-            for (int l = 0; l < probs.length; l++) {
-                byLabel.put(labels.get(l), (double) probs[l]);
-                if (probs[l] > probs[best]) {
-                    best = l;
-                }
-            }
-            predictions.add(new Prediction(labels.get(best), byLabel));
+            predictions.add(prediction(adapter.labels(), probs));
         }
         return predictions;
+    }
+
+    /** The most probable label (the first on a tie) and every label's probability. */
+    static Prediction prediction(List<String> labels, float[] probs) {
+        Map<String, Double> byLabel = new LinkedHashMap<>();
+        int best = 0;
+        for (int l = 0; l < probs.length; l++) {
+            byLabel.put(labels.get(l), (double) probs[l]);
+            if (probs[l] > probs[best]) {
+                best = l;
+            }
+        }
+        return new Prediction(labels.get(best), byLabel);
     }
 
     /** Accuracy, macro-F1 over the adapter's labels, and mean cross-entropy. */

@@ -13,6 +13,8 @@
  *       classification head over mean pooling; {@link io.lorastream.engine.AdapterFiles}: PEFT layout.</li>
  *   <li>{@link io.lorastream.engine.Trainer}: AdamW, warm-up + linear decay, clipping, length
  *       bucketing, best epoch; {@link io.lorastream.engine.Classifier}: predictions and metrics.</li>
+ *   <li>{@link io.lorastream.engine.MixedClassifier}: one batch, many adapters (serving): base linears once,
+ *       each row's LoRA delta through batched matmuls over per-row A/B stacks, heads of any label count.</li>
  * </ul>
  *
  * <p>Choices the design left open, written down:

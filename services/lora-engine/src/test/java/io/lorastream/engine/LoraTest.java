@@ -22,16 +22,20 @@ class LoraTest {
 
     /** An adapter whose B is not zero, so it really changes the output. */
     static Adapter trainedLooking(BaseModel base, LoraConfig config, long seed) {
+        return trainedLooking(base, config, LABELS, seed);
+    }
+
+    static Adapter trainedLooking(BaseModel base, LoraConfig config, List<String> labels, long seed) {
         Random random = new Random(seed);
         Map<String, float[]> values = new HashMap<>();
-        AdapterTensors.expectedShapes(base.config(), config, LABELS.size()).forEach((name, shape) -> {
+        AdapterTensors.expectedShapes(base.config(), config, labels.size()).forEach((name, shape) -> {
             float[] data = new float[(int) shape.size()];
             for (int i = 0; i < data.length; i++) {
                 data[i] = (float) (random.nextGaussian() * 0.05);
             }
             values.put(name, data);
         });
-        return Adapter.fromValues(base, config, LABELS, values);
+        return Adapter.fromValues(base, config, labels, values);
     }
 
     float[] hidden(Projections projections) {

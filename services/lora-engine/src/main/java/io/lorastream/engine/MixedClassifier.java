@@ -1,0 +1,187 @@
+package io.lorastream.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * Scores texts of many adapters in one batch over their shared base (multi-LoRA serving): every base
+ * linear runs once over all rows, and each row's LoRA delta comes from its own adapter through two
+ * batched matmuls over per-row stacks of A and B. Adapters of different ranks or targets are padded
+ * with zeros to the batch's largest rank (zeros add nothing); heads of different label counts are
+ * padded with zero weights and a bias of -1e9, whose softmax share is exactly 0.
+ *
+ * <p>The adapters must be unmerged and share this classifier's base (the same loaded object).
+ */
+public final class MixedClassifier {
+    /** A padded label's bias: exp(-1e9 - max) is 0 in float. */
+    private static final float ABSENT_LABEL_BIAS = -1e9f;
+
+    private final BaseModel base;
+    private final BertEncoder encoder;
+    private final int batchSize;
+
+    public MixedClassifier(BaseModel base, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
+        }
+        this.base = base;
+        this.encoder = new BertEncoder(base);
+        this.batchSize = batchSize;
+    }
+
+    /**
+     * Row i's probabilities over {@code adapters.get(i)}'s labels, in that adapter's label order.
+     * Texts are batched by length (little padding) whatever adapter they belong to.
+     */
+    public float[][] probabilities(List<Adapter> adapters, List<String> texts) {
+        if (adapters.size() != texts.size()) {
+            throw new IllegalArgumentException(adapters.size() + " adapters for " + texts.size() + " texts");
+        }
+        for (Adapter adapter : adapters) {
+            if (adapter.base() != base) {
+                throw new IllegalArgumentException("an adapter belongs to another loaded base than " + base.id());
+            }
+            if (adapter.isMerged()) {
+                throw new IllegalStateException("a merged adapter has changed the shared base; unmerge it before mixed scoring");
+            }
+        }
+        List<long[]> ids = base.encode(texts);
+        Integer[] order = IntStream.range(0, texts.size()).boxed().toArray(Integer[]::new);
+        java.util.Arrays.sort(order, Comparator.comparingInt(i -> ids.get(i).length));
+        float[][] result = new float[texts.size()][];
+        for (int start = 0; start < order.length; start += batchSize) {
+            int end = Math.min(order.length, start + batchSize);
+            List<long[]> rows = new ArrayList<>(end - start);
+            List<Adapter> rowAdapters = new ArrayList<>(end - start);
+            for (int i = start; i < end; i++) {
+                rows.add(ids.get(order[i]));
+                rowAdapters.add(adapters.get(order[i]));
+            }
+            float[][] chunk = chunk(rowAdapters, TokenBatch.pad(rows));
+            for (int i = start; i < end; i++) {
+                result[order[i]] = chunk[i - start];
+            }
+        }
+        return result;
+    }
+
+    /** Predictions as {@link Classifier#predict} makes them, row i with {@code adapters.get(i)}. */
+    public List<Classifier.Prediction> predict(List<Adapter> adapters, List<String> texts) {
+        float[][] probabilities = probabilities(adapters, texts);
+        List<Classifier.Prediction> predictions = new ArrayList<>(texts.size());
+        for (int i = 0; i < probabilities.length; i++) {
+            predictions.add(Classifier.prediction(adapters.get(i).labels(), probabilities[i]));
+        }
+        return predictions;
+    }
+
+    /** One padded batch: (B, L_i) probabilities, row i over its own adapter's labels. */
+    private float[][] chunk(List<Adapter> rowAdapters, TokenBatch tokens) {
+        int b = rowAdapters.size();
+        // the batch's distinct adapters, and each row's index among them
+        Map<Adapter, Integer> groups = new IdentityHashMap<>();
+        List<Adapter> distinct = new ArrayList<>();
+        long[] group = new long[b];
+        float[] scaling = new float[b];
+        for (int i = 0; i < b; i++) {
+            Adapter adapter = rowAdapters.get(i);
+            group[i] = groups.computeIfAbsent(adapter, a -> {
+                distinct.add(a);
+                return distinct.size() - 1;
+            });
+            scaling[i] = (float) adapter.config().scaling();
+        }
+        try (NDManager scope = base.newScope()) {
+            NDArray index = scope.create(group);                                        // (B)
+            NDArray rowScaling = scope.create(scaling, new Shape(b, 1, 1));             // (B, 1, 1)
+            Projections projections = distinct.size() == 1
+                    ? distinct.get(0).projections(encoder, false)
+                    : mixedProjections(scope, distinct, index, rowScaling);
+            NDArray pooled = encoder.pooled(scope, tokens, projections);               // (B, H)
+            NDArray probs = heads(scope, distinct, index, pooled).softmax(-1);         // (B, Lmax)
+            int labels = (int) probs.getShape().get(1);
+            float[] flat = probs.toFloatArray();
+            float[][] out = new float[b][];
+            for (int i = 0; i < b; i++) {
+                out[i] = java.util.Arrays.copyOfRange(flat, i * labels, i * labels + rowAdapters.get(i).labels().size());
+            }
+            return out;
+        }
+    }
+
+    /** Base linear over all rows plus, per row, scaling · x·Aᵀ·Bᵀ of that row's adapter. */
+    private Projections mixedProjections(NDManager scope, List<Adapter> distinct, NDArray index, NDArray rowScaling) {
+        int rMax = distinct.stream().mapToInt(a -> a.config().r()).max().orElseThrow();
+        Map<String, NDArray[]> stacks = new LinkedHashMap<>(); // per linear: per-row A and B, made once per batch
+        return (layer, module, x) -> {
+            NDArray y = encoder.linear(x, layer, module);                                // (B, T, out)
+            if (distinct.stream().allMatch(a -> a.lora(layer, module) == null)) {
+                return y;
+            }
+            NDArray[] ab = stacks.computeIfAbsent(module.moduleName(layer), name -> rowStacks(scope, distinct, index, layer, module, rMax));
+            NDArray low = x.matMul(ab[0]);                                               // (B, T, in) · (B, in, R) → (B, T, R)
+            return y.add(low.matMul(ab[1]).mul(rowScaling));                              // (B, T, R) · (B, R, out) → (B, T, out)
+        };
+    }
+
+    /** Aᵀ (B, in, R) and Bᵀ (B, R, out) per row, zero-padded to rank R. */
+    private NDArray[] rowStacks(NDManager scope, List<Adapter> distinct, NDArray index, int layer, Module module, int rMax) {
+        NDArray weight = base.weight(module.moduleName(layer) + ".weight");              // (out, in)
+        long out = weight.getShape().get(0);
+        long in = weight.getShape().get(1);
+        NDList as = new NDList();
+        NDList bs = new NDList();
+        for (Adapter adapter : distinct) {
+            LoraLinear lora = adapter.lora(layer, module);
+            if (lora == null) {
+                as.add(scope.zeros(new Shape(rMax, in)));
+                bs.add(scope.zeros(new Shape(out, rMax)));
+                continue;
+            }
+            int r = (int) lora.a().getShape().get(0);
+            as.add(r == rMax ? lora.a() : inScope(scope, NDArrays.concat(new NDList(lora.a(), scope.zeros(new Shape(rMax - r, in))), 0)));
+            bs.add(r == rMax ? lora.b() : inScope(scope, NDArrays.concat(new NDList(lora.b(), scope.zeros(new Shape(out, rMax - r))), 1)));
+        }
+        NDArray aRows = inScope(scope, NDArrays.stack(as)).get(new NDIndex("{}", index)).transpose(0, 2, 1); // (G, R, in) → (B, in, R)
+        NDArray bRows = inScope(scope, NDArrays.stack(bs)).get(new NDIndex("{}", index)).transpose(0, 2, 1); // (G, out, R) → (B, R, out)
+        return new NDArray[] {aRows, bRows};
+    }
+
+    /** Arrays made from an adapter's weights land in the adapter's manager; this batch's scope frees them. */
+    private static NDArray inScope(NDManager scope, NDArray array) {
+        array.attach(scope);
+        return array;
+    }
+
+    /** Each row through its adapter's head: (B, H) → (B, Lmax), absent labels at -1e9. */
+    private NDArray heads(NDManager scope, List<Adapter> distinct, NDArray index, NDArray pooled) {
+        int lMax = distinct.stream().mapToInt(a -> a.labels().size()).max().orElseThrow();
+        long hidden = pooled.getShape().get(1);
+        NDList weights = new NDList();
+        NDList biases = new NDList();
+        for (Adapter adapter : distinct) {
+            int l = adapter.labels().size();
+            if (l == lMax) {
+                weights.add(adapter.headWeight());
+                biases.add(adapter.headBias());
+            } else {
+                weights.add(inScope(scope, NDArrays.concat(new NDList(adapter.headWeight(), scope.zeros(new Shape(lMax - l, hidden))), 0)));
+                biases.add(inScope(scope, NDArrays.concat(new NDList(adapter.headBias(), scope.full(new Shape(lMax - l), ABSENT_LABEL_BIAS)), 0)));
+            }
+        }
+        NDArray w = inScope(scope, NDArrays.stack(weights)).get(new NDIndex("{}", index));   // (B, Lmax, H)
+        NDArray bias = inScope(scope, NDArrays.stack(biases)).get(new NDIndex("{}", index)); // (B, Lmax)
+        return pooled.expandDims(1).matMul(w.transpose(0, 2, 1)).squeeze(1).add(bias); // (B, 1, H) · (B, H, Lmax) → (B, Lmax)
+    }
+}
