@@ -1,5 +1,7 @@
 package io.lorastream.trainer;
 
+import io.lorastream.store.ObjectStore;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lorastream.engine.Example;
 import io.lorastream.events.EventJson;

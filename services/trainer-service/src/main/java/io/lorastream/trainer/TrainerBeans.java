@@ -1,5 +1,8 @@
 package io.lorastream.trainer;
 
+import io.lorastream.store.ObjectStore;
+import io.lorastream.store.AdapterRepository;
+
 import ai.djl.Device;
 import io.lorastream.engine.BaseModel;
 import io.lorastream.engine.Devices;

@@ -1,5 +1,8 @@
 package io.lorastream.trainer;
 
+import io.lorastream.store.AdapterRepository;
+import io.lorastream.store.VersionManifest;
+
 import io.lorastream.engine.Adapter;
 import io.lorastream.engine.AdapterFiles;
 import io.lorastream.engine.BaseModel;

@@ -1,5 +1,7 @@
 package io.lorastream.trainer;
 
+import io.lorastream.store.ObjectStore;
+
 import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.TrainingRequested;
 import io.smallrye.mutiny.Uni;

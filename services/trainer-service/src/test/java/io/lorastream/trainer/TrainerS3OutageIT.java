@@ -1,5 +1,8 @@
 package io.lorastream.trainer;
 
+import io.lorastream.store.ObjectStore;
+import io.lorastream.store.AdapterRepository;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lorastream.engine.Example;

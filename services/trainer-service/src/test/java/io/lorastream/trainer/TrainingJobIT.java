@@ -1,5 +1,9 @@
 package io.lorastream.trainer;
 
+import io.lorastream.store.ObjectStore;
+import io.lorastream.store.AdapterRepository;
+import io.lorastream.store.VersionManifest;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

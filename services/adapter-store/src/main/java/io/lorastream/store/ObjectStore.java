@@ -1,4 +1,4 @@
-package io.lorastream.trainer;
+package io.lorastream.store;
 
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;

@@ -1,4 +1,4 @@
-package io.lorastream.trainer;
+package io.lorastream.store;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.lorastream.events.AdapterPublished;
