@@ -11,6 +11,7 @@ public enum EventType {
     TRAINING_REQUESTED("io.lorastream.training.requested.v1", "training-requested.v1.json", TrainingRequested.class),
     ADAPTER_PUBLISHED("io.lorastream.adapter.published.v1", "adapter-published.v1.json", AdapterPublished.class),
     ADAPTER_LIFECYCLE("io.lorastream.adapter.lifecycle.v1", "adapter-lifecycle.v1.json", AdapterLifecycle.class),
+    ADAPTER_LOAD_FAILED("io.lorastream.adapter.load-failed.v1", "adapter-load-failed.v1.json", AdapterLoadFailed.class),
     ADAPTER_COMMAND("io.lorastream.adapter.command.v1", "adapter-command.v1.json", AdapterCommand.class),
     REGISTRY_ENTRY("io.lorastream.registry.entry.v1", "registry-entry.v1.json", RegistryEntry.class),
     SCORE_REQUESTED("io.lorastream.score.requested.v1", "score-requested.v1.json", ScoreRequested.class),
@@ -48,7 +49,7 @@ public enum EventType {
                 .orElseThrow(() -> new IllegalArgumentException("no event type for " + event.getClass()));
     }
 
-    /** The types whose records are a {@code base}: one for most topics, two for adapter-events. */
+    /** The types whose records are a {@code base}: one for most topics, three for adapter-events. */
     public static List<EventType> assignableTo(Class<?> base) {
         return Arrays.stream(values()).filter(t -> base.isAssignableFrom(t.javaType)).toList();
     }

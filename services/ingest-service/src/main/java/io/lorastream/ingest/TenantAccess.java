@@ -1,7 +1,7 @@
 package io.lorastream.ingest;
 
+import io.lorastream.events.TenantIds;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -12,15 +12,14 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 public final class TenantAccess {
     public static final String TENANT_ROLE = "tenant";
     public static final String ADMIN_ROLE = "admin";
-    private static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
     private TenantAccess() {}
 
     /** @throws InvalidBatchException for a malformed tenant id, {@link ForbiddenException} for another tenant's token */
     public static void check(JsonWebToken token, String tenant) {
-        if (!TENANT_ID.matcher(tenant).matches()) {
+        if (!TenantIds.isValid(tenant)) {
             throw new InvalidBatchException("tenant id " + tenant + " is not valid",
-                    List.of(new FieldError(null, null, "tenant", "must match " + TENANT_ID.pattern() + " (it becomes a Kafka key and an S3 path)")));
+                    List.of(new FieldError(null, null, "tenant", "must match " + TenantIds.PATTERN.pattern() + " (it becomes a Kafka key and an S3 path)")));
         }
         if (token.getGroups().contains(ADMIN_ROLE)) {
             return;

@@ -1,9 +1,9 @@
 package io.lorastream.streams;
 
+import io.lorastream.events.TenantIds;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /** The feedback topology's settings, validated: every error names the configuration key and value. */
 public record FeedbackSettings(
@@ -15,7 +15,6 @@ public record FeedbackSettings(
         TrainingPolicy defaultPolicy,
         Map<String, TrainingPolicy> tenantPolicies) {
 
-    private static final Pattern TENANT = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
     public FeedbackSettings {
         positive("lorastream.feedback.dedup-window", dedupWindow);
@@ -35,8 +34,8 @@ public record FeedbackSettings(
         Map<String, TrainingPolicy> tenants = new HashMap<>();
         config.trainingPolicy().tenants().forEach((tenant, o) -> {
             String key = "lorastream.training-policy.tenants.\"" + tenant + "\"";
-            if (!TENANT.matcher(tenant).matches()) {
-                throw new IllegalArgumentException(key + ": " + tenant + " is not a tenant id (" + TENANT.pattern() + ")");
+            if (!TenantIds.isValid(tenant)) {
+                throw new IllegalArgumentException(key + ": " + tenant + " is not a tenant id (" + TenantIds.PATTERN.pattern() + ")");
             }
             tenants.put(tenant, new TrainingPolicy(key,
                     o.minExamples().orElse(defaults.minExamples()),

@@ -1,0 +1,14 @@
+package io.lorastream.events;
+
+import java.util.regex.Pattern;
+
+/** Tenant ids become Kafka keys and S3 path segments, so they are restricted (common.v1.json#/$defs/tenantId). */
+public final class TenantIds {
+    public static final Pattern PATTERN = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+    private TenantIds() {}
+
+    public static boolean isValid(String tenant) {
+        return tenant != null && PATTERN.matcher(tenant).matches();
+    }
+}
