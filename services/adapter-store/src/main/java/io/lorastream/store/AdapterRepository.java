@@ -37,7 +37,7 @@ public final class AdapterRepository {
         for (String key : store.list(VersionManifest.prefix(tenant))) {
             Matcher m = MANIFEST_KEY.matcher(key);
             if (m.matches()) {
-                store.get(key).ifPresent(bytes -> versions.add(parse(key, bytes)));
+                store.get(key).ifPresent(bytes -> versions.add(VersionManifest.parse(store.uri(key), bytes)));
             }
         }
         versions.sort(Comparator.comparingInt(VersionManifest::version));
@@ -129,13 +129,5 @@ public final class AdapterRepository {
 
     public String uri(String tenant, int version) {
         return store.uri(VersionManifest.dir(tenant, version));
-    }
-
-    private static VersionManifest parse(String key, byte[] bytes) {
-        try {
-            return EventJson.MAPPER.readValue(bytes, VersionManifest.class);
-        } catch (IOException e) {
-            throw new IllegalStateException(key + " is not a version manifest: " + e.getMessage(), e);
-        }
     }
 }

@@ -23,6 +23,11 @@ public final class ObjectStore implements AutoCloseable {
         this.bucket = bucket;
     }
 
+    /** A store over a MinIO client for this endpoint (path-style S3 API). */
+    public static ObjectStore connect(String endpoint, String region, String accessKey, String secretKey, String bucket) {
+        return new ObjectStore(MinioClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey).build(), bucket);
+    }
+
     public Optional<byte[]> get(String key) {
         try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
             return Optional.of(in.readAllBytes());

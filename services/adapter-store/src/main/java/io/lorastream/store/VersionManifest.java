@@ -2,6 +2,7 @@ package io.lorastream.store;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.EventJson;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -36,5 +37,18 @@ public record VersionManifest(
 
     public static String dir(String tenant, int version) {
         return prefix(tenant) + "v" + version + "/";
+    }
+
+    public static String key(String tenant, int version) {
+        return dir(tenant, version) + FILE;
+    }
+
+    /** @param where names the object in the error */
+    public static VersionManifest parse(String where, byte[] json) {
+        try {
+            return EventJson.MAPPER.readValue(json, VersionManifest.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(where + " is not a version manifest: " + e.getMessage(), e);
+        }
     }
 }

@@ -10,6 +10,7 @@ import io.lorastream.events.EventSerde;
 import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.Topics;
 import io.lorastream.testing.KafkaAndS3TestResource;
+import io.lorastream.testing.TestTokenKeys;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;

@@ -3,10 +3,7 @@ package io.lorastream.trainer;
 import io.lorastream.store.ObjectStore;
 import io.lorastream.store.AdapterRepository;
 
-import ai.djl.Device;
 import io.lorastream.engine.BaseModel;
-import io.lorastream.engine.Devices;
-import io.minio.MinioClient;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -23,14 +20,8 @@ public class TrainerBeans {
     @Singleton
     @Startup // loaded before the first request, once per worker
     BaseModel base(TrainerConfig config) {
-        // DJL reads these as system properties: no download at run time, one inter-op thread
-        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        System.setProperty("ai.djl.pytorch.num_interop_threads", System.getProperty("ai.djl.pytorch.num_interop_threads", "1"));
-        Device device = Devices.choose(config.trainer().device());
-        BaseModel base = config.trainer().baseDir()
-                .map(dir -> BaseModel.fromDirectory(Path.of(dir), device, 256))
-                .orElseGet(() -> BaseModel.embedded(device));
-        LOG.infof("base model %s (sha256 %s) on %s (lorastream.trainer.device=%s)", base.id(), base.sha256(), device,
+        BaseModel base = BaseModel.forService(config.trainer().device(), config.trainer().baseDir().map(Path::of));
+        LOG.infof("base model %s (sha256 %s) on %s (lorastream.trainer.device=%s)", base.id(), base.sha256(), base.device(),
                 config.trainer().device());
         return base;
     }
@@ -43,8 +34,7 @@ public class TrainerBeans {
     @Singleton
     ObjectStore store(TrainerConfig config) {
         TrainerConfig.S3 s3 = config.s3();
-        return new ObjectStore(MinioClient.builder().endpoint(s3.endpoint()).region(s3.region())
-                .credentials(s3.accessKey(), s3.secretKey()).build(), s3.bucket());
+        return ObjectStore.connect(s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey(), s3.bucket());
     }
 
     void close(@Disposes ObjectStore store) throws Exception {

@@ -1,6 +1,5 @@
-package io.lorastream.ingest;
+package io.lorastream.testing;
 
-import io.lorastream.testing.TestTokens;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 

@@ -1,0 +1,96 @@
+package io.lorastream.serving;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The resident adapters, one per tenant (the version it serves), bounded by bytes rather than count:
+ * adapters differ in rank, targets and labels. Beyond the budget the least recently used go, except
+ * pinned tenants' and the one just loaded. Putting a tenant's new version is the atomic swap.
+ */
+final class AdapterCache {
+    private final long maxBytes;
+    private final Set<String> pinned;
+    private final LinkedHashMap<String, ResidentAdapter> resident = new LinkedHashMap<>(64, 0.75f, true); // access order
+    private long bytes;
+
+    AdapterCache(long maxBytes, Set<String> pinned) {
+        this.maxBytes = maxBytes;
+        this.pinned = Set.copyOf(pinned);
+    }
+
+    /** The tenant's resident adapter with a lease taken (return it with {@link ResidentAdapter#release}); empty if not resident. */
+    synchronized Optional<ResidentAdapter> lease(String tenant) {
+        ResidentAdapter adapter = resident.get(tenant); // marks it recently used
+        return adapter != null && adapter.acquire() ? Optional.of(adapter) : Optional.empty();
+    }
+
+    /** Without touching recency or taking a lease. */
+    synchronized Optional<ResidentAdapter> peek(String tenant) {
+        return Optional.ofNullable(resident.get(tenant));
+    }
+
+    /**
+     * Makes {@code next} its tenant's resident adapter, retiring the one it replaces, then evicts the least
+     * recently used unpinned others while over budget.
+     *
+     * @return the adapters evicted to make room (already retired)
+     */
+    synchronized List<ResidentAdapter> put(ResidentAdapter next) {
+        ResidentAdapter previous = resident.put(next.tenant(), next);
+        if (previous != null && previous != next) {
+            bytes -= previous.bytes();
+            previous.retire();
+        }
+        if (previous != next) {
+            bytes += next.bytes();
+        }
+        List<ResidentAdapter> evicted = new ArrayList<>();
+        Iterator<Map.Entry<String, ResidentAdapter>> oldestFirst = resident.entrySet().iterator();
+        while (bytes > maxBytes && oldestFirst.hasNext()) {
+            ResidentAdapter candidate = oldestFirst.next().getValue();
+            if (candidate == next || pinned.contains(candidate.tenant())) {
+                continue;
+            }
+            oldestFirst.remove();
+            bytes -= candidate.bytes();
+            candidate.retire();
+            evicted.add(candidate);
+        }
+        return evicted;
+    }
+
+    /** Drops the tenant's adapter (the registry forgot the tenant). */
+    synchronized Optional<ResidentAdapter> remove(String tenant) {
+        ResidentAdapter removed = resident.remove(tenant);
+        if (removed != null) {
+            bytes -= removed.bytes();
+            removed.retire();
+        }
+        return Optional.ofNullable(removed);
+    }
+
+    synchronized long bytes() {
+        return bytes;
+    }
+
+    synchronized int size() {
+        return resident.size();
+    }
+
+    boolean isPinned(String tenant) {
+        return pinned.contains(tenant);
+    }
+
+    /** Retires everything (shutdown). */
+    synchronized void clear() {
+        resident.values().forEach(ResidentAdapter::retire);
+        resident.clear();
+        bytes = 0;
+    }
+}

@@ -1,0 +1,26 @@
+package io.lorastream.serving;
+
+import io.lorastream.events.AdapterLoadFailed;
+import io.lorastream.events.EventKafkaSerializer;
+import io.lorastream.events.ScoreCompleted;
+
+/** The channels' serdes, named in application.properties (Kafka instantiates them by class name). */
+public final class KafkaSerdes {
+    static final String SOURCE = "/lorastream/serving-service";
+
+    private KafkaSerdes() {}
+
+    /** score-results: binary CloudEvents, validated against the schema on write. */
+    public static class ScoreCompletedSerializer extends EventKafkaSerializer<ScoreCompleted> {
+        public ScoreCompletedSerializer() {
+            super(ScoreCompleted.class, SOURCE, true);
+        }
+    }
+
+    /** adapter-events: a version this replica refused. */
+    public static class AdapterLoadFailedSerializer extends EventKafkaSerializer<AdapterLoadFailed> {
+        public AdapterLoadFailedSerializer() {
+            super(AdapterLoadFailed.class, SOURCE, true);
+        }
+    }
+}

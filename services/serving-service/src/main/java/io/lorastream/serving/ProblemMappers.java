@@ -1,0 +1,38 @@
+package io.lorastream.serving;
+
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Exceptions to problem+json: fatal (fix the request: 400, 403, 404) and retriable (503 with Retry-After). */
+public class ProblemMappers {
+    private static final int RETRY_AFTER_SECONDS = 2;
+    private final ServingMetrics metrics;
+
+    ProblemMappers(ServingMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @ServerExceptionMapper
+    public Response invalid(TenantAccess.InvalidRequestException e) {
+        metrics.rejected("invalid");
+        return Problem.response(Response.Status.BAD_REQUEST, e.getMessage()).build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(TenantAccess.ForbiddenException e) {
+        metrics.rejected("forbidden");
+        return Problem.response(Response.Status.FORBIDDEN, e.getMessage()).build();
+    }
+
+    @ServerExceptionMapper
+    public Response noAdapter(ServedAdapters.NoAdapterException e) {
+        metrics.rejected("no-adapter");
+        return Problem.response(Response.Status.NOT_FOUND, e.getMessage()).build();
+    }
+
+    @ServerExceptionMapper
+    public Response notReady(ServedAdapters.AdapterNotReadyException e) {
+        metrics.rejected("not-ready");
+        return Problem.response(Response.Status.SERVICE_UNAVAILABLE, e.getMessage()).header("Retry-After", RETRY_AFTER_SECONDS).build();
+    }
+}

@@ -1,0 +1,116 @@
+package io.lorastream.serving;
+
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.RegistryEntry;
+import io.lorastream.events.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads the compacted {@code adapter-registry} from the beginning, every partition, without a consumer
+ * group: every replica needs every tenant. Until it has read what the topic held at start and loaded
+ * those versions it is not ready (the first request is warm); afterwards each new entry is a hot reload.
+ */
+final class RegistryFollower implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(RegistryFollower.class);
+
+    private final ServedAdapters adapters;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Deserializer<RegistryEntry> entries = EventSerde.of(RegistryEntry.class, KafkaSerdes.SOURCE).deserializer();
+    private final Thread thread;
+    private final CompletableFuture<Void> preloaded = new CompletableFuture<>();
+    private volatile boolean running = true;
+
+    RegistryFollower(ServedAdapters adapters, String bootstrapServers) {
+        this.adapters = adapters;
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // the stream-processor writes it exactly once
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "lorastream-serving-registry");
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.thread = new Thread(this::run, "registry-follower");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Completes once the registry as it was at start is read and each of its versions swapped in or refused. */
+    CompletableFuture<Void> preloaded() {
+        return preloaded;
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(Topics.ADAPTER_REGISTRY, Duration.ofDays(1))
+                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> startEnd = consumer.endOffsets(partitions, Duration.ofDays(1));
+            List<CompletableFuture<Void>> initial = new ArrayList<>();
+            boolean caughtUp = false;
+            while (running) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    CompletableFuture<Void> reload = apply(record);
+                    if (!caughtUp) {
+                        initial.add(reload);
+                    }
+                }
+                if (!caughtUp && startEnd.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                    caughtUp = true;
+                    LOG.infof("registry read to its end at start: %d entries; preloading", initial.size());
+                    CompletableFuture.allOf(initial.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> preloaded.complete(null));
+                }
+            }
+        } catch (WakeupException stopping) {
+            // close() woke us
+        } catch (RuntimeException e) {
+            LOG.error("the registry follower stopped", e);
+            preloaded.completeExceptionally(e);
+        } finally {
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private CompletableFuture<Void> apply(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            return adapters.target(record.key(), null); // a tombstone: the tenant is gone
+        }
+        RegistryEntry entry;
+        try {
+            entry = entries.deserialize(record.topic(), record.headers(), record.value());
+        } catch (RuntimeException e) {
+            LOG.errorf("skipped an unreadable registry record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
+        // the stable version serves; canary routing arrives with the rollout (issue 7)
+        return adapters.target(entry.tenant(), entry.stable());
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.lorastream.serving;
+
+import io.lorastream.events.AdapterLoadFailed;
+import io.lorastream.events.RegistryEntry.VersionRef;
+import io.lorastream.store.ObjectStore;
+import io.smallrye.mutiny.Uni;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Which version each tenant is served, and hot reload. The registry sets a tenant's target; a
+ * background load fetches and checks it, and only then swaps it in ({@link AdapterCache#put}), so a
+ * request sees the old version or the new one, never a half-loaded one. A refused version leaves the
+ * current one serving and is reported; an S3 outage is retried with backoff while the target stands.
+ * An adapter evicted for memory is loaded again by the first request that needs it.
+ */
+final class ServedAdapters implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ServedAdapters.class);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    private final AdapterCache cache;
+    private final AdapterLoader loader;
+    private final ServingMetrics metrics;
+    private final Consumer<AdapterLoadFailed> refusals;
+    private final String replica;
+    private final Clock clock;
+    private final ExecutorService loads;
+    /** What the registry says each tenant should serve. */
+    private final Map<String, VersionRef> targets = new ConcurrentHashMap<>();
+    /** What each tenant is served: swapped in after a successful load (resident or since evicted). */
+    private final Map<String, VersionRef> served = new ConcurrentHashMap<>();
+    /** Per tenant, the end of its chain of background loads: one load at a time per tenant, in order. */
+    private final Map<String, CompletableFuture<Void>> reloads = new ConcurrentHashMap<>();
+    private final Map<String, Object> coldLoadLocks = new ConcurrentHashMap<>();
+
+    ServedAdapters(AdapterCache cache, AdapterLoader loader, ServingMetrics metrics, Consumer<AdapterLoadFailed> refusals,
+                   String replica, int loadThreads, Clock clock) {
+        this.cache = cache;
+        this.loader = loader;
+        this.metrics = metrics;
+        this.refusals = refusals;
+        this.replica = replica;
+        this.clock = clock;
+        this.loads = Executors.newFixedThreadPool(loadThreads, runnable -> {
+            Thread thread = new Thread(runnable, "adapter-load");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * The registry's word for a tenant: serve {@code ref} (null: nothing any more). Returns when the
+     * background reload it started has finished: swapped, refused, or superseded by a newer target.
+     */
+    CompletableFuture<Void> target(String tenant, VersionRef ref) {
+        if (ref == null) {
+            targets.remove(tenant);
+            served.remove(tenant);
+            cache.remove(tenant).ifPresent(r -> LOG.infof("%s: no longer in the registry; %s dropped", tenant, r));
+            return CompletableFuture.completedFuture(null);
+        }
+        targets.put(tenant, ref);
+        return reloads.compute(tenant, (t, previous) -> (previous == null ? CompletableFuture.<Void>completedFuture(null) : previous)
+                .thenRunAsync(() -> reload(t), loads));
+    }
+
+    /** Brings the tenant to its current target, unless it is there already or the target moves on. */
+    private void reload(String tenant) {
+        VersionRef wanted = targets.get(tenant);
+        if (wanted == null || wanted.equals(served.get(tenant))) {
+            return;
+        }
+        long started = System.nanoTime();
+        try {
+            ResidentAdapter loaded = Uni.createFrom().item(() -> stillWanted(tenant, wanted) ? loader.load(tenant, wanted) : null)
+                    .onFailure(ObjectStore.UnavailableException.class)
+                    .invoke(e -> LOG.warnf("%s v%d: %s; retrying with backoff", tenant, wanted.version(), e.getMessage()))
+                    .onFailure(ObjectStore.UnavailableException.class).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
+                    .await().indefinitely();
+            if (loaded == null) {
+                return; // superseded while S3 was away
+            }
+            if (!stillWanted(tenant, wanted)) {
+                loaded.retire();
+                return;
+            }
+            swap(tenant, loaded);
+            metrics.loaded(tenant, wanted.version(), Duration.ofNanos(System.nanoTime() - started));
+            LOG.infof("%s: now serving v%d (loaded in %d ms)", tenant, wanted.version(), (System.nanoTime() - started) / 1_000_000);
+        } catch (AdapterLoader.RefusedVersionException e) {
+            metrics.refused(tenant);
+            VersionRef current = served.get(tenant);
+            LOG.errorf("%s: refused v%d, still serving %s: %s", tenant, wanted.version(),
+                    current == null ? "nothing" : "v" + current.version(), e.getMessage());
+            refusals.accept(AdapterLoadFailed.of(tenant, wanted.version(), wanted.uri(), replica,
+                    current == null ? null : current.version(), e.getMessage(), clock.instant()));
+        } catch (RuntimeException e) {
+            metrics.refused(tenant);
+            LOG.errorf(e, "%s: loading v%d failed", tenant, wanted.version());
+        }
+    }
+
+    private boolean stillWanted(String tenant, VersionRef ref) {
+        return ref.equals(targets.get(tenant));
+    }
+
+    /** The atomic switch: new requests lease the new version; requests holding the old one finish on it. */
+    private void swap(String tenant, ResidentAdapter loaded) {
+        for (ResidentAdapter evicted : cache.put(loaded)) {
+            metrics.evicted();
+            LOG.debugf("evicted %s to stay within the cache budget", evicted);
+        }
+        served.put(tenant, loaded.ref());
+    }
+
+    /**
+     * A lease on the adapter the tenant is served (release it when done). An adapter evicted for memory
+     * is loaded again here, once for all requests waiting on it.
+     *
+     * @throws NoAdapterException the tenant has no version in the registry
+     * @throws AdapterNotReadyException its first version is still loading, or S3 failed reloading an evicted one
+     */
+    ResidentAdapter lease(String tenant) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            VersionRef ref = served.get(tenant);
+            if (ref == null) {
+                VersionRef target = targets.get(tenant);
+                if (target == null) {
+                    throw new NoAdapterException(tenant);
+                }
+                throw new AdapterNotReadyException(tenant + " v" + target.version() + " is still loading");
+            }
+            Optional<ResidentAdapter> lease = cache.lease(tenant);
+            if (lease.isPresent()) {
+                return lease.get();
+            }
+            synchronized (coldLoadLocks.computeIfAbsent(tenant, t -> new Object())) {
+                if (cache.peek(tenant).isEmpty() && Objects.equals(served.get(tenant), ref)) {
+                    metrics.coldLoad();
+                    try {
+                        ResidentAdapter loaded = loader.load(tenant, ref);
+                        if (Objects.equals(served.get(tenant), ref) && cache.peek(tenant).isEmpty()) {
+                            swap(tenant, loaded);
+                        } else {
+                            loaded.retire(); // a newer version was swapped in meanwhile
+                        }
+                    } catch (ObjectStore.UnavailableException | AdapterLoader.RefusedVersionException e) {
+                        throw new AdapterNotReadyException(tenant + " v" + ref.version() + " was evicted and loading it again failed: " + e.getMessage());
+                    }
+                }
+            }
+        }
+        throw new AdapterNotReadyException(tenant + ": its adapter was replaced three times while this request waited");
+    }
+
+    /** The version the tenant is served, if any. */
+    Optional<Integer> servedVersion(String tenant) {
+        return Optional.ofNullable(served.get(tenant)).map(VersionRef::version);
+    }
+
+    int tenantsServed() {
+        return served.size();
+    }
+
+    @Override
+    public void close() {
+        loads.shutdownNow();
+        try {
+            loads.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        cache.clear();
+    }
+
+    /** 404: nothing to serve this tenant with (a base-model guess would be no answer). */
+    static final class NoAdapterException extends RuntimeException {
+        NoAdapterException(String tenant) {
+            super("tenant " + tenant + " has no adapter yet: send labelled feedback and wait for its first version");
+        }
+    }
+
+    /** 503, retriable. */
+    static final class AdapterNotReadyException extends RuntimeException {
+        AdapterNotReadyException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.lorastream.serving;
+
+import io.lorastream.engine.BaseModel;
+import io.lorastream.events.AdapterLoadFailed;
+import io.lorastream.store.ObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/** The replica's long-lived parts: the base (loaded once), the adapters beside it, the scoring thread, the registry follower. */
+public class ServingBeans {
+    private static final Logger LOG = Logger.getLogger(ServingBeans.class);
+
+    @Produces
+    @Singleton
+    ServingSettings settings(ServingConfig config) {
+        return ServingSettings.from(config.serving());
+    }
+
+    @Produces
+    @Singleton
+    @Startup
+    BaseModel base(ServingConfig config) {
+        BaseModel base = BaseModel.forService(config.serving().device(), config.serving().baseDir().map(Path::of));
+        LOG.infof("base model %s (sha256 %s) on %s (lorastream.serving.device=%s)", base.id(), base.sha256(), base.device(),
+                config.serving().device());
+        return base;
+    }
+
+    void close(@Disposes BaseModel base) {
+        base.close();
+    }
+
+    @Produces
+    @Singleton
+    ServingMetrics metrics(MeterRegistry registry) {
+        return new ServingMetrics(registry);
+    }
+
+    @Produces
+    @Singleton
+    ObjectStore store(ServingConfig config) {
+        ServingConfig.S3 s3 = config.s3();
+        return ObjectStore.connect(s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey(), s3.bucket());
+    }
+
+    void close(@Disposes ObjectStore store) throws Exception {
+        store.close();
+    }
+
+    @Produces
+    @Singleton
+    ServedAdapters adapters(BaseModel base, ObjectStore store, ServingSettings settings, ServingMetrics metrics,
+                            @Channel("adapter-events") MutinyEmitter<AdapterLoadFailed> events) {
+        AdapterCache cache = new AdapterCache(settings.cacheMaxBytes(), settings.pinnedTenants());
+        metrics.residentGauges(cache::size, cache::bytes);
+        return new ServedAdapters(cache, new AdapterLoader(base, store), metrics,
+                refusal -> events.sendMessage(Message.of(refusal)
+                                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(refusal.tenant()).build()))
+                        .subscribe().with(ok -> { }, e -> LOG.warnf("adapter-load-failed for %s v%d not sent: %s",
+                                refusal.tenant(), refusal.version(), e.getMessage())),
+                settings.replica(), settings.loadThreads(), Clock.systemUTC());
+    }
+
+    void close(@Disposes ServedAdapters adapters) {
+        adapters.close();
+    }
+
+    @Produces
+    @Singleton
+    ScoringQueue queue(BaseModel base, ServingSettings settings, ServingMetrics metrics) {
+        return new ScoringQueue(base, settings.maxBatchTexts(), metrics);
+    }
+
+    void close(@Disposes ScoringQueue queue) {
+        queue.close();
+    }
+
+    @Produces
+    @Singleton
+    Scoring scoring(ServedAdapters adapters, ScoringQueue queue, ServingMetrics metrics) {
+        return new Scoring(adapters, queue, metrics, Clock.systemUTC());
+    }
+
+    @Produces
+    @Singleton
+    @Startup // reading the registry and preloading starts with the service
+    RegistryFollower registry(ServedAdapters adapters, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        RegistryFollower follower = new RegistryFollower(adapters, bootstrapServers);
+        follower.start();
+        return follower;
+    }
+
+    void close(@Disposes RegistryFollower follower) {
+        follower.close();
+    }
+}

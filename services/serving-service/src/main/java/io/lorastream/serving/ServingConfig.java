@@ -1,0 +1,67 @@
+package io.lorastream.serving;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything serving-service reads from configuration; checked at start by {@link ServingSettings#from}.
+ * Kafka settings are SmallRye's own (application.properties).
+ */
+@ConfigMapping(prefix = "lorastream")
+public interface ServingConfig {
+
+    S3 s3();
+
+    Serving serving();
+
+    interface S3 {
+        String endpoint();
+
+        @WithDefault("us-east-1")
+        String region();
+
+        String accessKey();
+
+        String secretKey();
+
+        @WithDefault("lorastream")
+        String bucket();
+    }
+
+    interface Serving {
+        /** auto (CUDA when present, else CPU), cpu or gpu. */
+        @WithDefault("auto")
+        String device();
+
+        /** A Hugging Face model directory; absent: the embedded all-MiniLM-L6-v2. Adapters of another base are refused. */
+        Optional<String> baseDir();
+
+        /** Resident adapters at most, in bytes of their tensors; beyond it the least recently used go (pinned ones stay). */
+        @WithDefault("268435456")
+        long cacheMaxBytes();
+
+        /** Tenants whose served adapter is never evicted. */
+        Optional<Set<String>> pinnedTenants();
+
+        /** Texts scored in one forward at most; concurrent requests of any tenants share it. */
+        @WithDefault("64")
+        int maxBatchTexts();
+
+        /** Texts in one scoring request at most. */
+        @WithDefault("256")
+        int maxTextsPerRequest();
+
+        /** Characters in one text at most (longer texts are refused, not truncated silently; tokens beyond the model's length are). */
+        @WithDefault("20000")
+        int maxTextLength();
+
+        /** Threads fetching and loading new versions in the background. */
+        @WithDefault("2")
+        int loadThreads();
+
+        /** This replica's name in events and metrics; default: the host name. */
+        Optional<String> replica();
+    }
+}

@@ -1,0 +1,74 @@
+package io.lorastream.serving;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/** What /q/metrics shows of serving: resident adapters and bytes, loads, evictions, batches, versions served. */
+public final class ServingMetrics {
+    private final MeterRegistry registry;
+    private final Timer loadLatency;
+    private final Counter evictions;
+    private final Counter coldLoads;
+    private final DistributionSummary batchTexts;
+    private final DistributionSummary batchAdapters;
+    private final Map<String, AtomicInteger> servedVersion = new ConcurrentHashMap<>();
+
+    public ServingMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.loadLatency = Timer.builder("lorastream.serving.adapter.load").description("fetch, check and load of a new version")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        this.evictions = Counter.builder("lorastream.serving.adapter.evictions").register(registry);
+        this.coldLoads = Counter.builder("lorastream.serving.adapter.cold.loads").description("evicted adapters loaded again by a request")
+                .register(registry);
+        this.batchTexts = DistributionSummary.builder("lorastream.serving.batch.texts").register(registry);
+        this.batchAdapters = DistributionSummary.builder("lorastream.serving.batch.adapters").description("distinct adapters in one forward")
+                .register(registry);
+    }
+
+    void residentGauges(Supplier<Number> adapters, Supplier<Number> bytes) {
+        registry.gauge("lorastream.serving.adapters.resident", adapters, s -> s.get().doubleValue());
+        registry.gauge("lorastream.serving.adapters.resident.bytes", bytes, s -> s.get().doubleValue());
+    }
+
+    void loaded(String tenant, int version, Duration took) {
+        loadLatency.record(took);
+        servedVersion.computeIfAbsent(tenant, t -> registry.gauge("lorastream.serving.version", io.micrometer.core.instrument.Tags.of("tenant", t),
+                new AtomicInteger())).set(version);
+    }
+
+    void refused(String tenant) {
+        registry.counter("lorastream.serving.adapter.refused", "tenant", tenant).increment();
+    }
+
+    void evicted() {
+        evictions.increment();
+    }
+
+    void coldLoad() {
+        coldLoads.increment();
+    }
+
+    void batch(int texts, int adapters) {
+        batchTexts.record(texts);
+        batchAdapters.record(adapters);
+    }
+
+    void scored(String source, int texts) {
+        registry.counter("lorastream.serving.texts.scored", "source", source).increment(texts);
+    }
+
+    void rejected(String reason) {
+        registry.counter("lorastream.serving.requests.rejected", "reason", reason).increment();
+    }
+
+    void unrecorded(int predictions) {
+        registry.counter("lorastream.serving.results.unrecorded").increment(predictions);
+    }
+}

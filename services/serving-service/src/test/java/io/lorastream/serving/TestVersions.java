@@ -1,0 +1,57 @@
+package io.lorastream.serving;
+
+import io.lorastream.engine.Adapter;
+import io.lorastream.engine.AdapterFiles;
+import io.lorastream.engine.BaseModel;
+import io.lorastream.engine.LoraConfig;
+import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.Evaluation;
+import io.lorastream.events.RegistryEntry;
+import io.lorastream.events.Topics;
+import io.lorastream.store.AdapterRepository;
+import io.lorastream.store.ObjectStore;
+import io.lorastream.store.VersionManifest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Publishes adapter versions to the real S3 server as the trainer does, and registry entries as the stream-processor does. */
+final class TestVersions {
+    private TestVersions() {}
+
+    /** A fresh adapter (its seed decides its head, so versions answer differently) published as {@code tenant} v{@code version}. */
+    static RegistryEntry.VersionRef publish(ObjectStore store, BaseModel base, String tenant, int version, long seed, List<String> labels)
+            throws Exception {
+        Path dir = Files.createTempDirectory("test-adapter-");
+        try (Adapter adapter = Adapter.create(base, LoraConfig.defaults(), labels, seed)) {
+            AdapterFiles.save(adapter, dir);
+        }
+        VersionManifest draft = new VersionManifest(tenant, version, version > 1 ? version - 1 : null, "training:" + tenant + ":" + version,
+                new AdapterPublished.BaseModel(base.id(), base.sha256()), List.of(), List.of(), List.of(), Map.of("seed", seed),
+                new AdapterPublished.Metrics(new Evaluation(0.9, null, null, 100), null), new AdapterPublished.Gate(true, 0.02),
+                Map.of(), 1, "cpu", Instant.now());
+        AdapterRepository repository = new AdapterRepository(store);
+        AdapterRepository.Published published = repository.publish(draft, dir);
+        return new RegistryEntry.VersionRef(version, repository.uri(tenant, version), published.files().get(VersionManifest.FILE));
+    }
+
+    static void register(String bootstrap, String tenant, long revision, RegistryEntry.VersionRef stable) throws Exception {
+        RegistryEntry entry = new RegistryEntry(tenant, revision, stable, null, null,
+                List.of(new RegistryEntry.HistoryItem(stable.version(), io.lorastream.events.AdapterStatus.PROMOTED, Instant.now())), Instant.now());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            RecordHeaders headers = new RecordHeaders();
+            byte[] value = EventSerde.of(RegistryEntry.class, "/test").serializer().serialize(Topics.ADAPTER_REGISTRY, headers, entry);
+            producer.send(new ProducerRecord<>(Topics.ADAPTER_REGISTRY, null, tenant, value, headers)).get();
+        }
+    }
+}
