@@ -15,6 +15,7 @@ public final class Topics {
     public static final String ADAPTER_REGISTRY = "adapter-registry";
     public static final String SCORE_REQUESTS = "score-requests";
     public static final String SCORE_RESULTS = "score-results";
+    public static final String SCORE_REQUESTS_DLQ = "score-requests-dlq";
 
     /** Same count everywhere: the stream-processor joins topics keyed by tenant. */
     public static final int PARTITIONS = 6;
@@ -36,7 +37,8 @@ public final class Topics {
             new Spec(ADAPTER_COMMANDS, PARTITIONS, false),
             new Spec(ADAPTER_REGISTRY, PARTITIONS, true),
             new Spec(SCORE_REQUESTS, PARTITIONS, false),
-            new Spec(SCORE_RESULTS, PARTITIONS, false));
+            new Spec(SCORE_RESULTS, PARTITIONS, false),
+            new Spec(SCORE_REQUESTS_DLQ, PARTITIONS, false));
 
     /** Every topic, ready for {@code Admin.createTopics}. */
     public static List<NewTopic> newTopics(short replicationFactor) {

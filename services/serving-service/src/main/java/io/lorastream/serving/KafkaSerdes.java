@@ -1,6 +1,7 @@
 package io.lorastream.serving;
 
 import io.lorastream.events.AdapterLoadFailed;
+import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventKafkaSerializer;
 import io.lorastream.events.ScoreCompleted;
 
@@ -14,6 +15,13 @@ public final class KafkaSerdes {
     public static class ScoreCompletedSerializer extends EventKafkaSerializer<ScoreCompleted> {
         public ScoreCompletedSerializer() {
             super(ScoreCompleted.class, SOURCE, true);
+        }
+    }
+
+    /** score-requests-dlq: the request as it came, with the reason. */
+    public static class DeadLetterSerializer extends EventKafkaSerializer<DeadLetter> {
+        public DeadLetterSerializer() {
+            super(DeadLetter.class, SOURCE, true);
         }
     }
 
