@@ -13,6 +13,7 @@ public class TopologyProducer {
     Topology topology(StreamProcessorConfig config, S3DatasetStore datasets, MeterRegistry registry) {
         Topology topology = new Topology();
         FeedbackDatasets.addTo(topology, FeedbackSettings.from(config), datasets, new FeedbackMetrics(registry));
+        AdapterRegistry.addTo(topology);
         return topology;
     }
 }
