@@ -232,8 +232,13 @@ public final class EngineBench implements Callable<Integer> {
 
     /** Peak resident memory of this process (Linux VmHWM). */
     static double peakRssMiB() throws Exception {
+        return procStatusMiB("VmHWM");
+    }
+
+    /** A memory figure of this process from /proc/self/status (VmRSS, VmHWM, …), MiB. */
+    static double procStatusMiB(String field) throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
+            if (line.startsWith(field + ":")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
             }
         }

@@ -161,7 +161,7 @@ public final class FreshnessBench implements Callable<Integer> {
         }
     }
 
-    private static double percentile(List<Double> sorted, double q) {
+    static double percentile(List<Double> sorted, double q) {
         return sorted.isEmpty() ? Double.NaN : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(q * sorted.size()) - 1));
     }
 }

@@ -1,8 +1,11 @@
 package io.lorastream.serving;
 
+import io.lorastream.events.AdapterEvent;
+import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.RegistryEntry;
 import io.lorastream.events.Topics;
+import io.lorastream.store.VersionManifest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +24,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Reads the compacted {@code adapter-registry} from the beginning, every partition, without a consumer
- * group: every replica needs every tenant. Until it has read what the topic held at start and loaded
+ * group: every replica needs every tenant. It also watches {@code adapter-events} from the end, to start
+ * loading a gate-passed version as soon as it is published ({@link ServedAdapters#prefetch}). Until it has read what the topic held at start and loaded
  * those versions it is not ready (the first request is warm); afterwards each new entry is a hot reload.
  */
 final class RegistryFollower implements AutoCloseable {
@@ -30,6 +34,7 @@ final class RegistryFollower implements AutoCloseable {
     private final ServedAdapters adapters;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Deserializer<RegistryEntry> entries = EventSerde.of(RegistryEntry.class, KafkaSerdes.SOURCE).deserializer();
+    private final Deserializer<AdapterEvent> announcements = EventSerde.of(AdapterEvent.class, KafkaSerdes.SOURCE).deserializer();
     private final Thread thread;
     private final CompletableFuture<Void> preloaded = new CompletableFuture<>();
     private volatile boolean running = true;
@@ -60,13 +65,23 @@ final class RegistryFollower implements AutoCloseable {
             List<TopicPartition> partitions = new ArrayList<>();
             consumer.partitionsFor(Topics.ADAPTER_REGISTRY, Duration.ofDays(1))
                     .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-            consumer.assign(partitions);
+            List<TopicPartition> announcements = new ArrayList<>();
+            consumer.partitionsFor(Topics.ADAPTER_EVENTS, Duration.ofDays(1))
+                    .forEach(p -> announcements.add(new TopicPartition(p.topic(), p.partition())));
+            List<TopicPartition> all = new ArrayList<>(partitions);
+            all.addAll(announcements);
+            consumer.assign(all);
             consumer.seekToBeginning(partitions);
+            consumer.seekToEnd(announcements); // only what is published from now on is worth prefetching
             Map<TopicPartition, Long> startEnd = consumer.endOffsets(partitions, Duration.ofDays(1));
             List<CompletableFuture<Void>> initial = new ArrayList<>();
             boolean caughtUp = false;
             while (running) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.topic().equals(Topics.ADAPTER_EVENTS)) {
+                        prefetch(record);
+                        continue;
+                    }
                     CompletableFuture<Void> reload = apply(record);
                     if (!caughtUp) {
                         initial.add(reload);
@@ -85,6 +100,19 @@ final class RegistryFollower implements AutoCloseable {
             preloaded.completeExceptionally(e);
         } finally {
             consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    /** A gate-passed version just published will most likely be named by the registry next: load it ahead. */
+    private void prefetch(ConsumerRecord<String, byte[]> record) {
+        try {
+            if (announcements.deserialize(record.topic(), record.headers(), record.value()) instanceof AdapterPublished published
+                    && published.gate().passed() && published.files().containsKey(VersionManifest.FILE)) {
+                adapters.prefetch(published.tenant(),
+                        new RegistryEntry.VersionRef(published.version(), published.uri(), published.files().get(VersionManifest.FILE)));
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("not prefetching from %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
         }
     }
 

@@ -43,6 +43,16 @@ final class ServedAdapters implements AutoCloseable {
     /** Per tenant, the end of its chain of background loads: one load at a time per tenant, in order. */
     private final Map<String, CompletableFuture<Void>> reloads = new ConcurrentHashMap<>();
     private final Map<String, Object> coldLoadLocks = new ConcurrentHashMap<>();
+    /** Per tenant, a version announced on adapter-events and loading ahead of its registry entry. */
+    private final Map<String, Staged> staged = new ConcurrentHashMap<>();
+    /** Apart from {@link #loads}: a reload waits on a prefetch, and must never wait on its own pool. */
+    private final ExecutorService prefetches;
+
+    private record Staged(VersionRef ref, CompletableFuture<ResidentAdapter> load) {
+        void discard() {
+            load.thenAccept(ResidentAdapter::retire);
+        }
+    }
 
     ServedAdapters(AdapterCache cache, AdapterLoader loader, ServingMetrics metrics, Consumer<AdapterLoadFailed> refusals,
                    String replica, int loadThreads, Clock clock) {
@@ -57,6 +67,42 @@ final class ServedAdapters implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        this.prefetches = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "adapter-prefetch");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * A version was published: start loading it now, so that when the registry names it (the
+     * stream-processor's decision comes a little later) the swap does not wait for S3 and the load.
+     */
+    void prefetch(String tenant, VersionRef ref) {
+        if (ref.equals(served.get(tenant)) || ref.equals(targets.get(tenant))) {
+            return; // the registry got there first: the reload has it
+        }
+        Staged previous = staged.put(tenant, new Staged(ref, CompletableFuture.supplyAsync(() -> loader.load(tenant, ref), prefetches)));
+        if (previous != null) {
+            previous.discard();
+        }
+    }
+
+    /** The prefetched adapter for exactly {@code wanted}, if its load succeeded; other staged versions of the tenant are dropped. */
+    private ResidentAdapter takeStaged(String tenant, VersionRef wanted) {
+        Staged stage = staged.get(tenant);
+        if (stage == null || stage.ref().version() > wanted.version() || !staged.remove(tenant, stage)) {
+            return null;
+        }
+        if (!stage.ref().equals(wanted)) {
+            stage.discard();
+            return null;
+        }
+        try {
+            return stage.load().join();
+        } catch (RuntimeException failed) {
+            return null; // loaded again below: a refusal is reported from there
+        }
     }
 
     /**
@@ -83,7 +129,8 @@ final class ServedAdapters implements AutoCloseable {
         }
         long started = System.nanoTime();
         try {
-            ResidentAdapter loaded = Uni.createFrom().item(() -> stillWanted(tenant, wanted) ? loader.load(tenant, wanted) : null)
+            ResidentAdapter prefetched = takeStaged(tenant, wanted);
+            ResidentAdapter loaded = prefetched != null ? prefetched : Uni.createFrom().item(() -> stillWanted(tenant, wanted) ? loader.load(tenant, wanted) : null)
                     .onFailure(ObjectStore.UnavailableException.class)
                     .invoke(e -> LOG.warnf("%s v%d: %s; retrying with backoff", tenant, wanted.version(), e.getMessage()))
                     .onFailure(ObjectStore.UnavailableException.class).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
@@ -96,8 +143,9 @@ final class ServedAdapters implements AutoCloseable {
                 return;
             }
             swap(tenant, loaded);
-            metrics.loaded(tenant, wanted.version(), Duration.ofNanos(System.nanoTime() - started));
-            LOG.infof("%s: now serving v%d (loaded in %d ms)", tenant, wanted.version(), (System.nanoTime() - started) / 1_000_000);
+            metrics.loaded(tenant, wanted.version(), Duration.ofNanos(System.nanoTime() - started), prefetched != null);
+            LOG.infof("%s: now serving v%d (%s in %d ms)", tenant, wanted.version(), prefetched != null ? "prefetched, swapped" : "loaded",
+                    (System.nanoTime() - started) / 1_000_000);
         } catch (AdapterLoader.RefusedVersionException e) {
             metrics.refused(tenant);
             VersionRef current = served.get(tenant);
@@ -175,12 +223,14 @@ final class ServedAdapters implements AutoCloseable {
 
     @Override
     public void close() {
+        prefetches.shutdownNow();
         loads.shutdownNow();
         try {
             loads.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        staged.values().forEach(Staged::discard);
         cache.clear();
     }
 

@@ -2,6 +2,7 @@ package io.lorastream.serving;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -22,7 +23,8 @@ public final class ServingMetrics {
 
     public ServingMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.loadLatency = Timer.builder("lorastream.serving.adapter.load").description("fetch, check and load of a new version")
+        this.loadLatency = Timer.builder("lorastream.serving.adapter.load")
+                .description("registry entry to swap: fetch, check and load, or the wait for a prefetch")
                 .publishPercentiles(0.5, 0.99).register(registry);
         this.evictions = Counter.builder("lorastream.serving.adapter.evictions").register(registry);
         this.coldLoads = Counter.builder("lorastream.serving.adapter.cold.loads").description("evicted adapters loaded again by a request")
@@ -33,12 +35,15 @@ public final class ServingMetrics {
     }
 
     void residentGauges(Supplier<Number> adapters, Supplier<Number> bytes) {
-        registry.gauge("lorastream.serving.adapters.resident", adapters, s -> s.get().doubleValue());
-        registry.gauge("lorastream.serving.adapters.resident.bytes", bytes, s -> s.get().doubleValue());
+        // strong references: a gauge holds its object weakly, and these suppliers are referenced nowhere else
+        Gauge.builder("lorastream.serving.adapters.resident", adapters, s -> s.get().doubleValue()).strongReference(true).register(registry);
+        Gauge.builder("lorastream.serving.adapters.resident.bytes", bytes, s -> s.get().doubleValue())
+                .strongReference(true).register(registry);
     }
 
-    void loaded(String tenant, int version, Duration took) {
+    void loaded(String tenant, int version, Duration took, boolean prefetched) {
         loadLatency.record(took);
+        registry.counter("lorastream.serving.adapter.swaps", "prefetched", String.valueOf(prefetched)).increment();
         servedVersion.computeIfAbsent(tenant, t -> registry.gauge("lorastream.serving.version", io.micrometer.core.instrument.Tags.of("tenant", t),
                 new AtomicInteger())).set(version);
     }

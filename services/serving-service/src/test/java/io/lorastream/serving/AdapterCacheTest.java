@@ -2,32 +2,31 @@ package io.lorastream.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Device;
 import io.lorastream.engine.Adapter;
 import io.lorastream.engine.BaseModel;
 import io.lorastream.engine.LoraConfig;
 import io.lorastream.events.RegistryEntry.VersionRef;
+import io.lorastream.testing.KafkaAndS3TestResource;
+import io.lorastream.testing.TestTokenKeys;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Bytes-bounded LRU with pinning, and leases that keep a replaced version alive until its requests finish. */
+/**
+ * Bytes-bounded LRU with pinning, and leases that keep a replaced version alive until its requests finish.
+ * Runs in the service's test JVM (its base: DJL's tokenizer library loads once per JVM).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaAndS3TestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = TestTokenKeys.class, restrictToAnnotatedClass = true)
 class AdapterCacheTest {
-    static BaseModel base;
+    @Inject
+    BaseModel base;
 
-    @BeforeAll
-    static void load() {
-        base = BaseModel.embedded(Device.cpu());
-    }
-
-    @AfterAll
-    static void close() {
-        base.close();
-    }
-
-    static ResidentAdapter resident(String tenant, int version) {
+    ResidentAdapter resident(String tenant, int version) {
         Adapter adapter = Adapter.create(base, LoraConfig.defaults(), List.of("a", "b"), version);
         return new ResidentAdapter(tenant, new VersionRef(version, "s3://lorastream/adapters/" + tenant + "/v" + version + "/", null), adapter);
     }

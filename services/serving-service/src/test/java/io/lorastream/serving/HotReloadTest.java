@@ -159,6 +159,28 @@ class HotReloadTest {
     }
 
     @Test
+    void aVersionAnnouncedOnAdapterEventsIsLoadedAheadAndSwappedInWhenTheRegistryNamesIt() throws Exception {
+        String tenant = tenant();
+        TestVersions.register(bootstrap(), tenant, 1, TestVersions.publish(store, base, tenant, 1, 31, LABELS));
+        awaitVersion(tenant, 1, Duration.ofSeconds(60));
+        double before = prefetchedSwaps();
+
+        RegistryEntry.VersionRef v2 = TestVersions.publish(store, base, tenant, 2, 32, LABELS);
+        TestVersions.announce(bootstrap(), store, base, tenant, v2);
+        Thread.sleep(2_000); // announced, loaded ahead, not yet named by the registry: v1 still serves
+        score(tenant, token(tenant), "{\"texts\": [\"x\"]}").then().statusCode(200).body("predictions[0].version", equalTo(1));
+        TestVersions.register(bootstrap(), tenant, 2, v2);
+        awaitVersion(tenant, 2, Duration.ofSeconds(30));
+        assertThat(prefetchedSwaps()).as("swaps of a prefetched version").isEqualTo(before + 1);
+    }
+
+    private static double prefetchedSwaps() {
+        String metrics = given().when().get("/q/metrics").asString();
+        return metrics.lines().filter(l -> l.startsWith("lorastream_serving_adapter_swaps_total{prefetched=\"true\"")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).orElse(0.0);
+    }
+
+    @Test
     void everyRestPredictionIsRecordedOnScoreResults() throws Exception {
         String tenant = tenant();
         TestVersions.register(bootstrap(), tenant, 1, TestVersions.publish(store, base, tenant, 1, 5, LABELS));

@@ -44,6 +44,21 @@ final class TestVersions {
         return new RegistryEntry.VersionRef(version, repository.uri(tenant, version), published.files().get(VersionManifest.FILE));
     }
 
+    /** The adapter-published event the trainer would send for a version {@link #publish} wrote. */
+    static void announce(String bootstrap, ObjectStore store, BaseModel base, String tenant, RegistryEntry.VersionRef ref) throws Exception {
+        VersionManifest manifest = new AdapterRepository(store).versions(tenant).stream().filter(v -> v.version() == ref.version())
+                .findFirst().orElseThrow();
+        AdapterPublished event = new AdapterPublished(tenant, ref.version(), manifest.parentVersion(), ref.uri(), manifest.baseModel(),
+                new AdapterRepository(store).published(manifest).files(), manifest.trainingRequestId(), manifest.metrics(), manifest.gate(),
+                Instant.now());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            RecordHeaders headers = new RecordHeaders();
+            byte[] value = EventSerde.of(AdapterPublished.class, "/test").serializer().serialize(Topics.ADAPTER_EVENTS, headers, event);
+            producer.send(new ProducerRecord<>(Topics.ADAPTER_EVENTS, null, tenant, value, headers)).get();
+        }
+    }
+
     static void register(String bootstrap, String tenant, long revision, RegistryEntry.VersionRef stable) throws Exception {
         RegistryEntry entry = new RegistryEntry(tenant, revision, stable, null, null,
                 List.of(new RegistryEntry.HistoryItem(stable.version(), io.lorastream.events.AdapterStatus.PROMOTED, Instant.now())), Instant.now());

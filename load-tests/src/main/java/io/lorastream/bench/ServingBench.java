@@ -1,0 +1,336 @@
+package io.lorastream.bench;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lorastream.engine.Adapter;
+import io.lorastream.engine.AdapterFiles;
+import io.lorastream.engine.BaseModel;
+import io.lorastream.engine.Example;
+import io.lorastream.engine.LoraConfig;
+import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.EventJson;
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.Evaluation;
+import io.lorastream.events.ScoreCompleted;
+import io.lorastream.events.ScoreRequested;
+import io.lorastream.events.Topics;
+import io.lorastream.store.AdapterRepository;
+import io.lorastream.store.ObjectStore;
+import io.lorastream.store.VersionManifest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * serving-service on the running local stack. (1) Hot reload: versions published as the trainer
+ * publishes them (files to S3, then {@code adapter-published}), while a client scores the tenant
+ * without pause; for each, the time from the event to the first answer that carries it (through the
+ * stream-processor's registry and serving's background load), p50/p99. (2) Scoring under load:
+ * {@code --tenants} tenants, {@code --clients} concurrent HTTP clients sending one text each, then the
+ * same rate of requests over {@code score-requests}; throughput and latency p50/p99 of each.
+ */
+@Command(name = "serving-bench", mixinStandardHelpOptions = true)
+public final class ServingBench implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--url", defaultValue = "http://127.0.0.1:8083") String url;
+    @Option(names = "--token", required = true, description = "an admin bearer token") String token;
+    @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
+    @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000") String s3;
+    @Option(names = "--access-key", defaultValue = "lorastream") String accessKey;
+    @Option(names = "--secret-key", defaultValue = "lorastream-secret") String secretKey;
+    @Option(names = "--data", defaultValue = "../shared/data/sst2/dev.tsv") Path data;
+    @Option(names = "--reloads", defaultValue = "30") int reloads;
+    @Option(names = "--tenants", defaultValue = "16") int tenants;
+    @Option(names = "--clients", defaultValue = "16") int clients;
+    @Option(names = "--seconds", defaultValue = "20") int seconds;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = EventJson.MAPPER;
+
+    public static void main(String[] args) {
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("ai.djl.pytorch.num_threads", "1");
+        System.exit(new CommandLine(new ServingBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> texts = Example.readTsv(data).stream().map(Example::text).toList();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("bench", "serving");
+        try (BaseModel base = BaseModel.embedded(Device.cpu());
+             ObjectStore store = ObjectStore.connect(s3, "us-east-1", accessKey, secretKey, "lorastream");
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
+                     ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, "0"), new StringSerializer(), new ByteArraySerializer())) {
+            String run = UUID.randomUUID().toString().substring(0, 6);
+            reload(base, store, producer, "reload-" + run, summary);
+            List<String> loadTenants = new ArrayList<>();
+            for (int i = 0; i < tenants; i++) {
+                String tenant = "load-" + run + "-" + i;
+                publish(base, store, producer, tenant, 1);
+                loadTenants.add(tenant);
+            }
+            for (String tenant : loadTenants) {
+                awaitVersion(tenant, 1, Duration.ofSeconds(60));
+            }
+            double httpRate = httpLoad(loadTenants, texts, summary);
+            kafkaLoad(loadTenants, texts, producer, Math.max(1, httpRate * 0.8), summary);
+        }
+        System.out.println(new ObjectMapper().writeValueAsString(summary));
+        return 0;
+    }
+
+    /** (1) event → first answer carrying the version, while a client scores without pause. */
+    private void reload(BaseModel base, ObjectStore store, KafkaProducer<String, byte[]> producer, String tenant, Map<String, Object> summary)
+            throws Exception {
+        publish(base, store, producer, tenant, 1);
+        awaitVersion(tenant, 1, Duration.ofSeconds(60));
+        Map<Integer, Long> firstSeen = new ConcurrentHashMap<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread client = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    int version = score(tenant, List.of("how fresh is this?")).path("predictions").path(0).path("version").asInt();
+                    firstSeen.putIfAbsent(version, System.nanoTime());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        client.start();
+        // where the time goes: the stream-processor's registry entry naming the version (read_committed, as serving reads it)
+        Map<Integer, Long> registered = new ConcurrentHashMap<>();
+        Thread registry = new Thread(() -> {
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, "serving-bench-registry-" + UUID.randomUUID());
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            var entries = EventSerde.of(io.lorastream.events.RegistryEntry.class, "/bench").deserializer();
+            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+                consumer.subscribe(List.of(Topics.ADAPTER_REGISTRY));
+                while (!stop.get()) {
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+                        if (tenant.equals(record.key())) {
+                            var entry = entries.deserialize(record.topic(), record.headers(), record.value());
+                            registered.putIfAbsent(entry.stable().version(), System.nanoTime());
+                        }
+                    }
+                }
+            }
+        });
+        registry.start();
+        Thread.sleep(2_000); // the registry consumer has joined
+        List<Double> latencies = new ArrayList<>();
+        List<Double> toRegistry = new ArrayList<>();
+        for (int version = 2; version <= reloads + 1; version++) {
+            AdapterPublished event = prepare(base, store, tenant, version);
+            long sent = System.nanoTime();
+            send(producer, event);
+            long deadline = sent + Duration.ofSeconds(30).toNanos();
+            while (!firstSeen.containsKey(version) && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            Long seen = firstSeen.get(version);
+            if (seen == null) {
+                throw new IllegalStateException(tenant + " v" + version + " was not served within 30 s");
+            }
+            latencies.add((seen - sent) / 1e6);
+            Thread.sleep(200);
+            Long entered = registered.get(version);
+            if (entered != null) {
+                toRegistry.add((entered - sent) / 1e6);
+            }
+        }
+        stop.set(true);
+        client.join();
+        registry.join();
+        Collections.sort(latencies);
+        Collections.sort(toRegistry);
+        summary.put("published_to_registry_p50_ms", FreshnessBench.percentile(toRegistry, 0.5));
+        summary.put("published_to_registry_p99_ms", FreshnessBench.percentile(toRegistry, 0.99));
+        System.out.printf(Locale.ROOT, "adapter-published -> registry entry committed (%d): p50 %.0f ms, p99 %.0f ms%n",
+                toRegistry.size(), FreshnessBench.percentile(toRegistry, 0.5), FreshnessBench.percentile(toRegistry, 0.99));
+        summary.put("reloads", latencies.size());
+        summary.put("published_to_first_prediction_p50_ms", FreshnessBench.percentile(latencies, 0.5));
+        summary.put("published_to_first_prediction_p99_ms", FreshnessBench.percentile(latencies, 0.99));
+        System.out.printf(Locale.ROOT, "adapter-published -> first prediction with it (%d versions): p50 %.0f ms, p99 %.0f ms (goal p99 <= 250 ms)%n",
+                latencies.size(), FreshnessBench.percentile(latencies, 0.5), FreshnessBench.percentile(latencies, 0.99));
+    }
+
+    /** (2a) closed loop: each client sends one text to a random tenant, waits, repeats. */
+    private double httpLoad(List<String> loadTenants, List<String> texts, Map<String, Object> summary) throws Exception {
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger failures = new AtomicInteger();
+        long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            Random random = new Random(c);
+            Thread thread = new Thread(() -> {
+                while (System.nanoTime() < end) {
+                    long started = System.nanoTime();
+                    try {
+                        score(loadTenants.get(random.nextInt(loadTenants.size())), List.of(texts.get(random.nextInt(texts.size()))));
+                        latencies.add((System.nanoTime() - started) / 1e6);
+                    } catch (Exception e) {
+                        failures.incrementAndGet();
+                    }
+                }
+            });
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        List<Double> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        double rate = sorted.size() / (double) seconds;
+        summary.put("http_clients", clients);
+        summary.put("http_requests_per_s", rate);
+        summary.put("http_failures", failures.get());
+        summary.put("http_latency_p50_ms", FreshnessBench.percentile(sorted, 0.5));
+        summary.put("http_latency_p99_ms", FreshnessBench.percentile(sorted, 0.99));
+        System.out.printf(Locale.ROOT, "HTTP, %d clients, %d tenants, 1 text per request: %.1f requests/s, p50 %.0f ms, p99 %.0f ms, %d failed%n",
+                clients, loadTenants.size(), rate, FreshnessBench.percentile(sorted, 0.5), FreshnessBench.percentile(sorted, 0.99), failures.get());
+        return rate;
+    }
+
+    /** (2b) open loop at {@code rate} requests/s over score-requests; latency = produce → result consumed. */
+    private void kafkaLoad(List<String> loadTenants, List<String> texts, KafkaProducer<String, byte[]> producer, double rate,
+                           Map<String, Object> summary) throws Exception {
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        List<Double> latencies = new ArrayList<>();
+        var serializer = EventSerde.of(ScoreRequested.class, "/bench").serializer();
+        var results = EventSerde.of(ScoreCompleted.class, "/bench").deserializer();
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "serving-bench-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.SCORE_RESULTS));
+            while (consumer.assignment().isEmpty()) {
+                consumer.poll(Duration.ofMillis(100));
+            }
+            Random random = new Random(7);
+            long intervalNanos = (long) (1e9 / rate);
+            long start = System.nanoTime();
+            long end = start + Duration.ofSeconds(seconds).toNanos();
+            long next = start;
+            int sent = 0;
+            while (System.nanoTime() < end || (!sentAt.isEmpty() && System.nanoTime() < end + Duration.ofSeconds(30).toNanos())) {
+                while (System.nanoTime() >= next && System.nanoTime() < end) {
+                    String tenant = loadTenants.get(random.nextInt(loadTenants.size()));
+                    ScoreRequested request = new ScoreRequested("bench-" + UUID.randomUUID(), tenant,
+                            List.of(texts.get(random.nextInt(texts.size()))), Instant.now());
+                    RecordHeaders headers = new RecordHeaders();
+                    byte[] value = serializer.serialize(Topics.SCORE_REQUESTS, headers, request);
+                    sentAt.put(request.requestId(), System.nanoTime());
+                    producer.send(new ProducerRecord<>(Topics.SCORE_REQUESTS, null, tenant, value, headers));
+                    sent++;
+                    next += intervalNanos;
+                }
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(5))) {
+                    long now = System.nanoTime();
+                    ScoreCompleted completed = results.deserialize(record.topic(), record.headers(), record.value());
+                    Long at = sentAt.remove(completed.requestId());
+                    if (at != null) {
+                        latencies.add((now - at) / 1e6);
+                    }
+                }
+            }
+            Collections.sort(latencies);
+            summary.put("kafka_requests_per_s", rate);
+            summary.put("kafka_requests_sent", sent);
+            summary.put("kafka_results", latencies.size());
+            summary.put("kafka_latency_p50_ms", FreshnessBench.percentile(latencies, 0.5));
+            summary.put("kafka_latency_p99_ms", FreshnessBench.percentile(latencies, 0.99));
+            System.out.printf(Locale.ROOT, "Kafka, %.1f requests/s open loop, 1 text each: %d sent, %d answered, p50 %.0f ms, p99 %.0f ms%n",
+                    rate, sent, latencies.size(), FreshnessBench.percentile(latencies, 0.5), FreshnessBench.percentile(latencies, 0.99));
+        }
+    }
+
+    private JsonNode score(String tenant, List<String> texts) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/tenants/" + tenant + "/score"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(Map.of("texts", texts)))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("serving answered " + response.statusCode() + ": " + response.body());
+        }
+        return json.readTree(response.body());
+    }
+
+    private void awaitVersion(String tenant, int version, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (score(tenant, List.of("ready?")).path("predictions").path(0).path("version").asInt() == version) {
+                    return;
+                }
+            } catch (IllegalStateException notYet) {
+                // 404/503 until the registry entry and the load arrive
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException(tenant + " v" + version + " not served within " + within);
+    }
+
+    private void publish(BaseModel base, ObjectStore store, KafkaProducer<String, byte[]> producer, String tenant, int version) throws Exception {
+        send(producer, prepare(base, store, tenant, version));
+    }
+
+    /** The version's files and manifest in S3, as the trainer writes them (manifest last); the event that announces it. */
+    private AdapterPublished prepare(BaseModel base, ObjectStore store, String tenant, int version) throws Exception {
+        Path dir = Files.createTempDirectory("bench-adapter-");
+        try (Adapter adapter = Adapter.create(base, LoraConfig.defaults(), List.of("negative", "positive"), version)) {
+            AdapterFiles.save(adapter, dir);
+        }
+        VersionManifest draft = new VersionManifest(tenant, version, version > 1 ? version - 1 : null, "bench:" + tenant + ":" + version,
+                new AdapterPublished.BaseModel(base.id(), base.sha256()), List.of(), List.of(), List.of(), Map.of(),
+                new AdapterPublished.Metrics(new Evaluation(0.9, null, null, 100), null), new AdapterPublished.Gate(true, 0.02),
+                Map.of(), 0, "cpu", Instant.now());
+        AdapterRepository repository = new AdapterRepository(store);
+        AdapterRepository.Published published = repository.publish(draft, dir);
+        VersionManifest manifest = published.manifest();
+        return new AdapterPublished(tenant, version, manifest.parentVersion(), repository.uri(tenant, version), manifest.baseModel(),
+                published.files(), manifest.trainingRequestId(), manifest.metrics(), manifest.gate(), Instant.now());
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, AdapterPublished event) throws Exception {
+        RecordHeaders headers = new RecordHeaders();
+        byte[] value = EventSerde.of(AdapterPublished.class, "/bench").serializer().serialize(Topics.ADAPTER_EVENTS, headers, event);
+        producer.send(new ProducerRecord<>(Topics.ADAPTER_EVENTS, null, event.tenant(), value, headers)).get();
+    }
+}
