@@ -74,6 +74,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
     @Option(names = "--tenants", defaultValue = "16") int tenants;
     @Option(names = "--clients", defaultValue = "16") int clients;
     @Option(names = "--seconds", defaultValue = "20") int seconds;
+    @Option(names = "--kafka-load", defaultValue = "0.5", description = "Kafka request rate as a share of the HTTP phase's throughput") double kafkaLoad;
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = EventJson.MAPPER;
@@ -105,7 +106,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
                 awaitVersion(tenant, 1, Duration.ofSeconds(60));
             }
             double httpRate = httpLoad(loadTenants, texts, summary);
-            kafkaLoad(loadTenants, texts, producer, Math.max(1, httpRate * 0.8), summary);
+            kafkaLoad(loadTenants, texts, producer, Math.max(1, httpRate * kafkaLoad), summary);
         }
         System.out.println(new ObjectMapper().writeValueAsString(summary));
         return 0;
@@ -118,11 +119,17 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
         awaitVersion(tenant, 1, Duration.ofSeconds(60));
         Map<Integer, Long> firstSeen = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean swapping = new AtomicBoolean();
+        List<Double> quiet = Collections.synchronizedList(new ArrayList<>());
+        List<Double> duringSwaps = Collections.synchronizedList(new ArrayList<>());
         Thread client = new Thread(() -> {
             while (!stop.get()) {
                 try {
+                    boolean swap = swapping.get();
+                    long started = System.nanoTime();
                     int version = score(tenant, List.of("how fresh is this?")).path("predictions").path(0).path("version").asInt();
                     firstSeen.putIfAbsent(version, System.nanoTime());
+                    (swap ? duringSwaps : quiet).add((System.nanoTime() - started) / 1e6);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -156,6 +163,8 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
         List<Double> toRegistry = new ArrayList<>();
         for (int version = 2; version <= reloads + 1; version++) {
             AdapterPublished event = prepare(base, store, tenant, version);
+            Thread.sleep(100); // quiet requests after the upload, before the announcement
+            swapping.set(true);
             long sent = System.nanoTime();
             send(producer, event);
             long deadline = sent + Duration.ofSeconds(30).toNanos();
@@ -167,7 +176,9 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
                 throw new IllegalStateException(tenant + " v" + version + " was not served within 30 s");
             }
             latencies.add((seen - sent) / 1e6);
-            Thread.sleep(200);
+            Thread.sleep(50);
+            swapping.set(false);
+            Thread.sleep(150);
             Long entered = registered.get(version);
             if (entered != null) {
                 toRegistry.add((entered - sent) / 1e6);
@@ -178,6 +189,15 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
         registry.join();
         Collections.sort(latencies);
         Collections.sort(toRegistry);
+        List<Double> calm = new ArrayList<>(quiet);
+        List<Double> swaps = new ArrayList<>(duringSwaps);
+        Collections.sort(calm);
+        Collections.sort(swaps);
+        summary.put("request_ms_quiet_p50_p99", List.of(FreshnessBench.percentile(calm, 0.5), FreshnessBench.percentile(calm, 0.99)));
+        summary.put("request_ms_during_swaps_p50_p99", List.of(FreshnessBench.percentile(swaps, 0.5), FreshnessBench.percentile(swaps, 0.99)));
+        System.out.printf(Locale.ROOT, "one client's requests: quiet p50 %.1f / p99 %.1f ms (%d), while announcing and swapping p50 %.1f / p99 %.1f ms (%d), none failed%n",
+                FreshnessBench.percentile(calm, 0.5), FreshnessBench.percentile(calm, 0.99), calm.size(),
+                FreshnessBench.percentile(swaps, 0.5), FreshnessBench.percentile(swaps, 0.99), swaps.size());
         summary.put("published_to_registry_p50_ms", FreshnessBench.percentile(toRegistry, 0.5));
         summary.put("published_to_registry_p99_ms", FreshnessBench.percentile(toRegistry, 0.99));
         System.out.printf(Locale.ROOT, "adapter-published -> registry entry committed (%d): p50 %.0f ms, p99 %.0f ms%n",

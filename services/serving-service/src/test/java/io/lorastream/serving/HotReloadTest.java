@@ -174,6 +174,48 @@ class HotReloadTest {
         assertThat(prefetchedSwaps()).as("swaps of a prefetched version").isEqualTo(before + 1);
     }
 
+    @Test
+    void concurrentRequestsOfDifferentTenantsShareForwards() throws Exception {
+        String first = tenant();
+        String second = tenant();
+        TestVersions.register(bootstrap(), first, 1, TestVersions.publish(store, base, first, 1, 41, LABELS));
+        TestVersions.register(bootstrap(), second, 1, TestVersions.publish(store, base, second, 1, 42, List.of("a", "b", "c")));
+        awaitVersion(first, 1, Duration.ofSeconds(60));
+        awaitVersion(second, 1, Duration.ofSeconds(60));
+
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> clients = new ArrayList<>();
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 12; i++) {
+            String tenant = i % 2 == 0 ? first : second;
+            Thread client = new Thread(() -> {
+                try {
+                    go.await();
+                    Response r = score(tenant, token(tenant), "{\"texts\": [\"one\", \"two\", \"three\", \"four\", \"five\", \"six\"]}");
+                    if (r.statusCode() != 200 || r.jsonPath().getList("predictions").size() != 6
+                            || r.jsonPath().getMap("predictions[0].probabilities").size() != (tenant.equals(first) ? 2 : 3)) {
+                        failures.add(r.statusCode() + " " + r.asString());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            client.start();
+            clients.add(client);
+        }
+        go.countDown();
+        for (Thread client : clients) {
+            client.join();
+        }
+        assertThat(failures).as("each answer has its own tenant's labels").isEmpty();
+        assertThat(metric("lorastream_serving_batch_adapters_max")).as("distinct adapters in one forward").isGreaterThanOrEqualTo(2);
+    }
+
+    private static double metric(String name) {
+        return given().when().get("/q/metrics").asString().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .findFirst().map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).orElse(0.0);
+    }
+
     private static double prefetchedSwaps() {
         String metrics = given().when().get("/q/metrics").asString();
         return metrics.lines().filter(l -> l.startsWith("lorastream_serving_adapter_swaps_total{prefetched=\"true\"")).findFirst()
