@@ -223,6 +223,30 @@ class HotReloadTest {
     }
 
     @Test
+    void aPartialVersionAndOneOfAnotherBaseAreRefusedToo() throws Exception {
+        String tenant = tenant();
+        TestVersions.register(bootstrap(), tenant, 1, TestVersions.publish(store, base, tenant, 1, 51, LABELS));
+        awaitVersion(tenant, 1, Duration.ofSeconds(60));
+
+        // v2's files without its manifest: what a trainer killed mid-upload leaves
+        RegistryEntry.VersionRef v2 = TestVersions.publish(store, base, tenant, 2, 52, LABELS);
+        store.put(VersionManifest.key(tenant, 2), new byte[0], "application/json"); // not a manifest...
+        TestVersions.register(bootstrap(), tenant, 2, new RegistryEntry.VersionRef(2, v2.uri(), io.lorastream.events.Sha256.hex(new byte[0])));
+        assertThat(awaitRefusal(tenant, Duration.ofSeconds(60), 2).reason()).contains("not a version manifest");
+
+        RegistryEntry.VersionRef v3 = new RegistryEntry.VersionRef(3, "s3://lorastream/adapters/" + tenant + "/v3/", "0".repeat(64)); // ...and none
+        TestVersions.register(bootstrap(), tenant, 3, v3);
+        assertThat(awaitRefusal(tenant, Duration.ofSeconds(60), 3).reason()).contains("does not exist");
+
+        RegistryEntry.VersionRef v4 = TestVersions.publish(store, base, tenant, 4, 54, LABELS,
+                new io.lorastream.events.AdapterPublished.BaseModel("bert-base-uncased", "e".repeat(64)));
+        TestVersions.register(bootstrap(), tenant, 4, v4);
+        assertThat(awaitRefusal(tenant, Duration.ofSeconds(60), 4).reason()).contains("trained on base bert-base-uncased");
+
+        score(tenant, token(tenant), "{\"texts\": [\"still v1?\"]}").then().statusCode(200).body("predictions[0].version", equalTo(1));
+    }
+
+    @Test
     void everyRestPredictionIsRecordedOnScoreResults() throws Exception {
         String tenant = tenant();
         TestVersions.register(bootstrap(), tenant, 1, TestVersions.publish(store, base, tenant, 1, 5, LABELS));

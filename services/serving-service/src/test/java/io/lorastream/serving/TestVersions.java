@@ -31,12 +31,18 @@ final class TestVersions {
     /** A fresh adapter (its seed decides its head, so versions answer differently) published as {@code tenant} v{@code version}. */
     static RegistryEntry.VersionRef publish(ObjectStore store, BaseModel base, String tenant, int version, long seed, List<String> labels)
             throws Exception {
+        return publish(store, base, tenant, version, seed, labels, new AdapterPublished.BaseModel(base.id(), base.sha256()));
+    }
+
+    /** As the trainer of {@code trainedOn} would have published it. */
+    static RegistryEntry.VersionRef publish(ObjectStore store, BaseModel base, String tenant, int version, long seed, List<String> labels,
+                                            AdapterPublished.BaseModel trainedOn) throws Exception {
         Path dir = Files.createTempDirectory("test-adapter-");
         try (Adapter adapter = Adapter.create(base, LoraConfig.defaults(), labels, seed)) {
             AdapterFiles.save(adapter, dir);
         }
         VersionManifest draft = new VersionManifest(tenant, version, version > 1 ? version - 1 : null, "training:" + tenant + ":" + version,
-                new AdapterPublished.BaseModel(base.id(), base.sha256()), List.of(), List.of(), List.of(), Map.of("seed", seed),
+                trainedOn, List.of(), List.of(), List.of(), Map.of("seed", seed),
                 new AdapterPublished.Metrics(new Evaluation(0.9, null, null, 100), null), new AdapterPublished.Gate(true, 0.02),
                 Map.of(), 1, "cpu", Instant.now());
         AdapterRepository repository = new AdapterRepository(store);
