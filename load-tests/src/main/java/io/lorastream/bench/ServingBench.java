@@ -166,6 +166,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
             Thread.sleep(100); // quiet requests after the upload, before the announcement
             swapping.set(true);
             long sent = System.nanoTime();
+            long sentWall = System.currentTimeMillis();
             send(producer, event);
             long deadline = sent + Duration.ofSeconds(30).toNanos();
             while (!firstSeen.containsKey(version) && System.nanoTime() < deadline) {
@@ -177,6 +178,9 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
             }
             latencies.add((seen - sent) / 1e6);
             Thread.sleep(50);
+            Long registeredAt = registered.get(version);
+            System.err.printf(Locale.ROOT, "bench: v%d sent at %tT.%<tL registry %s ms, first prediction %.0f ms%n", version, sentWall,
+                    registeredAt == null ? "?" : String.format(Locale.ROOT, "%.0f", (registeredAt - sent) / 1e6), (seen - sent) / 1e6);
             swapping.set(false);
             Thread.sleep(150);
             Long entered = registered.get(version);

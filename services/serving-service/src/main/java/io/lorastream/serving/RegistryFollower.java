@@ -46,6 +46,9 @@ final class RegistryFollower implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // the stream-processor writes it exactly once
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "lorastream-serving-registry");
+        // a fetch parked at the broker is answered at once when records arrive, but read_committed records only count once
+        // their transaction commits; a short park bounds that wait (an idle replica then fetches 20 times a second)
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, "registry-follower");
         this.thread.setDaemon(true);
@@ -128,6 +131,7 @@ final class RegistryFollower implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         // the stable version serves; canary routing arrives with the rollout (issue 7)
+        LOG.debugf("registry: %s revision %d, stable %s", entry.tenant(), entry.revision(), entry.stable() == null ? "none" : "v" + entry.stable().version());
         return adapters.target(entry.tenant(), entry.stable());
     }
 
