@@ -33,26 +33,33 @@ public final class FeedbackDatasets {
 
     private FeedbackDatasets() {}
 
+    static final String INTAKE = "feedback-intake";
+
     public static void addTo(Topology topology, FeedbackSettings settings, DatasetStore datasets, FeedbackMetrics metrics) {
+        addTo(topology, settings, datasets, metrics, null);
+    }
+
+    /** @param labelsChild a processor (added after this) that gets accepted feedback naming a {@code predictionId} */
+    public static void addTo(Topology topology, FeedbackSettings settings, DatasetStore datasets, FeedbackMetrics metrics, String labelsChild) {
         long window = settings.dedupWindow().toMillis();
         topology.addSource("feedback-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.FEEDBACK)
-                .addProcessor("feedback-intake", () -> new FeedbackIntake(settings, datasets, metrics), "feedback-source")
+                .addProcessor(INTAKE, () -> new FeedbackIntake(settings, datasets, metrics, labelsChild), "feedback-source")
                 .addStateStore(Stores.windowStoreBuilder(
                                 Stores.persistentWindowStore(SEEN_IDS_STORE,
                                         java.time.Duration.ofMillis(2 * window), java.time.Duration.ofMillis(window), false),
                                 Serdes.String(), Serdes.Long()),
-                        "feedback-intake")
+                        INTAKE)
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
-                        Serdes.String(), Serdes.String()), "feedback-intake")
+                        Serdes.String(), Serdes.String()), INTAKE)
                 // updated by every record: the cache turns that into one changelog write per tenant and commit
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TENANTS_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.class, EventJson.MAPPER)).withCachingEnabled(),
-                        "feedback-intake")
+                        INTAKE)
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SHARDS_STORE),
-                        Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.Shard.class, EventJson.MAPPER)), "feedback-intake")
+                        Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.Shard.class, EventJson.MAPPER)), INTAKE)
                 .addSink(TRAINING_REQUESTS_SINK, Topics.TRAINING_REQUESTS, Serdes.String().serializer(),
-                        EventSerde.of(TrainingRequested.class, SOURCE).serializer(), "feedback-intake")
+                        EventSerde.of(TrainingRequested.class, SOURCE).serializer(), INTAKE)
                 .addSink(DEAD_LETTER_SINK, Topics.FEEDBACK_DLQ, Serdes.String().serializer(),
-                        EventSerde.of(DeadLetter.class, SOURCE).serializer(), "feedback-intake");
+                        EventSerde.of(DeadLetter.class, SOURCE).serializer(), INTAKE);
     }
 }

@@ -57,7 +57,11 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     /** After a failed S3 write, no new attempt before this (wall clock ms); not state: a restart retries at once. */
     private long retryWritesAtMs;
 
-    FeedbackIntake(FeedbackSettings settings, DatasetStore datasets, FeedbackMetrics metrics) {
+    /** The child that gets accepted feedback naming a prediction (the rollout's live accuracy); null: none. */
+    private final String labelsChild;
+
+    FeedbackIntake(FeedbackSettings settings, DatasetStore datasets, FeedbackMetrics metrics, String labelsChild) {
+        this.labelsChild = labelsChild;
         this.settings = settings;
         this.datasets = datasets;
         this.metrics = metrics;
@@ -105,6 +109,9 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
             }
         }
         seenIds.put(idKey, time, time);
+        if (labelsChild != null && event.predictionId() != null) {
+            context.forward(new Record<String, LoraEvent>(event.tenant(), event, time), labelsChild);
+        }
 
         DatasetKind kind = settings.split().isHoldout(event.id()) ? DatasetKind.HOLDOUT : DatasetKind.TRAIN;
         (kind == DatasetKind.TRAIN ? metrics.train : metrics.holdout).increment();

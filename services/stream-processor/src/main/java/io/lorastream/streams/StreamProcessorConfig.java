@@ -23,6 +23,43 @@ public interface StreamProcessorConfig {
     /** {@code lorastream.training-policy.defaults.*} and per tenant {@code lorastream.training-policy.tenants."acme".*}. */
     Policies trainingPolicy();
 
+    /** {@code lorastream.rollout.*}: canary share and the promote / roll-back rule ({@link RolloutRule}). */
+    Rollout rollout();
+
+    interface Rollout {
+        /** Share of a tenant's traffic a candidate gets (by request hash). 0: a gate-passed version is promoted at once. */
+        @WithDefault("0.0")
+        double canaryShare();
+
+        /** The candidate also scores stable's requests (answers still come from stable). */
+        @WithDefault("false")
+        boolean shadow();
+
+        /** Labelled predictions each of candidate and stable need before a promotion. */
+        @WithDefault("100")
+        int minSamples();
+
+        /** ... and before a roll-back on evidence. */
+        @WithDefault("30")
+        int minRollbackSamples();
+
+        /** A candidate not promoted after this many is rolled back. */
+        @WithDefault("1000")
+        int maxSamples();
+
+        /** Level of the one-sided test that the candidate is worse. */
+        @WithDefault("0.01")
+        double alpha();
+
+        /** A candidate at most this much less accurate than stable may be promoted. */
+        @WithDefault("0.02")
+        double margin();
+
+        /** How long a prediction waits for its label. */
+        @WithDefault("P1D")
+        Duration labelWindow();
+    }
+
     interface S3 {
         /** e.g. {@code http://127.0.0.1:9000} */
         String endpoint();

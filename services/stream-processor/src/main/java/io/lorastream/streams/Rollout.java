@@ -1,0 +1,57 @@
+package io.lorastream.streams;
+
+import io.lorastream.events.AdapterLifecycle;
+import io.lorastream.events.EventJson;
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.RegistryEntry;
+import io.lorastream.events.Topics;
+import io.quarkus.kafka.client.serialization.ObjectMapperSerde;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The rollout concern: the only writer of the compacted {@code adapter-registry}.
+ *
+ * <pre>
+ *   feedback-intake (accepted feedback with a predictionId) ──┐
+ *   score-results (String, byte[]) ───────────────────────────┴▶ live-accuracy ──▶ (tenant, version, correct)
+ *                                                                  store: predictions (windowed)    │
+ *   adapter-events (String, byte[]) ──────────────────────────────────────────────▶ state-machine ◀──┘
+ *                                                                  store: rollout per tenant
+ *                                        ──▶ adapter-registry (String, RegistryEntry)
+ *                                        ──▶ adapter-events (String, AdapterLifecycle): every transition with its evidence
+ * </pre>
+ * All inputs are keyed by tenant with the same partition count, so one task sees a tenant's
+ * predictions, labels and versions together.
+ */
+public final class Rollout {
+    static final String LIVE_ACCURACY = "rollout-live-accuracy";
+    static final String STATE_MACHINE = "rollout-state-machine";
+    static final String PREDICTIONS_STORE = "rollout-predictions";
+    static final String STATE_STORE = "rollout-tenants";
+    static final String REGISTRY_SINK = "adapter-registry-sink";
+    static final String EVENTS_SINK = "rollout-events-sink";
+
+    private Rollout() {}
+
+    public static void addTo(Topology topology, RolloutSettings settings, String feedbackProcessor) {
+        Duration window = settings.labelWindow();
+        topology.addSource("score-results-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.SCORE_RESULTS)
+                .addSource("adapter-events-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.ADAPTER_EVENTS)
+                .addProcessor(LIVE_ACCURACY, () -> new LiveAccuracy(window), feedbackProcessor, "score-results-source")
+                .addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(PREDICTIONS_STORE, window.multipliedBy(2), window, false),
+                        Serdes.String(), Serdes.String()), LIVE_ACCURACY)
+                .addProcessor(STATE_MACHINE, () -> new RolloutStateMachine(settings), "adapter-events-source", LIVE_ACCURACY)
+                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
+                        Serdes.String(), new ObjectMapperSerde<>(TenantRollout.class, EventJson.MAPPER)), STATE_MACHINE)
+                .addSink(REGISTRY_SINK, Topics.ADAPTER_REGISTRY, Serdes.String().serializer(),
+                        EventSerde.of(RegistryEntry.class, FeedbackDatasets.SOURCE).serializer(), STATE_MACHINE)
+                .addSink(EVENTS_SINK, Topics.ADAPTER_EVENTS, Serdes.String().serializer(),
+                        EventSerde.of(AdapterLifecycle.class, FeedbackDatasets.SOURCE).serializer(), STATE_MACHINE);
+    }
+
+    /** One labelled live prediction of a tenant's version. */
+    record LiveLabel(String tenant, int version, boolean correct) {}
+}

@@ -1,0 +1,206 @@
+package io.lorastream.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lorastream.events.AdapterEvent;
+import io.lorastream.events.AdapterLifecycle;
+import io.lorastream.events.AdapterLifecycle.Transition;
+import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.AdapterStatus;
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.Evaluation;
+import io.lorastream.events.FeedbackReceived;
+import io.lorastream.events.RegistryEntry;
+import io.lorastream.events.ScoreCompleted;
+import io.lorastream.events.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The rollout state machine with its live-accuracy join, through the real topology (TopologyTestDriver). */
+class RolloutTest {
+    private static final Instant START = Instant.parse("2026-11-29T10:00:00Z");
+    private static final RolloutRule RULE = new RolloutRule(100, 30, 1000, 0.01, 0.02);
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> adapterEvents;
+    private TestInputTopic<String, byte[]> scoreResults;
+    private TestInputTopic<String, byte[]> feedback;
+    private TestOutputTopic<String, RegistryEntry> registry;
+    private TestOutputTopic<String, AdapterEvent> lifecycle;
+    private Instant now = START;
+
+    private void start(double canaryShare) {
+        Topology topology = new Topology();
+        FeedbackSettings feedbackSettings = new FeedbackSettings(new HoldoutSplit(0.2), Duration.ofDays(1), 500, Duration.ofHours(1),
+                Duration.ofHours(1), new TrainingPolicy("test", 100_000, Duration.ofDays(1), 100_000, Duration.ofDays(1)), Map.of());
+        FeedbackDatasets.addTo(topology, feedbackSettings, new InMemoryDatasetStore(), new FeedbackMetrics(new SimpleMeterRegistry()),
+                Rollout.LIVE_ACCURACY);
+        Rollout.addTo(topology, new RolloutSettings(canaryShare, false, RULE, Duration.ofDays(1)), FeedbackDatasets.INTAKE);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "rollout-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(topology, props, START);
+        adapterEvents = driver.createInputTopic(Topics.ADAPTER_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        scoreResults = driver.createInputTopic(Topics.SCORE_RESULTS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        feedback = driver.createInputTopic(Topics.FEEDBACK, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        registry = driver.createOutputTopic(Topics.ADAPTER_REGISTRY, Serdes.String().deserializer(),
+                EventSerde.of(RegistryEntry.class, "/test").deserializer());
+        lifecycle = driver.createOutputTopic(Topics.ADAPTER_EVENTS, Serdes.String().deserializer(),
+                EventSerde.of(AdapterEvent.class, "/test").deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private <T extends io.lorastream.events.LoraEvent> void pipe(TestInputTopic<String, byte[]> topic, String name, Class<T> type, T event) {
+        now = now.plusMillis(10);
+        RecordHeaders headers = new RecordHeaders();
+        byte[] value = EventSerde.of(type, "/test").serializer().serialize(name, headers, event);
+        topic.pipeInput(new TestRecord<>(event.kafkaKey(), value, headers, now));
+    }
+
+    private void publish(String tenant, int version, boolean passed) {
+        pipe(adapterEvents, Topics.ADAPTER_EVENTS, AdapterEvent.class, new AdapterPublished(tenant, version, version > 1 ? version - 1 : null,
+                "s3://lorastream/adapters/" + tenant + "/v" + version + "/", new AdapterPublished.BaseModel("minilm", "a".repeat(64)),
+                Map.of("adapter_config.json", "b".repeat(64), "adapter_model.safetensors", "c".repeat(64), "manifest.json", String.format("%064x", version)),
+                "training:" + tenant + ":" + version, new AdapterPublished.Metrics(new Evaluation(passed ? 0.9 : 0.6, null, null, 100),
+                version > 1 ? new Evaluation(0.88, null, null, 100) : null), new AdapterPublished.Gate(passed, 0.02), now));
+    }
+
+    /** A prediction by {@code version} of tenant, then its label: correct or not. */
+    private void labelled(String tenant, int version, boolean correct) {
+        String predictionId = "req-" + UUID.randomUUID() + ":0";
+        pipe(scoreResults, Topics.SCORE_RESULTS, ScoreCompleted.class, new ScoreCompleted(predictionId.substring(0, predictionId.length() - 2),
+                tenant, ScoreCompleted.Source.REST, List.of(new ScoreCompleted.Prediction(predictionId, "positive",
+                Map.of("positive", 0.8, "negative", 0.2), version, ScoreCompleted.Route.STABLE)), now));
+        pipe(feedback, Topics.FEEDBACK, FeedbackReceived.class, new FeedbackReceived(UUID.randomUUID().toString(), tenant, "some text",
+                correct ? "positive" : "negative", predictionId, null, now));
+    }
+
+    private List<AdapterLifecycle> transitions() {
+        List<AdapterLifecycle> out = new ArrayList<>();
+        for (AdapterEvent event : lifecycle.readValuesToList()) {
+            if (event instanceof AdapterLifecycle l) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aPoisonedCandidateIsRolledBackBefore200LabelledCanaryPredictionsAndNeverServesAsStable() {
+        start(0.1);
+        publish("acme", 1, true);
+        assertThat(transitions()).extracting(AdapterLifecycle::transition).containsExactly(Transition.PROMOTED);
+        assertThat(registry.readValue().stable().version()).isEqualTo(1);
+
+        publish("acme", 2, true);
+        AdapterLifecycle canary = transitions().get(0);
+        assertThat(canary.transition()).isEqualTo(Transition.CANARY);
+        RegistryEntry entry = registry.readValue();
+        assertThat(entry.candidate().ref().version()).isEqualTo(2);
+        assertThat(entry.candidate().trafficShare()).isEqualTo(0.1);
+        assertThat(entry.stable().version()).isEqualTo(1);
+
+        int candidateLabels = 0;
+        List<AdapterLifecycle> decided = List.of();
+        for (int i = 0; i < 2000 && decided.isEmpty(); i++) {
+            if (i % 10 == 9) {
+                labelled("acme", 2, candidateLabels++ % 10 == 0); // 10 % right: labels flipped in its training data
+            } else {
+                labelled("acme", 1, i % 10 != 0);                 // 90 % right
+            }
+            decided = transitions();
+        }
+        assertThat(decided).singleElement().satisfies(d -> {
+            assertThat(d.transition()).isEqualTo(Transition.ROLLED_BACK);
+            assertThat(d.version()).isEqualTo(2);
+            assertThat(d.stableVersion()).isEqualTo(1);
+            assertThat(d.evidence().candidate().predictions()).isEqualTo(30);
+            assertThat(d.evidence().rule()).isEqualTo(RolloutRule.CANARY_RULE);
+            assertThat(d.evidence().thresholds()).containsEntry("alpha", 0.01);
+            assertThat(d.reason()).contains("worse than stable");
+        });
+        assertThat(candidateLabels).isLessThan(200);
+        RegistryEntry after = registry.readValue();
+        assertThat(after.candidate()).isNull();
+        assertThat(after.stable().version()).isEqualTo(1);
+        assertThat(after.history()).extracting(RegistryEntry.HistoryItem::version, RegistryEntry.HistoryItem::status).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1, AdapterStatus.PROMOTED), org.assertj.core.groups.Tuple.tuple(2, AdapterStatus.CANARY),
+                org.assertj.core.groups.Tuple.tuple(2, AdapterStatus.ROLLED_BACK));
+    }
+
+    @Test
+    void aGoodCandidateIsPromotedAndARegressionAfterwardsRollsBackToThePreviousStable() {
+        start(0.5);
+        publish("acme", 1, true);
+        publish("acme", 2, true);
+        transitions();
+        for (int i = 0; i < 100; i++) {
+            labelled("acme", 1, i % 10 != 0); // 90 %
+            labelled("acme", 2, i % 25 != 0); // 96 %
+        }
+        List<AdapterLifecycle> promoted = transitions();
+        assertThat(promoted).extracting(AdapterLifecycle::transition).containsExactly(Transition.PROMOTED);
+        assertThat(promoted.get(0).evidence().candidate().predictions()).isEqualTo(100);
+        assertThat(registry.readValuesToList()).last().satisfies(e -> {
+            assertThat(e.stable().version()).isEqualTo(2);
+            assertThat(e.candidate()).isNull();
+        });
+
+        for (int i = 0; i < 40; i++) {
+            labelled("acme", 2, i % 2 == 0); // 50 % after promotion: a regression
+        }
+        List<AdapterLifecycle> watched = transitions();
+        assertThat(watched).singleElement().satisfies(d -> {
+            assertThat(d.transition()).isEqualTo(Transition.ROLLED_BACK);
+            assertThat(d.version()).isEqualTo(2);
+            assertThat(d.stableVersion()).isEqualTo(1);
+            assertThat(d.evidence().rule()).isEqualTo(RolloutRule.WATCH_RULE);
+            assertThat(d.evidence().candidate().predictions()).isEqualTo(30);
+        });
+        assertThat(registry.readValuesToList()).last().satisfies(e -> assertThat(e.stable().version()).isEqualTo(1));
+    }
+
+    @Test
+    void aGateFailureIsRejectedARedeliveryChangesNothingAndWithoutCanariesAPassIsPromotedAtOnce() {
+        start(0.0);
+        publish("acme", 1, true);
+        publish("acme", 2, false);
+        publish("acme", 2, false); // redelivered
+        publish("acme", 3, true);
+        assertThat(transitions()).extracting(AdapterLifecycle::version, AdapterLifecycle::transition).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1, Transition.PROMOTED), org.assertj.core.groups.Tuple.tuple(2, Transition.REJECTED),
+                org.assertj.core.groups.Tuple.tuple(3, Transition.PROMOTED));
+        List<RegistryEntry> entries = registry.readValuesToList();
+        assertThat(entries).extracting(e -> e.stable().version()).containsExactly(1, 1, 3);
+        assertThat(entries).extracting(RegistryEntry::revision).containsExactly(1L, 2L, 3L);
+    }
+}
