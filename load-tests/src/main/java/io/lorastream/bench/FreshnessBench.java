@@ -74,7 +74,7 @@ public final class FreshnessBench implements Callable<Integer> {
         List<String> versions = new ArrayList<>();
         HttpClient http = HttpClient.newHttpClient();
         ObjectMapper json = EventJson.MAPPER;
-        var events = EventSerde.of(AdapterPublished.class, "/bench").deserializer();
+        var events = EventSerde.of(io.lorastream.events.AdapterEvent.class, "/bench").deserializer(); // rollout events ride along
         try (KafkaConsumer<String, byte[]> consumer = consumer();
              MinioClient minio = MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build()) {
             consumer.subscribe(List.of(Topics.ADAPTER_EVENTS));
@@ -110,7 +110,9 @@ public final class FreshnessBench implements Callable<Integer> {
                         continue;
                     }
                     long received = System.nanoTime();
-                    AdapterPublished event = events.deserialize(record.topic(), record.headers(), record.value());
+                    if (!(events.deserialize(record.topic(), record.headers(), record.value()) instanceof AdapterPublished event)) {
+                        continue;
+                    }
                     lastEventNanos = received;
                     JsonNode manifest = json.readTree(read(minio, "adapters/" + tenant + "/v" + event.version() + "/manifest.json"));
                     int fresh = 0;

@@ -9,9 +9,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The resident adapters, one per tenant (the version it serves), bounded by bytes rather than count:
+ * The resident adapters, one per slot (a tenant's stable version, and its candidate while it has one),
+ * bounded by bytes rather than count:
  * adapters differ in rank, targets and labels. Beyond the budget the least recently used go, except
- * pinned tenants' and the one just loaded. Putting a tenant's new version is the atomic swap.
+ * pinned tenants' and the one just loaded. Putting a slot's new version is the atomic swap.
  */
 final class AdapterCache {
     private final long maxBytes;
@@ -24,15 +25,15 @@ final class AdapterCache {
         this.pinned = Set.copyOf(pinned);
     }
 
-    /** The tenant's resident adapter with a lease taken (return it with {@link ResidentAdapter#release}); empty if not resident. */
-    synchronized Optional<ResidentAdapter> lease(String tenant) {
-        ResidentAdapter adapter = resident.get(tenant); // marks it recently used
+    /** The slot's resident adapter with a lease taken (return it with {@link ResidentAdapter#release}); empty if not resident. */
+    synchronized Optional<ResidentAdapter> lease(String slot) {
+        ResidentAdapter adapter = resident.get(slot); // marks it recently used
         return adapter != null && adapter.acquire() ? Optional.of(adapter) : Optional.empty();
     }
 
     /** Without touching recency or taking a lease. */
-    synchronized Optional<ResidentAdapter> peek(String tenant) {
-        return Optional.ofNullable(resident.get(tenant));
+    synchronized Optional<ResidentAdapter> peek(String slot) {
+        return Optional.ofNullable(resident.get(slot));
     }
 
     /**
@@ -42,7 +43,7 @@ final class AdapterCache {
      * @return the adapters evicted to make room (already retired)
      */
     synchronized List<ResidentAdapter> put(ResidentAdapter next) {
-        ResidentAdapter previous = resident.put(next.tenant(), next);
+        ResidentAdapter previous = resident.put(next.slot(), next);
         if (previous != null && previous != next) {
             bytes -= previous.bytes();
             previous.retire();
@@ -65,9 +66,9 @@ final class AdapterCache {
         return evicted;
     }
 
-    /** Drops the tenant's adapter (the registry forgot the tenant). */
-    synchronized Optional<ResidentAdapter> remove(String tenant) {
-        ResidentAdapter removed = resident.remove(tenant);
+    /** Drops the slot's adapter (the registry no longer names it). */
+    synchronized Optional<ResidentAdapter> remove(String slot) {
+        ResidentAdapter removed = resident.remove(slot);
         if (removed != null) {
             bytes -= removed.bytes();
             removed.retire();

@@ -36,7 +36,8 @@ final class AdapterLoader {
      * @throws RefusedVersionException the version is incomplete, corrupt or for another base (retrying will not help)
      * @throws ObjectStore.UnavailableException S3 failed (retry later)
      */
-    ResidentAdapter load(String tenant, VersionRef ref) {
+    ResidentAdapter load(String slot, VersionRef ref) {
+        String tenant = Slots.tenant(slot);
         String where = tenant + " v" + ref.version();
         String key = VersionManifest.key(tenant, ref.version());
         byte[] json = store.get(key).orElseThrow(() -> new RefusedVersionException(where + ": " + store.uri(key)
@@ -74,7 +75,7 @@ final class AdapterLoader {
             } catch (RuntimeException e) { // the files are the published ones: what does not load is incompatible
                 throw new RefusedVersionException(where + ": " + e.getMessage(), e);
             }
-            return new ResidentAdapter(tenant, ref, adapter);
+            return new ResidentAdapter(slot, ref, adapter);
         } catch (IOException e) {
             throw new UncheckedIOException("no temporary directory for " + where, e);
         } finally {

@@ -130,9 +130,11 @@ final class RegistryFollower implements AutoCloseable {
             LOG.errorf("skipped an unreadable registry record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
             return CompletableFuture.completedFuture(null);
         }
-        // the stable version serves; canary routing arrives with the rollout (issue 7)
+        // stable serves; a candidate answers its share of requests (Scoring routes by request hash)
         LOG.debugf("registry: %s revision %d, stable %s", entry.tenant(), entry.revision(), entry.stable() == null ? "none" : "v" + entry.stable().version());
-        return adapters.target(entry.tenant(), entry.stable());
+        CompletableFuture<Void> candidate = adapters.candidate(entry.tenant(), entry.candidate() == null ? null : entry.candidate().ref(),
+                entry.candidate() == null ? 0 : entry.candidate().trafficShare());
+        return CompletableFuture.allOf(adapters.target(entry.tenant(), entry.stable()), candidate);
     }
 
     @Override

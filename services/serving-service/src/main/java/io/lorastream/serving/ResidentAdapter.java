@@ -10,14 +10,16 @@ import io.lorastream.events.RegistryEntry.VersionRef;
  */
 final class ResidentAdapter {
     private final String tenant;
+    private final String slot;
     private final VersionRef ref;
     private final Adapter adapter;
     private final long bytes;
     private int leases;
     private boolean retired;
 
-    ResidentAdapter(String tenant, VersionRef ref, Adapter adapter) {
-        this.tenant = tenant;
+    ResidentAdapter(String slot, VersionRef ref, Adapter adapter) {
+        this.tenant = Slots.tenant(slot);
+        this.slot = slot;
         this.ref = ref;
         this.adapter = adapter;
         this.bytes = adapter.trainableParameterCount() * Float.BYTES;
@@ -61,6 +63,11 @@ final class ResidentAdapter {
         return tenant;
     }
 
+    /** Where it serves: the tenant's stable slot or its candidate slot ({@link Slots}). */
+    String slot() {
+        return slot;
+    }
+
     VersionRef ref() {
         return ref;
     }
@@ -80,6 +87,6 @@ final class ResidentAdapter {
 
     @Override
     public String toString() {
-        return tenant + " v" + ref.version();
+        return slot + " v" + ref.version();
     }
 }

@@ -28,7 +28,9 @@ public class ScoreResource {
 
     public record ScoreRequest(List<String> texts) {}
 
-    public record PredictionView(String predictionId, String label, Map<String, Double> probabilities, int version) {}
+    /** @param route STABLE, or CANARY when the tenant's candidate answered */
+    public record PredictionView(String predictionId, String label, Map<String, Double> probabilities, int version,
+                                 ScoreCompleted.Route route) {}
 
     public record ScoreResponse(String requestId, String tenant, List<PredictionView> predictions) {}
 
@@ -58,7 +60,7 @@ public class ScoreResource {
         ScoreCompleted completed = scoring.score(UUID.randomUUID().toString(), tenant, texts, ScoreCompleted.Source.REST);
         record(completed);
         return new ScoreResponse(completed.requestId(), tenant, completed.predictions().stream()
-                .map(p -> new PredictionView(p.predictionId(), p.label(), p.probabilities(), p.version())).toList());
+                .map(p -> new PredictionView(p.predictionId(), p.label(), p.probabilities(), p.version(), p.route())).toList());
     }
 
     private List<String> validTexts(ScoreRequest request) {

@@ -26,7 +26,9 @@ final class Scoring {
 
     /** Prediction {@code i} gets the id {@code requestId:i}: unique, and the same again for a redelivered request. */
     ScoreCompleted score(String requestId, String tenant, List<String> texts, ScoreCompleted.Source source) throws InterruptedException {
-        ResidentAdapter lease = adapters.lease(tenant);
+        boolean canary = Routing.toCandidate(requestId, adapters.canaryShare(tenant));
+        ResidentAdapter lease = canary ? adapters.leaseCandidate(tenant) : adapters.lease(tenant);
+        ScoreCompleted.Route route = Slots.isCandidate(lease.slot()) ? ScoreCompleted.Route.CANARY : ScoreCompleted.Route.STABLE;
         List<Classifier.Prediction> predictions;
         try {
             predictions = queue.submit(lease.adapter(), texts).get();
@@ -38,8 +40,7 @@ final class Scoring {
         List<ScoreCompleted.Prediction> stamped = new ArrayList<>(predictions.size());
         for (int i = 0; i < predictions.size(); i++) {
             Classifier.Prediction p = predictions.get(i);
-            stamped.add(new ScoreCompleted.Prediction(requestId + ":" + i, p.label(), p.probabilities(), lease.version(),
-                    ScoreCompleted.Route.STABLE));
+            stamped.add(new ScoreCompleted.Prediction(requestId + ":" + i, p.label(), p.probabilities(), lease.version(), route));
         }
         metrics.scored(source.name().toLowerCase(java.util.Locale.ROOT), texts.size());
         return new ScoreCompleted(requestId, tenant, source, stamped, clock.instant());

@@ -36,13 +36,15 @@ final class ServedAdapters implements AutoCloseable {
     private final String replica;
     private final Clock clock;
     private final ExecutorService loads;
-    /** What the registry says each tenant should serve. */
+    /** What the registry says each slot should serve ({@link Slots}: a tenant's stable and candidate). */
     private final Map<String, VersionRef> targets = new ConcurrentHashMap<>();
-    /** What each tenant is served: swapped in after a successful load (resident or since evicted). */
+    /** What each slot serves: swapped in after a successful load (resident or since evicted). */
     private final Map<String, VersionRef> served = new ConcurrentHashMap<>();
-    /** Per tenant, the end of its chain of background loads: one load at a time per tenant, in order. */
+    /** Per slot, the end of its chain of background loads: one load at a time per slot, in order. */
     private final Map<String, CompletableFuture<Void>> reloads = new ConcurrentHashMap<>();
     private final Map<String, Object> coldLoadLocks = new ConcurrentHashMap<>();
+    /** Per tenant with a candidate, the share of its requests the candidate answers. */
+    private final Map<String, Double> canaryShares = new ConcurrentHashMap<>();
     /** Per tenant, a version announced on adapter-events and loading ahead of its registry entry. */
     private final Map<String, Staged> staged = new ConcurrentHashMap<>();
     /** Apart from {@link #loads}: a reload waits on a prefetch, and must never wait on its own pool. */
@@ -79,17 +81,18 @@ final class ServedAdapters implements AutoCloseable {
      * stream-processor's decision comes a little later) the swap does not wait for S3 and the load.
      */
     void prefetch(String tenant, VersionRef ref) {
-        if (ref.equals(served.get(tenant)) || ref.equals(targets.get(tenant))) {
+        if (ref.equals(served.get(tenant)) || ref.equals(targets.get(tenant)) || ref.equals(targets.get(Slots.candidate(tenant)))) {
             return; // the registry got there first: the reload has it
         }
-        Staged previous = staged.put(tenant, new Staged(ref, CompletableFuture.supplyAsync(() -> loader.load(tenant, ref), prefetches)));
+        Staged previous = staged.put(tenant, new Staged(ref, CompletableFuture.supplyAsync(() -> loader.load(Slots.stable(tenant), ref), prefetches)));
         if (previous != null) {
             previous.discard();
         }
     }
 
     /** The prefetched adapter for exactly {@code wanted}, if its load succeeded; other staged versions of the tenant are dropped. */
-    private ResidentAdapter takeStaged(String tenant, VersionRef wanted) {
+    private ResidentAdapter takeStaged(String slot, VersionRef wanted) {
+        String tenant = Slots.tenant(slot);
         Staged stage = staged.get(tenant);
         if (stage == null || stage.ref().version() > wanted.version() || !staged.remove(tenant, stage)) {
             return null;
@@ -99,7 +102,8 @@ final class ServedAdapters implements AutoCloseable {
             return null;
         }
         try {
-            return stage.load().join();
+            ResidentAdapter loaded = stage.load().join();
+            return Slots.isCandidate(slot) ? new ResidentAdapter(slot, loaded.ref(), loaded.adapter()) : loaded;
         } catch (RuntimeException failed) {
             return null; // loaded again below: a refusal is reported from there
         }
@@ -110,27 +114,42 @@ final class ServedAdapters implements AutoCloseable {
      * background reload it started has finished: swapped, refused, or superseded by a newer target.
      */
     CompletableFuture<Void> target(String tenant, VersionRef ref) {
+        return targetSlot(Slots.stable(tenant), ref);
+    }
+
+    /** The registry's candidate for a tenant (null: none) and the share of requests it answers. */
+    CompletableFuture<Void> candidate(String tenant, VersionRef ref, double share) {
         if (ref == null) {
-            targets.remove(tenant);
-            served.remove(tenant);
-            cache.remove(tenant).ifPresent(r -> LOG.infof("%s: no longer in the registry; %s dropped", tenant, r));
+            canaryShares.remove(tenant);
+        } else {
+            canaryShares.put(tenant, share);
+        }
+        return targetSlot(Slots.candidate(tenant), ref);
+    }
+
+    private CompletableFuture<Void> targetSlot(String slot, VersionRef ref) {
+        if (ref == null) {
+            targets.remove(slot);
+            served.remove(slot);
+            cache.remove(slot).ifPresent(r -> LOG.infof("%s: no longer in the registry; %s dropped", slot, r));
             return CompletableFuture.completedFuture(null);
         }
-        targets.put(tenant, ref);
-        return reloads.compute(tenant, (t, previous) -> (previous == null ? CompletableFuture.<Void>completedFuture(null) : previous)
+        targets.put(slot, ref);
+        return reloads.compute(slot, (t, previous) -> (previous == null ? CompletableFuture.<Void>completedFuture(null) : previous)
                 .thenRunAsync(() -> reload(t), loads));
     }
 
-    /** Brings the tenant to its current target, unless it is there already or the target moves on. */
-    private void reload(String tenant) {
-        VersionRef wanted = targets.get(tenant);
-        if (wanted == null || wanted.equals(served.get(tenant))) {
+    /** Brings the slot to its current target, unless it is there already or the target moves on. */
+    private void reload(String slot) {
+        String tenant = Slots.tenant(slot);
+        VersionRef wanted = targets.get(slot);
+        if (wanted == null || wanted.equals(served.get(slot))) {
             return;
         }
         long started = System.nanoTime();
         try {
-            ResidentAdapter prefetched = takeStaged(tenant, wanted);
-            ResidentAdapter loaded = prefetched != null ? prefetched : Uni.createFrom().item(() -> stillWanted(tenant, wanted) ? loader.load(tenant, wanted) : null)
+            ResidentAdapter prefetched = takeStaged(slot, wanted);
+            ResidentAdapter loaded = prefetched != null ? prefetched : Uni.createFrom().item(() -> stillWanted(slot, wanted) ? loader.load(slot, wanted) : null)
                     .onFailure(ObjectStore.UnavailableException.class)
                     .invoke(e -> LOG.warnf("%s v%d: %s; retrying with backoff", tenant, wanted.version(), e.getMessage()))
                     .onFailure(ObjectStore.UnavailableException.class).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
@@ -138,18 +157,18 @@ final class ServedAdapters implements AutoCloseable {
             if (loaded == null) {
                 return; // superseded while S3 was away
             }
-            if (!stillWanted(tenant, wanted)) {
+            if (!stillWanted(slot, wanted)) {
                 loaded.retire();
                 return;
             }
-            swap(tenant, loaded);
-            metrics.loaded(tenant, wanted.version(), Duration.ofNanos(System.nanoTime() - started), prefetched != null);
-            LOG.infof("%s: now serving v%d (%s in %d ms)", tenant, wanted.version(), prefetched != null ? "prefetched, swapped" : "loaded",
+            swap(slot, loaded);
+            metrics.loaded(slot, wanted.version(), Duration.ofNanos(System.nanoTime() - started), prefetched != null);
+            LOG.infof("%s: now serving v%d (%s in %d ms)", slot, wanted.version(), prefetched != null ? "prefetched, swapped" : "loaded",
                     (System.nanoTime() - started) / 1_000_000);
         } catch (AdapterLoader.RefusedVersionException e) {
             metrics.refused(tenant);
-            VersionRef current = served.get(tenant);
-            LOG.errorf("%s: refused v%d, still serving %s: %s", tenant, wanted.version(),
+            VersionRef current = served.get(Slots.stable(tenant));
+            LOG.errorf("%s: refused v%d, still serving %s: %s", slot, wanted.version(),
                     current == null ? "nothing" : "v" + current.version(), e.getMessage());
             refusals.accept(AdapterLoadFailed.of(tenant, wanted.version(), wanted.uri(), replica,
                     current == null ? null : current.version(), e.getMessage(), clock.instant()));
@@ -159,17 +178,17 @@ final class ServedAdapters implements AutoCloseable {
         }
     }
 
-    private boolean stillWanted(String tenant, VersionRef ref) {
-        return ref.equals(targets.get(tenant));
+    private boolean stillWanted(String slot, VersionRef ref) {
+        return ref.equals(targets.get(slot));
     }
 
     /** The atomic switch: new requests lease the new version; requests holding the old one finish on it. */
-    private void swap(String tenant, ResidentAdapter loaded) {
+    private void swap(String slot, ResidentAdapter loaded) {
         for (ResidentAdapter evicted : cache.put(loaded)) {
             metrics.evicted();
             LOG.debugf("evicted %s to stay within the cache budget", evicted);
         }
-        served.put(tenant, loaded.ref());
+        served.put(slot, loaded.ref());
     }
 
     /**
@@ -180,26 +199,51 @@ final class ServedAdapters implements AutoCloseable {
      * @throws AdapterNotReadyException its first version is still loading, or S3 failed reloading an evicted one
      */
     ResidentAdapter lease(String tenant) {
+        return leaseSlot(Slots.stable(tenant));
+    }
+
+    /**
+     * The candidate's share of this tenant's requests; 0 without a loaded candidate. Which requests
+     * are the candidate's is {@link Scoring}'s call (by request hash).
+     */
+    double canaryShare(String tenant) {
+        return served.containsKey(Slots.candidate(tenant)) ? canaryShares.getOrDefault(tenant, 0.0) : 0;
+    }
+
+    /** A lease on the tenant's candidate, or on its stable version while the candidate is not loaded. */
+    ResidentAdapter leaseCandidate(String tenant) {
+        try {
+            if (served.containsKey(Slots.candidate(tenant))) {
+                return leaseSlot(Slots.candidate(tenant));
+            }
+        } catch (AdapterNotReadyException candidateGone) {
+            // swapped out meanwhile: stable answers
+        }
+        return lease(tenant);
+    }
+
+    private ResidentAdapter leaseSlot(String slot) {
+        String tenant = Slots.tenant(slot);
         for (int attempt = 0; attempt < 3; attempt++) {
-            VersionRef ref = served.get(tenant);
+            VersionRef ref = served.get(slot);
             if (ref == null) {
-                VersionRef target = targets.get(tenant);
+                VersionRef target = targets.get(slot);
                 if (target == null) {
                     throw new NoAdapterException(tenant);
                 }
                 throw new AdapterNotReadyException(tenant + " v" + target.version() + " is still loading");
             }
-            Optional<ResidentAdapter> lease = cache.lease(tenant);
+            Optional<ResidentAdapter> lease = cache.lease(slot);
             if (lease.isPresent()) {
                 return lease.get();
             }
-            synchronized (coldLoadLocks.computeIfAbsent(tenant, t -> new Object())) {
-                if (cache.peek(tenant).isEmpty() && Objects.equals(served.get(tenant), ref)) {
+            synchronized (coldLoadLocks.computeIfAbsent(slot, t -> new Object())) {
+                if (cache.peek(slot).isEmpty() && Objects.equals(served.get(slot), ref)) {
                     metrics.coldLoad();
                     try {
-                        ResidentAdapter loaded = loader.load(tenant, ref);
-                        if (Objects.equals(served.get(tenant), ref) && cache.peek(tenant).isEmpty()) {
-                            swap(tenant, loaded);
+                        ResidentAdapter loaded = loader.load(slot, ref);
+                        if (Objects.equals(served.get(slot), ref) && cache.peek(slot).isEmpty()) {
+                            swap(slot, loaded);
                         } else {
                             loaded.retire(); // a newer version was swapped in meanwhile
                         }
@@ -218,7 +262,7 @@ final class ServedAdapters implements AutoCloseable {
     }
 
     int tenantsServed() {
-        return served.size();
+        return (int) served.keySet().stream().filter(slot -> !Slots.isCandidate(slot)).count();
     }
 
     @Override

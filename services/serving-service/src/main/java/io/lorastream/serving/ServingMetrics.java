@@ -41,11 +41,12 @@ public final class ServingMetrics {
                 .strongReference(true).register(registry);
     }
 
-    void loaded(String tenant, int version, Duration took, boolean prefetched) {
+    void loaded(String slot, int version, Duration took, boolean prefetched) {
         loadLatency.record(took);
         registry.counter("lorastream.serving.adapter.swaps", "prefetched", String.valueOf(prefetched)).increment();
-        servedVersion.computeIfAbsent(tenant, t -> registry.gauge("lorastream.serving.version", io.micrometer.core.instrument.Tags.of("tenant", t),
-                new AtomicInteger())).set(version);
+        String role = Slots.isCandidate(slot) ? "candidate" : "stable";
+        servedVersion.computeIfAbsent(slot, t -> registry.gauge("lorastream.serving.version",
+                io.micrometer.core.instrument.Tags.of("tenant", Slots.tenant(slot), "role", role), new AtomicInteger())).set(version);
     }
 
     void refused(String tenant) {

@@ -247,6 +247,47 @@ class HotReloadTest {
     }
 
     @Test
+    void aCandidateAnswersItsShareOfRequestsStampedCanary() throws Exception {
+        String tenant = tenant();
+        RegistryEntry.VersionRef v1 = TestVersions.publish(store, base, tenant, 1, 61, LABELS);
+        TestVersions.register(bootstrap(), tenant, 1, v1);
+        awaitVersion(tenant, 1, Duration.ofSeconds(60));
+        RegistryEntry.VersionRef v2 = TestVersions.publish(store, base, tenant, 2, 62, LABELS);
+        TestVersions.register(bootstrap(), tenant, 2, v1, new RegistryEntry.Candidate(v2, 0.5, false));
+
+        Map<Integer, Integer> byVersion = new java.util.HashMap<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (byVersion.getOrDefault(2, 0) < 10 && System.nanoTime() < deadline) {
+            JsonPath answer = score(tenant, token(tenant), "{\"texts\": [\"x\"]}").then().statusCode(200).extract().jsonPath();
+            byVersion.merge(answer.getInt("predictions[0].version"), 1, Integer::sum);
+        }
+        assertThat(byVersion.getOrDefault(2, 0)).as("answers by the candidate").isGreaterThanOrEqualTo(10);
+        int before = byVersion.values().stream().mapToInt(Integer::intValue).sum();
+        byVersion.clear();
+        for (int i = 0; i < 200; i++) {
+            byVersion.merge(score(tenant, token(tenant), "{\"texts\": [\"x\"]}").jsonPath().getInt("predictions[0].version"), 1, Integer::sum);
+        }
+        assertThat(byVersion.get(2) / 200.0).as("the candidate's share, once loaded (after " + before + " requests)").isBetween(0.38, 0.62);
+
+        // every answer says which route made it
+        for (int i = 0; i < 20; i++) {
+            JsonPath answer = score(tenant, token(tenant), "{\"texts\": [\"x\"]}").jsonPath();
+            assertThat(answer.getString("predictions[0].route")).isEqualTo(answer.getInt("predictions[0].version") == 2 ? "CANARY" : "STABLE");
+        }
+
+        // the candidate withdrawn (rolled back): only stable answers again
+        TestVersions.register(bootstrap(), tenant, 3, v1);
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        int last = 2;
+        int stableInARow = 0;
+        while (stableInARow < 30 && System.nanoTime() < until) {
+            last = score(tenant, token(tenant), "{\"texts\": [\"x\"]}").jsonPath().getInt("predictions[0].version");
+            stableInARow = last == 1 ? stableInARow + 1 : 0;
+        }
+        assertThat(stableInARow).as("consecutive stable answers after the candidate is withdrawn").isEqualTo(30);
+    }
+
+    @Test
     void everyRestPredictionIsRecordedOnScoreResults() throws Exception {
         String tenant = tenant();
         TestVersions.register(bootstrap(), tenant, 1, TestVersions.publish(store, base, tenant, 1, 5, LABELS));

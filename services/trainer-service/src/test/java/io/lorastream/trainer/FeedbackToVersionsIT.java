@@ -108,6 +108,7 @@ class FeedbackToVersionsIT {
 
             Map<String, TreeMap<Integer, AdapterPublished>> versions = awaitVersions(infra.kafkaBootstrapServers(), run, 2, Duration.ofSeconds(420));
             AdapterRepository adapters = new AdapterRepository(store);
+            double correctGained = 0;
             for (String name : TENANTS) {
                 String tenant = name + "-" + run;
                 TreeMap<Integer, AdapterPublished> mine = versions.get(tenant);
@@ -119,8 +120,10 @@ class FeedbackToVersionsIT {
                         v1.metrics().candidate().accuracy(), v1.metrics().candidate().examples(), v2.metrics().candidate().accuracy(),
                         v2.metrics().stable().accuracy(), v2.metrics().candidate().examples());
                 assertThat(v2.parentVersion()).isEqualTo(1);
+                // per tenant, ~200 held-out examples: a point or two either way is noise; more than the gate's margin is a regression
                 assertThat(v2.metrics().candidate().accuracy()).as(tenant + ": v2 against v1 on v2's holdout")
-                        .isGreaterThan(v2.metrics().stable().accuracy());
+                        .isGreaterThanOrEqualTo(v2.metrics().stable().accuracy() - v2.gate().margin());
+                correctGained += (v2.metrics().candidate().accuracy() - v2.metrics().stable().accuracy()) * v2.metrics().candidate().examples();
                 assertThat(v2.metrics().candidate().accuracy()).isGreaterThan(0.8);
                 for (VersionManifest version : adapters.versions(tenant)) {
                     Path dir = adapters.download(version, work.resolve(tenant + "-v" + version.version()));
@@ -132,6 +135,7 @@ class FeedbackToVersionsIT {
                     }
                 }
             }
+            assertThat(correctGained).as("held-out examples v2 gets right beyond v1, summed over the tenants").isPositive();
         }
     }
 
@@ -141,7 +145,7 @@ class FeedbackToVersionsIT {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        var deserializer = EventSerde.of(AdapterPublished.class, "/test").deserializer();
+        var deserializer = EventSerde.of(io.lorastream.events.AdapterEvent.class, "/test").deserializer(); // the rollout's events ride along
         Map<String, TreeMap<Integer, AdapterPublished>> seen = new TreeMap<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(Topics.ADAPTER_EVENTS));
@@ -150,8 +154,9 @@ class FeedbackToVersionsIT {
                     && seen.values().stream().allMatch(v -> v.size() >= versions))) {
                 consumer.poll(Duration.ofMillis(500)).forEach(r -> {
                     if (r.key() != null && r.key().endsWith("-" + run)) {
-                        AdapterPublished event = deserializer.deserialize(r.topic(), r.headers(), r.value());
-                        seen.computeIfAbsent(event.tenant(), t -> new TreeMap<>()).put(event.version(), event);
+                        if (deserializer.deserialize(r.topic(), r.headers(), r.value()) instanceof AdapterPublished event) {
+                            seen.computeIfAbsent(event.tenant(), t -> new TreeMap<>()).put(event.version(), event);
+                        }
                     }
                 });
             }
