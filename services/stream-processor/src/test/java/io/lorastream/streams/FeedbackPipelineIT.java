@@ -190,17 +190,45 @@ class FeedbackPipelineIT {
         Collections.sort(actualPayloads);
         assertThat(actualPayloads).as("the DLQ keeps each payload byte for byte").isEqualTo(expectedPayloads);
 
-        // after the maximum wait every training shard has been named by exactly one request
+        // once the maximum wait has passed (and the backlog after the restart has drained), every training
+        // shard has been named by exactly one request
         Thread.sleep(MAX_WAIT.plusSeconds(3).toMillis());
-        List<TrainingRequested> requests = readCommitted(Topics.TRAINING_REQUESTS, 0, Duration.ofSeconds(10)).stream()
-                .map(r -> EventSerde.of(TrainingRequested.class, "/test").deserializer().deserialize(r.topic(), r.headers(), r.value()))
-                .toList();
+        List<TrainingRequested> requests = requests();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!everyTrainShardRequested(requests, manifests) && System.nanoTime() < deadline) {
+            Thread.sleep(2_000);
+            requests = requests();
+        }
         for (String tenant : TENANTS) {
             List<TrainingRequested> mine = requests.stream().filter(r -> r.tenant().equals(tenant)).toList();
             System.out.printf("%s: %d train + %d holdout examples, %d training requests %s%n", tenant, trainIds.get(tenant).size(),
                     holdoutIds.get(tenant).size(), mine.size(), mine.stream().map(r -> r.newExamples() + " " + r.trigger()).toList());
             checkRequests(tenant, mine, manifests.get(tenant));
         }
+    }
+
+    private static List<TrainingRequested> requests() {
+        return readCommitted(Topics.TRAINING_REQUESTS, 0, Duration.ofSeconds(5)).stream()
+                .map(r -> EventSerde.of(TrainingRequested.class, "/test").deserializer().deserialize(r.topic(), r.headers(), r.value()))
+                .toList();
+    }
+
+    /** True once what no request names is, per tenant, fewer examples than a request after a wait needs. */
+    private static boolean everyTrainShardRequested(List<TrainingRequested> requests, Map<String, JsonNode> manifests) {
+        Set<String> named = new HashSet<>();
+        requests.forEach(r -> named.addAll(r.shards()));
+        for (JsonNode manifest : manifests.values()) {
+            int waiting = 0;
+            for (JsonNode shard : manifest.get("shards")) {
+                if (shard.get("kind").asText().equals("TRAIN") && !named.contains(shard.get("key").asText())) {
+                    waiting += shard.get("examples").asInt();
+                }
+            }
+            if (waiting >= MIN_EXAMPLES_AFTER_WAIT) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void checkRequests(String tenant, List<TrainingRequested> requests, JsonNode manifest) {
@@ -225,7 +253,12 @@ class FeedbackPipelineIT {
             previous = request.requestedAt();
             named.addAll(request.shards());
         }
-        assertThat(named).as(tenant + ": every train shard requested once, in order").containsExactlyElementsOf(trainShards.keySet());
+        // every train shard requested once, in order — except a tail of fewer examples than the policy
+        // requests after a wait (min-examples-after-wait), which waits for more feedback by design
+        List<String> all = new ArrayList<>(trainShards.keySet());
+        assertThat(named).as(tenant + ": train shards requested once, in order").isEqualTo(all.subList(0, named.size()));
+        int waiting = all.subList(named.size(), all.size()).stream().mapToInt(trainShards::get).sum();
+        assertThat(waiting).as(tenant + ": train examples not requested yet").isLessThan(MIN_EXAMPLES_AFTER_WAIT);
         // the first request comes at 300 examples at the latest, so 1,280 need a second one; how many more
         // depends on how fast the backlog drains after the restart (min-interval merges what arrives meanwhile)
         assertThat(requests).as(tenant + ": 1,280 train examples at min-examples 300").hasSizeGreaterThanOrEqualTo(2);
