@@ -65,6 +65,9 @@ class LocalStackLauncherIT {
         streamProcessorPort = freePort();
         env.put("LORASTREAM_INGEST_PORT", String.valueOf(ingestPort));
         env.put("LORASTREAM_STREAM_PROCESSOR_PORT", String.valueOf(streamProcessorPort));
+        // never the default ports: a developer's own stack may be up on them
+        env.put("LORASTREAM_TRAINER_PORT", String.valueOf(freePort()));
+        env.put("LORASTREAM_SERVING_PORT", String.valueOf(freePort()));
         env.put("LORASTREAM_SKIP_BUILD", "1"); // this Maven build made the jars already
     }
 
