@@ -104,16 +104,7 @@ public class KafkaScoring {
             throw new IllegalArgumentException("the record key " + key + " is not the request's tenant " + request.tenant()
                     + " (score-requests are keyed by tenant)");
         }
-        if (request.texts().size() > settings.maxTextsPerRequest()) {
-            throw new IllegalArgumentException("texts: " + request.texts().size() + " texts, at most " + settings.maxTextsPerRequest()
-                    + " per request (lorastream.serving.max-texts-per-request)");
-        }
-        for (int i = 0; i < request.texts().size(); i++) {
-            String text = request.texts().get(i);
-            if (text.isBlank() || text.length() > settings.maxTextLength()) {
-                throw new IllegalArgumentException("texts[" + i + "]: must be non-blank and at most " + settings.maxTextLength() + " characters");
-            }
-        }
+        settings.checkTexts(request.texts());
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, List<String> errors) {

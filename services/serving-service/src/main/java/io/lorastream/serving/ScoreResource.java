@@ -56,33 +56,12 @@ public class ScoreResource {
     @Blocking
     public ScoreResponse score(@PathParam("tenant") String tenant, ScoreRequest request) throws InterruptedException {
         TenantAccess.check(token, tenant);
-        List<String> texts = validTexts(request);
+        List<String> texts = request == null ? null : request.texts();
+        settings.checkTexts(texts);
         ScoreCompleted completed = scoring.score(UUID.randomUUID().toString(), tenant, texts, ScoreCompleted.Source.REST);
         record(completed);
         return new ScoreResponse(completed.requestId(), tenant, completed.predictions().stream()
                 .map(p -> new PredictionView(p.predictionId(), p.label(), p.probabilities(), p.version(), p.route())).toList());
-    }
-
-    private List<String> validTexts(ScoreRequest request) {
-        if (request == null || request.texts() == null || request.texts().isEmpty()) {
-            throw new TenantAccess.InvalidRequestException("texts: a non-empty array of strings is required, e.g. {\"texts\": [\"great product\"]}");
-        }
-        List<String> texts = request.texts();
-        if (texts.size() > settings.maxTextsPerRequest()) {
-            throw new TenantAccess.InvalidRequestException("texts: " + texts.size() + " texts, at most "
-                    + settings.maxTextsPerRequest() + " per request (lorastream.serving.max-texts-per-request)");
-        }
-        for (int i = 0; i < texts.size(); i++) {
-            String text = texts.get(i);
-            if (text == null || text.isBlank()) {
-                throw new TenantAccess.InvalidRequestException("texts[" + i + "]: must be a non-blank string");
-            }
-            if (text.length() > settings.maxTextLength()) {
-                throw new TenantAccess.InvalidRequestException("texts[" + i + "]: " + text.length() + " characters, at most "
-                        + settings.maxTextLength() + " (lorastream.serving.max-text-length)");
-            }
-        }
-        return texts;
     }
 
     /** On score-results for the rollout's join; not awaited: a Kafka hiccup costs evidence, not the answer. */

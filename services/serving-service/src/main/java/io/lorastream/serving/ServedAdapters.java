@@ -64,16 +64,16 @@ final class ServedAdapters implements AutoCloseable {
         this.refusals = refusals;
         this.replica = replica;
         this.clock = clock;
-        this.loads = Executors.newFixedThreadPool(loadThreads, runnable -> {
-            Thread thread = new Thread(runnable, "adapter-load");
+        this.loads = Executors.newFixedThreadPool(loadThreads, daemon("adapter-load"));
+        this.prefetches = Executors.newSingleThreadExecutor(daemon("adapter-prefetch"));
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
             thread.setDaemon(true);
             return thread;
-        });
-        this.prefetches = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "adapter-prefetch");
-            thread.setDaemon(true);
-            return thread;
-        });
+        };
     }
 
     /**
@@ -254,11 +254,6 @@ final class ServedAdapters implements AutoCloseable {
             }
         }
         throw new AdapterNotReadyException(tenant + ": its adapter was replaced three times while this request waited");
-    }
-
-    /** The version the tenant is served, if any. */
-    Optional<Integer> servedVersion(String tenant) {
-        return Optional.ofNullable(served.get(tenant)).map(VersionRef::version);
     }
 
     int tenantsServed() {

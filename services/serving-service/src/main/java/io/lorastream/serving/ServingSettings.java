@@ -22,6 +22,31 @@ public record ServingSettings(long cacheMaxBytes, Set<String> pinnedTenants, int
         pinnedTenants = Set.copyOf(pinnedTenants);
     }
 
+    /**
+     * The texts of one request, REST or Kafka, within this replica's limits.
+     *
+     * @throws TenantAccess.InvalidRequestException naming {@code texts} or {@code texts[i]} and the limit
+     */
+    void checkTexts(java.util.List<String> texts) {
+        if (texts == null || texts.isEmpty()) {
+            throw new TenantAccess.InvalidRequestException("texts: a non-empty array of strings is required, e.g. {\"texts\": [\"great product\"]}");
+        }
+        if (texts.size() > maxTextsPerRequest) {
+            throw new TenantAccess.InvalidRequestException("texts: " + texts.size() + " texts, at most "
+                    + maxTextsPerRequest + " per request (lorastream.serving.max-texts-per-request)");
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            String text = texts.get(i);
+            if (text == null || text.isBlank()) {
+                throw new TenantAccess.InvalidRequestException("texts[" + i + "]: must be a non-blank string");
+            }
+            if (text.length() > maxTextLength) {
+                throw new TenantAccess.InvalidRequestException("texts[" + i + "]: " + text.length() + " characters, at most "
+                        + maxTextLength + " (lorastream.serving.max-text-length)");
+            }
+        }
+    }
+
     public static ServingSettings from(ServingConfig.Serving c) {
         return new ServingSettings(c.cacheMaxBytes(), c.pinnedTenants().orElse(Set.of()), c.maxBatchTexts(), c.maxTextsPerRequest(),
                 c.maxTextLength(), c.loadThreads(), c.replica().orElseGet(ServingSettings::hostName));

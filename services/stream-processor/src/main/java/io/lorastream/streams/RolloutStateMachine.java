@@ -114,9 +114,7 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
             canary(state.withLabel(label.version(), label.correct()), at);
         } else if (state.watching() != null && label.version() == state.watching()) {
             watch(state.withLabel(label.version(), label.correct()), at);
-        } else {
-            tenants.put(label.tenant(), state); // a label of a version no phase measures
-        }
+        } // else: a label of a version no phase measures changes nothing
     }
 
     private void canary(TenantRollout state, Instant at) {
