@@ -16,7 +16,11 @@ public record AdapterLifecycle(
         Evidence evidence,
         Instant at) implements AdapterEvent {
 
-    public enum Transition { REJECTED, CANARY, PROMOTED, ROLLED_BACK }
+    /**
+     * The rollout's transitions of a version; PINNED / UNPINNED apply an admin's pin; REFUSED answers an admin
+     * command the machine did not apply (the reason says why; version is the command's, else the stable's, else 0).
+     */
+    public enum Transition { REJECTED, CANARY, PROMOTED, ROLLED_BACK, PINNED, UNPINNED, REFUSED }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Evidence(
@@ -29,7 +33,11 @@ public record AdapterLifecycle(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Holdout(Evaluation candidate, Evaluation stable) {}
 
-    @Override public String cloudEventId() { return "adapter-" + transition.name().toLowerCase() + ":" + tenant + ":v" + version; }
+    /** One decision per version, or one answer per admin command. */
+    @Override public String cloudEventId() {
+        String what = transition.name().toLowerCase(java.util.Locale.ROOT);
+        return commandId != null ? "adapter-" + what + ":" + commandId : "adapter-" + what + ":" + tenant + ":v" + version;
+    }
     @Override public String kafkaKey() { return tenant; }
     @Override public Instant occurredAt() { return at; }
 }

@@ -71,7 +71,7 @@ final class TestVersions {
 
     static void register(String bootstrap, String tenant, long revision, RegistryEntry.VersionRef stable, RegistryEntry.Candidate candidate)
             throws Exception {
-        RegistryEntry entry = new RegistryEntry(tenant, revision, stable, candidate, null,
+        RegistryEntry entry = new RegistryEntry(tenant, revision, stable, candidate, null, null,
                 List.of(new RegistryEntry.HistoryItem(stable.version(), io.lorastream.events.AdapterStatus.PROMOTED, Instant.now())), Instant.now());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {

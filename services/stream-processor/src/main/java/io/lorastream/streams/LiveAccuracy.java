@@ -18,10 +18,13 @@ import org.jboss.logging.Logger;
  * The join of labels with predictions: every prediction on {@code score-results} is remembered for the
  * label window (its version and label by prediction id); accepted feedback that names a prediction id
  * becomes a live label of that version, correct or not. A label for a prediction not (or no longer)
- * remembered counts for nothing: labels follow their predictions.
+ * remembered counts for nothing: labels follow their predictions. In shadow mode the candidate's
+ * prediction of the same text is remembered beside the answer's, and one label counts for both.
  */
 final class LiveAccuracy implements Processor<String, Object, String, Rollout.LiveLabel> {
     private static final Logger LOG = Logger.getLogger(LiveAccuracy.class);
+
+    private static final String SHADOW = "#shadow";
 
     private final Duration window;
     private final Deserializer<ScoreCompleted> results = EventSerde.of(ScoreCompleted.class, FeedbackDatasets.SOURCE).deserializer();
@@ -61,10 +64,28 @@ final class LiveAccuracy implements Processor<String, Object, String, Rollout.Li
         for (ScoreCompleted.Prediction p : completed.predictions()) {
             predictions.put(key(completed.tenant(), p.predictionId()), p.version() + "\t" + p.label(), record.timestamp());
         }
+        if (completed.shadowPredictions() != null) {
+            for (ScoreCompleted.Prediction p : completed.shadowPredictions()) {
+                predictions.put(key(completed.tenant(), p.predictionId()) + SHADOW, p.version() + "\t" + p.label(), record.timestamp());
+            }
+        }
     }
 
     private void label(FeedbackReceived feedback, long time) {
         String key = key(feedback.tenant(), feedback.predictionId());
+        String answered = find(key, time);
+        if (answered == null) {
+            LOG.debugf("label for unknown prediction %s of %s", feedback.predictionId(), feedback.tenant());
+            return;
+        }
+        forward(feedback, answered, time);
+        String shadow = find(key + SHADOW, time);
+        if (shadow != null) {
+            forward(feedback, shadow, time);
+        }
+    }
+
+    private String find(String key, long time) {
         String found = null;
         try (WindowStoreIterator<String> it = predictions.fetch(key, Instant.ofEpochMilli(time - window.toMillis()),
                 Instant.ofEpochMilli(time + window.toMillis()))) {
@@ -72,13 +93,14 @@ final class LiveAccuracy implements Processor<String, Object, String, Rollout.Li
                 found = it.next().value;
             }
         }
-        if (found == null) {
-            LOG.debugf("label for unknown prediction %s of %s", feedback.predictionId(), feedback.tenant());
-            return;
-        }
-        int tab = found.indexOf('\t');
-        int version = Integer.parseInt(found.substring(0, tab));
-        boolean correct = found.substring(tab + 1).equals(feedback.label());
+        return found;
+    }
+
+    /** {@code prediction} is "version TAB label". */
+    private void forward(FeedbackReceived feedback, String prediction, long time) {
+        int tab = prediction.indexOf('\t');
+        int version = Integer.parseInt(prediction.substring(0, tab));
+        boolean correct = prediction.substring(tab + 1).equals(feedback.label());
         context.forward(new Record<>(feedback.tenant(), new Rollout.LiveLabel(feedback.tenant(), version, correct), time));
     }
 

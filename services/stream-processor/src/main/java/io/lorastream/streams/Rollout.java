@@ -19,9 +19,11 @@ import org.apache.kafka.streams.state.Stores;
  *   score-results (String, byte[]) ───────────────────────────┴▶ live-accuracy ──▶ (tenant, version, correct)
  *                                                                  store: predictions (windowed)    │
  *   adapter-events (String, byte[]) ──────────────────────────────────────────────▶ state-machine ◀──┘
+ *   adapter-commands (String, byte[]): admin's promote / roll back / pin / unpin ──▶      ▲
  *                                                                  store: rollout per tenant
  *                                        ──▶ adapter-registry (String, RegistryEntry)
- *                                        ──▶ adapter-events (String, AdapterLifecycle): every transition with its evidence
+ *                                        ──▶ adapter-events (String, AdapterLifecycle): every transition with its evidence,
+ *                                                                                        and the answer to every command
  * </pre>
  * All inputs are keyed by tenant with the same partition count, so one task sees a tenant's
  * predictions, labels and versions together.
@@ -43,7 +45,8 @@ public final class Rollout {
                 .addProcessor(LIVE_ACCURACY, () -> new LiveAccuracy(window), feedbackProcessor, "score-results-source")
                 .addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(PREDICTIONS_STORE, window.multipliedBy(2), window, false),
                         Serdes.String(), Serdes.String()), LIVE_ACCURACY)
-                .addProcessor(STATE_MACHINE, () -> new RolloutStateMachine(settings), "adapter-events-source", LIVE_ACCURACY)
+                .addSource("adapter-commands-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.ADAPTER_COMMANDS)
+                .addProcessor(STATE_MACHINE, () -> new RolloutStateMachine(settings), "adapter-events-source", "adapter-commands-source", LIVE_ACCURACY)
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(TenantRollout.class, EventJson.MAPPER)), STATE_MACHINE)
                 .addSink(REGISTRY_SINK, Topics.ADAPTER_REGISTRY, Serdes.String().serializer(),

@@ -1,5 +1,6 @@
 package io.lorastream.streams;
 
+import io.lorastream.events.AdapterCommand;
 import io.lorastream.events.AdapterEvent;
 import io.lorastream.events.AdapterLifecycle;
 import io.lorastream.events.AdapterLifecycle.Transition;
@@ -8,6 +9,7 @@ import io.lorastream.events.AdapterStatus;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.LiveSample;
 import io.lorastream.events.LoraEvent;
+import io.lorastream.events.RegistryEntry.HistoryItem;
 import io.lorastream.events.RegistryEntry.VersionRef;
 import io.lorastream.events.Topics;
 import java.time.Instant;
@@ -25,15 +27,20 @@ import org.jboss.logging.Logger;
  * PROMOTED | ROLLED_BACK} by {@link RolloutRule} on live labels, and after a promotion the regression
  * watch that can roll back to the previous stable. The first version, and every gate-passed version when
  * {@code canary-share} is 0, is promoted at once. A newer candidate supersedes an undecided one.
- * Every transition is a registry entry and an {@code adapter-lifecycle} event with its evidence; labels
- * that decide nothing only update the store. Event times date everything (a replay gives the same result).
+ * Admin commands (adapter-commands) promote, roll back, pin and unpin, or are refused with the reason
+ * ({@link #command}). Every transition is a registry entry and an {@code adapter-lifecycle} event with its
+ * evidence; labels that decide nothing update the store, and every {@value #LIVE_REPORT_EVERY}th of a phase
+ * the registry's live counts. Event times date everything (a replay gives the same result).
  */
 final class RolloutStateMachine implements Processor<String, Object, String, LoraEvent> {
     private static final Logger LOG = Logger.getLogger(RolloutStateMachine.class);
+    /** How often a phase in progress shows its live counts on the registry (in labels). */
+    static final int LIVE_REPORT_EVERY = 10;
 
     private final RolloutSettings settings;
     private final RolloutRule rule;
     private final Deserializer<AdapterEvent> decoder = EventSerde.of(AdapterEvent.class, FeedbackDatasets.SOURCE).deserializer();
+    private final Deserializer<AdapterCommand> commands = EventSerde.of(AdapterCommand.class, FeedbackDatasets.SOURCE).deserializer();
     private ProcessorContext<String, LoraEvent> context;
     private KeyValueStore<String, TenantRollout> tenants;
 
@@ -53,17 +60,21 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         Instant at = Instant.ofEpochMilli(record.timestamp());
         if (record.value() instanceof Rollout.LiveLabel label) {
             labelled(label, at);
-        } else if (record.value() instanceof byte[] bytes) {
-            AdapterEvent event;
-            try {
-                event = decoder.deserialize(Topics.ADAPTER_EVENTS, record.headers(), bytes);
-            } catch (RuntimeException e) {
-                LOG.errorf("skipped an adapter event that is not a valid event: %s", e.getMessage());
-                return;
-            }
-            if (event instanceof AdapterPublished published) {
+            return;
+        }
+        if (!(record.value() instanceof byte[] bytes)) {
+            return;
+        }
+        String topic = context.recordMetadata().map(m -> m.topic()).orElse(Topics.ADAPTER_EVENTS);
+        try {
+            if (topic.equals(Topics.ADAPTER_COMMANDS)) {
+                command(commands.deserialize(topic, record.headers(), bytes), at);
+            } else if (decoder.deserialize(topic, record.headers(), bytes) instanceof AdapterPublished published) {
                 published(published, Instant.ofEpochMilli(Math.max(record.timestamp(), published.publishedAt().toEpochMilli())));
             } // lifecycle events are this machine's own output; load failures do not move the registry
+        } catch (RuntimeException e) {
+            // serving validates commands before sending them: an invalid record here has no command id to answer
+            LOG.errorf("skipped a record on %s that is not a valid event: %s", topic, e.getMessage());
         }
     }
 
@@ -74,19 +85,22 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         }
         VersionRef ref = new VersionRef(p.version(), p.uri(), p.files().get("manifest.json"));
         AdapterLifecycle.Holdout holdout = new AdapterLifecycle.Holdout(p.metrics().candidate(), p.metrics().stable());
+        double holdoutAccuracy = p.metrics().candidate().accuracy();
         Integer stableVersion = state.stable() == null ? null : state.stable().version();
         if (!p.gate().passed()) {
             TenantRollout next = state.next(state.stable(), state.previousStable(), state.previousStableSample(), state.candidate(),
-                    state.watching(), state.live(), p.version(), AdapterStatus.REJECTED, at);
+                    state.watching(), state.live(), new HistoryItem(p.version(), AdapterStatus.REJECTED, at, holdoutAccuracy, null));
             commit(next, at, new AdapterLifecycle(p.tenant(), p.version(), Transition.REJECTED, stableVersion,
                     String.format(Locale.ROOT, "holdout accuracy %.4f is worse than stable's %.4f by more than the margin %.2f",
-                            p.metrics().candidate().accuracy(), p.metrics().stable() == null ? 0 : p.metrics().stable().accuracy(), p.gate().margin()),
+                            holdoutAccuracy, p.metrics().stable() == null ? 0 : p.metrics().stable().accuracy(), p.gate().margin()),
                     null, new AdapterLifecycle.Evidence("offline gate", null, null, holdout, Map.of("margin", p.gate().margin())), at));
             return;
         }
+        state = state.withServable(ref);
         if (state.stable() == null || settings.canaryShare() == 0) {
             String why = state.stable() == null ? "the tenant's first version" : "passed the offline gate; canaries are off (canary-share 0)";
-            TenantRollout next = state.next(ref, state.stable(), null, null, null, Map.of(), p.version(), AdapterStatus.PROMOTED, at);
+            TenantRollout next = state.next(ref, state.stable(), null, null, null, Map.of(),
+                    new HistoryItem(p.version(), AdapterStatus.PROMOTED, at, holdoutAccuracy, null));
             commit(next, at, new AdapterLifecycle(p.tenant(), p.version(), Transition.PROMOTED, p.version(), why, null,
                     new AdapterLifecycle.Evidence("offline gate", null, null, holdout, Map.of("margin", p.gate().margin())), at));
             return;
@@ -94,10 +108,10 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         TenantRollout next = state;
         if (state.candidate() != null) {
             next = next.next(state.stable(), state.previousStable(), state.previousStableSample(), null, null, Map.of(),
-                    state.candidate().version(), AdapterStatus.SUPERSEDED, at);
+                    new HistoryItem(state.candidate().version(), AdapterStatus.SUPERSEDED, at, null, state.sample(state.candidate().version())));
         }
         next = next.next(state.stable(), state.previousStable(), state.previousStableSample(), ref, null, Map.of(),
-                p.version(), AdapterStatus.CANARY, at);
+                new HistoryItem(p.version(), AdapterStatus.CANARY, at, holdoutAccuracy, null));
         commit(next, at, new AdapterLifecycle(p.tenant(), p.version(), Transition.CANARY, stableVersion,
                 String.format(Locale.ROOT, "passed the offline gate; %.0f %% of traffic%s until the rule decides", 100 * settings.canaryShare(),
                         settings.shadow() ? " (and shadowing stable)" : ""),
@@ -106,8 +120,8 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
 
     private void labelled(Rollout.LiveLabel label, Instant at) {
         TenantRollout state = tenants.get(label.tenant());
-        if (state == null || state.stable() == null) {
-            return;
+        if (state == null || state.stable() == null || state.pinned() != null) {
+            return; // while pinned, what serves is the admin's choice: nothing is measured against it
         }
         int stable = state.stable().version();
         if (state.candidate() != null && (label.version() == stable || label.version() == state.candidate().version())) {
@@ -123,16 +137,17 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         LiveSample c = state.sample(candidate);
         LiveSample s = state.sample(stable);
         switch (rule.canary(c, s)) {
-            case WAIT -> tenants.put(state.tenant(), state);
+            case WAIT -> undecided(state, at);
             case PROMOTE -> {
-                TenantRollout next = state.next(state.candidate(), state.stable(), s, null, candidate, Map.of(), candidate, AdapterStatus.PROMOTED, at);
+                TenantRollout next = state.next(state.candidate(), state.stable(), s, null, candidate, Map.of(),
+                        new HistoryItem(candidate, AdapterStatus.PROMOTED, at, null, c));
                 commit(next, at, lifecycle(state, candidate, Transition.PROMOTED, candidate, String.format(Locale.ROOT,
                         "live accuracy %.4f (%d/%d) is within %.2f of stable's %.4f (%d/%d)", RolloutRule.accuracy(c), c.correct(), c.predictions(),
                         rule.margin(), RolloutRule.accuracy(s), s.correct(), s.predictions()), RolloutRule.CANARY_RULE, c, s, at));
             }
             case ROLL_BACK -> {
                 TenantRollout next = state.next(state.stable(), state.previousStable(), state.previousStableSample(), null, null, Map.of(),
-                        candidate, AdapterStatus.ROLLED_BACK, at);
+                        new HistoryItem(candidate, AdapterStatus.ROLLED_BACK, at, null, c));
                 String why = c.predictions() >= rule.maxSamples() && RolloutRule.pWorse(c, s) >= rule.alpha()
                         ? String.format(Locale.ROOT, "not shown within %.2f of stable after %d labelled predictions", rule.margin(), c.predictions())
                         : String.format(Locale.ROOT, "live accuracy %.4f (%d/%d) is worse than stable's %.4f (%d/%d): p = %.2g < alpha %.2g",
@@ -148,17 +163,154 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         LiveSample w = state.sample(watched);
         LiveSample previous = state.previousStableSample();
         switch (rule.watch(w, previous)) {
-            case WAIT -> tenants.put(state.tenant(), state);
-            case PROMOTE -> tenants.put(state.tenant(), new TenantRollout(state.tenant(), state.revision(), state.stable(), state.previousStable(),
-                    state.previousStableSample(), state.candidate(), null, Map.of(), state.history())); // the watch is over
+            case WAIT -> undecided(state, at);
+            case PROMOTE -> tenants.put(state.tenant(), state.watchEnded());
             case ROLL_BACK -> {
-                TenantRollout next = state.next(state.previousStable(), null, null, null, null, Map.of(), watched, AdapterStatus.ROLLED_BACK, at);
+                TenantRollout next = state.next(state.previousStable(), null, null, null, null, Map.of(),
+                        new HistoryItem(watched, AdapterStatus.ROLLED_BACK, at, null, w));
                 commit(next, at, lifecycle(state, watched, Transition.ROLLED_BACK, state.previousStable().version(), String.format(Locale.ROOT,
                         "after promotion, live accuracy %.4f (%d/%d) is worse than v%d's %.4f (%d/%d) before it: p = %.2g < alpha %.2g",
                         RolloutRule.accuracy(w), w.correct(), w.predictions(), state.previousStable().version(), RolloutRule.accuracy(previous),
                         previous.correct(), previous.predictions(), RolloutRule.pWorse(w, previous), rule.alpha()), RolloutRule.WATCH_RULE, w, previous, at));
             }
         }
+    }
+
+    /** A label that decided nothing: kept; every few, the registry shows the counts so far. */
+    private void undecided(TenantRollout state, Instant at) {
+        if (state.liveLabels() % LIVE_REPORT_EVERY != 0) {
+            tenants.put(state.tenant(), state);
+            return;
+        }
+        TenantRollout reported = state.reported();
+        tenants.put(reported.tenant(), reported);
+        context.forward(new Record<String, LoraEvent>(reported.tenant(), reported.entry(settings, at), at.toEpochMilli()), Rollout.REGISTRY_SINK);
+    }
+
+    /**
+     * An admin's command, applied or refused with the reason; either way one lifecycle event answers it
+     * under its command id. A command's decision is final: automatic rules do not revisit it, except
+     * that the rule goes on judging a candidate that a roll-back of stable left in place.
+     */
+    private void command(AdapterCommand c, Instant at) {
+        TenantRollout state = current(c.tenant());
+        String refusal = switch (c.action()) {
+            case PROMOTE -> promote(state, c, at);
+            case ROLLBACK -> rollBack(state, c, at);
+            case PIN -> pin(state, c, at);
+            case UNPIN -> unpin(state, c, at);
+        };
+        if (refusal != null) {
+            int version = c.version() != null ? c.version() : state.stable() != null ? state.stable().version() : 0;
+            AdapterLifecycle refused = new AdapterLifecycle(c.tenant(), version, Transition.REFUSED,
+                    state.stable() == null ? null : state.stable().version(), refusal, c.commandId(), null, at);
+            context.forward(new Record<String, LoraEvent>(c.tenant(), refused, at.toEpochMilli()), Rollout.EVENTS_SINK);
+            LOG.infof("%s: refused %s %s from %s: %s", c.tenant(), c.action(), c.version() == null ? "" : "v" + c.version(), c.requestedBy(), refusal);
+        }
+    }
+
+    private String promote(TenantRollout state, AdapterCommand c, Instant at) {
+        int v = c.version();
+        String unservable = unservable(state, v);
+        if (unservable != null) {
+            return unservable;
+        }
+        if (v == state.stable().version()) {
+            return "v" + v + " is stable already";
+        }
+        VersionRef ref = state.servable(v).orElseThrow();
+        VersionRef candidate = state.candidate() != null && state.candidate().version() != v ? state.candidate() : null;
+        TenantRollout next = state.next(ref, state.stable(), null, candidate, null, Map.of(),
+                new HistoryItem(v, AdapterStatus.PROMOTED, at, null, state.live().get(v)));
+        commit(next, at, new AdapterLifecycle(c.tenant(), v, Transition.PROMOTED, v, byAdmin("promoted", c, next), c.commandId(), null, at));
+        return null;
+    }
+
+    private String rollBack(TenantRollout state, AdapterCommand c, Instant at) {
+        if (state.stable() == null) {
+            return "tenant " + c.tenant() + " has no versions";
+        }
+        int stable = state.stable().version();
+        if (c.version() == null && state.candidate() != null) { // end the canary
+            int candidate = state.candidate().version();
+            TenantRollout next = state.next(state.stable(), state.previousStable(), state.previousStableSample(), null, null, Map.of(),
+                    new HistoryItem(candidate, AdapterStatus.ROLLED_BACK, at, null, state.live().get(candidate)));
+            commit(next, at, new AdapterLifecycle(c.tenant(), candidate, Transition.ROLLED_BACK, stable, byAdmin("candidate rolled back", c, next),
+                    c.commandId(), null, at));
+            return null;
+        }
+        VersionRef target;
+        if (c.version() == null) {
+            if (state.previousStable() == null) {
+                return "nothing to roll back to: no previous stable version is known for v" + stable + "; name a version";
+            }
+            target = state.previousStable();
+        } else {
+            int v = c.version();
+            String unservable = unservable(state, v);
+            if (unservable != null) {
+                return unservable;
+            }
+            if (v == stable) {
+                return "v" + v + " is stable already";
+            }
+            if (v > stable) {
+                return "v" + v + " is newer than stable v" + stable + ": promote it instead";
+            }
+            target = state.servable(v).orElseThrow();
+        }
+        VersionRef candidate = state.candidate() != null && state.candidate().version() != target.version() ? state.candidate() : null;
+        TenantRollout next = state.next(target, null, null, candidate, null, Map.of(),
+                new HistoryItem(stable, AdapterStatus.ROLLED_BACK, at, null, state.live().get(stable)));
+        commit(next, at, new AdapterLifecycle(c.tenant(), stable, Transition.ROLLED_BACK, target.version(),
+                byAdmin("rolled back to v" + target.version(), c, next), c.commandId(), null, at));
+        return null;
+    }
+
+    private String pin(TenantRollout state, AdapterCommand c, Instant at) {
+        int v = c.version();
+        String unservable = unservable(state, v);
+        if (unservable != null) {
+            return unservable;
+        }
+        if (state.pinned() != null && state.pinned().version() == v) {
+            return "pinned to v" + v + " already";
+        }
+        TenantRollout next = state.pinnedTo(state.servable(v).orElseThrow());
+        commit(next, at, new AdapterLifecycle(c.tenant(), v, Transition.PINNED, state.stable().version(), byAdmin("pinned", c, next),
+                c.commandId(), null, at));
+        return null;
+    }
+
+    private String unpin(TenantRollout state, AdapterCommand c, Instant at) {
+        if (state.pinned() == null) {
+            return "tenant " + c.tenant() + " is not pinned";
+        }
+        TenantRollout next = state.pinnedTo(null);
+        commit(next, at, new AdapterLifecycle(c.tenant(), state.pinned().version(), Transition.UNPINNED, state.stable().version(),
+                byAdmin("unpinned", c, next), c.commandId(), null, at));
+        return null;
+    }
+
+    /** Why {@code version} cannot serve, or null when it can. */
+    private static String unservable(TenantRollout state, int version) {
+        if (state.stable() == null) {
+            return "tenant " + state.tenant() + " has no versions";
+        }
+        if (state.status(version).filter(s -> s == AdapterStatus.REJECTED).isPresent()) {
+            return "v" + version + " was rejected by the offline gate: it never serves";
+        }
+        if (state.servable(version).isEmpty()) {
+            return state.knows(version) ? "v" + version + " is too old: only the last " + TenantRollout.MAX_HISTORY + " versions are kept"
+                    : "tenant " + state.tenant() + " has no version v" + version;
+        }
+        return null;
+    }
+
+    private static String byAdmin(String what, AdapterCommand c, TenantRollout after) {
+        String pinNote = after.pinned() != null && (after.stable() == null || after.pinned().version() != after.stable().version())
+                ? "; pinned to v" + after.pinned().version() + ", which serves until unpinned" : "";
+        return what + " by " + c.requestedBy() + (c.reason() == null || c.reason().isBlank() ? "" : ": " + c.reason()) + pinNote;
     }
 
     private AdapterLifecycle lifecycle(TenantRollout state, int version, Transition transition, int stableAfter, String reason, String ruleName,

@@ -4,43 +4,62 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.lorastream.events.AdapterStatus;
 import io.lorastream.events.LiveSample;
 import io.lorastream.events.RegistryEntry;
+import io.lorastream.events.RegistryEntry.VersionRef;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * One tenant's rollout, as the state store keeps it: what serves (stable, candidate), what a roll-back
- * returns to, the labelled live samples of the current phase (a canary, or the watch after a promotion),
- * and the history. {@link #entry} is what the registry publishes of it.
+ * One tenant's rollout, as the state store keeps it: what serves (stable, candidate, an admin's pin), what
+ * a roll-back returns to, the labelled live samples of the current phase (a canary, or the watch after a
+ * promotion), the versions that may serve again, and the history. {@link #entry} is what the registry
+ * publishes of it.
  *
  * @param previousStableSample the previous stable's live sample during the canary that replaced it (the watch's yardstick)
  * @param watching             the promoted version under regression watch; null when none
+ * @param pinned               an admin's pin: this version answers all requests until unpinned; null when none
  * @param live                 live samples of the current phase by version
+ * @param servable             every gate-passed version still remembered, by number: what promote, pin and roll back may name
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record TenantRollout(String tenant, long revision, RegistryEntry.VersionRef stable, RegistryEntry.VersionRef previousStable,
-                     LiveSample previousStableSample, RegistryEntry.VersionRef candidate, Integer watching,
-                     Map<Integer, LiveSample> live, List<RegistryEntry.HistoryItem> history) {
+record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef previousStable,
+                     LiveSample previousStableSample, VersionRef candidate, Integer watching, VersionRef pinned,
+                     Map<Integer, LiveSample> live, Map<Integer, VersionRef> servable, List<RegistryEntry.HistoryItem> history) {
     /** Entries keep the latest transitions only: the topic is compacted, the full story is on adapter-events. */
     static final int MAX_HISTORY = 50;
 
     TenantRollout {
         live = live == null ? Map.of() : Map.copyOf(live);
+        servable = servable == null ? Map.of() : Map.copyOf(servable);
         history = history == null ? List.of() : List.copyOf(history);
     }
 
     static TenantRollout empty(String tenant) {
-        return new TenantRollout(tenant, 0, null, null, null, null, null, Map.of(), List.of());
+        return new TenantRollout(tenant, 0, null, null, null, null, null, null, Map.of(), Map.of(), List.of());
     }
 
     boolean knows(int version) {
         return history.stream().anyMatch(h -> h.version() == version);
     }
 
+    /** The version's latest status in the history, if it is still remembered. */
+    Optional<AdapterStatus> status(int version) {
+        return history.stream().filter(h -> h.version() == version).reduce((a, b) -> b).map(RegistryEntry.HistoryItem::status);
+    }
+
+    Optional<VersionRef> servable(int version) {
+        return Optional.ofNullable(servable.get(version));
+    }
+
     LiveSample sample(int version) {
         return live.getOrDefault(version, new LiveSample(version, 0, 0, null));
+    }
+
+    long liveLabels() {
+        return live.values().stream().mapToLong(LiveSample::predictions).sum();
     }
 
     TenantRollout withLabel(int version, boolean correct) {
@@ -49,24 +68,48 @@ record TenantRollout(String tenant, long revision, RegistryEntry.VersionRef stab
         long c = s.correct() + (correct ? 1 : 0);
         Map<Integer, LiveSample> next = new TreeMap<>(live);
         next.put(version, new LiveSample(version, n, c, (double) c / n));
-        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, next, history);
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, next, servable, history);
+    }
+
+    /** A gate-passed version that may serve, now or after a command. */
+    TenantRollout withServable(VersionRef ref) {
+        TreeMap<Integer, VersionRef> next = new TreeMap<>(servable);
+        next.put(ref.version(), ref);
+        while (next.size() > MAX_HISTORY) {
+            next.pollFirstEntry();
+        }
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, live, next, history);
+    }
+
+    /** The watch is over: the promoted version stays. */
+    TenantRollout watchEnded() {
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, null, pinned, Map.of(), servable, history);
+    }
+
+    /** A new revision with the pin set (or cleared); serving and history otherwise as they are. */
+    TenantRollout pinnedTo(VersionRef ref) {
+        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, ref, live, servable, history);
+    }
+
+    /** A new revision with the live samples so far: the admin API shows a phase in progress. */
+    TenantRollout reported() {
+        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, history);
     }
 
     /** A new revision: serving state, phase samples, and one more history item. */
-    TenantRollout next(RegistryEntry.VersionRef stable, RegistryEntry.VersionRef previousStable, LiveSample previousStableSample,
-                       RegistryEntry.VersionRef candidate, Integer watching, Map<Integer, LiveSample> live,
-                       int version, AdapterStatus status, Instant at) {
+    TenantRollout next(VersionRef stable, VersionRef previousStable, LiveSample previousStableSample,
+                       VersionRef candidate, Integer watching, Map<Integer, LiveSample> live, RegistryEntry.HistoryItem item) {
         List<RegistryEntry.HistoryItem> items = new ArrayList<>(history);
-        items.add(new RegistryEntry.HistoryItem(version, status, at));
+        items.add(item);
         if (items.size() > MAX_HISTORY) {
             items = items.subList(items.size() - MAX_HISTORY, items.size());
         }
-        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, live, items);
+        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, items);
     }
 
     RegistryEntry entry(RolloutSettings settings, Instant at) {
         return new RegistryEntry(tenant, revision, stable,
                 candidate == null ? null : new RegistryEntry.Candidate(candidate, settings.canaryShare(), settings.shadow()),
-                null, history, at);
+                pinned, List.copyOf(live.values()), history, at);
     }
 }

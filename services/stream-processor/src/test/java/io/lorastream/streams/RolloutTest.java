@@ -2,6 +2,7 @@ package io.lorastream.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lorastream.events.AdapterCommand;
 import io.lorastream.events.AdapterEvent;
 import io.lorastream.events.AdapterLifecycle;
 import io.lorastream.events.AdapterLifecycle.Transition;
@@ -46,17 +47,22 @@ class RolloutTest {
     private TestInputTopic<String, byte[]> adapterEvents;
     private TestInputTopic<String, byte[]> scoreResults;
     private TestInputTopic<String, byte[]> feedback;
+    private TestInputTopic<String, byte[]> commands;
     private TestOutputTopic<String, RegistryEntry> registry;
     private TestOutputTopic<String, AdapterEvent> lifecycle;
     private Instant now = START;
 
     private void start(double canaryShare) {
+        start(canaryShare, false);
+    }
+
+    private void start(double canaryShare, boolean shadow) {
         Topology topology = new Topology();
         FeedbackSettings feedbackSettings = new FeedbackSettings(new HoldoutSplit(0.2), Duration.ofDays(1), 500, Duration.ofHours(1),
                 Duration.ofHours(1), new TrainingPolicy("test", 100_000, Duration.ofDays(1), 100_000, Duration.ofDays(1)), Map.of());
         FeedbackDatasets.addTo(topology, feedbackSettings, new InMemoryDatasetStore(), new FeedbackMetrics(new SimpleMeterRegistry()),
                 Rollout.LIVE_ACCURACY);
-        Rollout.addTo(topology, new RolloutSettings(canaryShare, false, RULE, Duration.ofDays(1)), FeedbackDatasets.INTAKE);
+        Rollout.addTo(topology, new RolloutSettings(canaryShare, shadow, RULE, Duration.ofDays(1)), FeedbackDatasets.INTAKE);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "rollout-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -65,6 +71,7 @@ class RolloutTest {
         driver = new TopologyTestDriver(topology, props, START);
         adapterEvents = driver.createInputTopic(Topics.ADAPTER_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
         scoreResults = driver.createInputTopic(Topics.SCORE_RESULTS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        commands = driver.createInputTopic(Topics.ADAPTER_COMMANDS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
         feedback = driver.createInputTopic(Topics.FEEDBACK, Serdes.String().serializer(), Serdes.ByteArray().serializer());
         registry = driver.createOutputTopic(Topics.ADAPTER_REGISTRY, Serdes.String().deserializer(),
                 EventSerde.of(RegistryEntry.class, "/test").deserializer());
@@ -102,6 +109,28 @@ class RolloutTest {
                 Map.of("positive", 0.8, "negative", 0.2), version, ScoreCompleted.Route.STABLE)), now));
         pipe(feedback, Topics.FEEDBACK, FeedbackReceived.class, new FeedbackReceived(UUID.randomUUID().toString(), tenant, "some text",
                 correct ? "positive" : "negative", predictionId, null, now));
+    }
+
+    /** Stable's prediction answers; the candidate's rides along in shadow; then the label. */
+    private void labelledInShadow(String tenant, boolean stableRight, boolean candidateRight) {
+        String predictionId = "req-" + UUID.randomUUID() + ":0";
+        pipe(scoreResults, Topics.SCORE_RESULTS, ScoreCompleted.class, new ScoreCompleted(predictionId.substring(0, predictionId.length() - 2),
+                tenant, ScoreCompleted.Source.REST,
+                List.of(new ScoreCompleted.Prediction(predictionId, stableRight ? "positive" : "negative", Map.of("positive", 0.8, "negative", 0.2), 1,
+                        ScoreCompleted.Route.STABLE)),
+                List.of(new ScoreCompleted.Prediction(predictionId, candidateRight ? "positive" : "negative", Map.of("positive", 0.3, "negative", 0.7), 2,
+                        ScoreCompleted.Route.SHADOW)), now));
+        pipe(feedback, Topics.FEEDBACK, FeedbackReceived.class, new FeedbackReceived(UUID.randomUUID().toString(), tenant, "some text",
+                "positive", predictionId, null, now));
+    }
+
+    /** An admin command; returns the lifecycle events that answer it. */
+    private List<AdapterLifecycle> command(String tenant, AdapterCommand.Action action, Integer version) {
+        String id = "cmd-" + UUID.randomUUID();
+        pipe(commands, Topics.ADAPTER_COMMANDS, AdapterCommand.class, new AdapterCommand(id, tenant, action, version, "ops@test", "a test", now));
+        List<AdapterLifecycle> answers = transitions();
+        assertThat(answers).allSatisfy(a -> assertThat(a.commandId()).isEqualTo(id));
+        return answers;
     }
 
     private List<AdapterLifecycle> transitions() {
@@ -149,7 +178,9 @@ class RolloutTest {
             assertThat(d.reason()).contains("worse than stable");
         });
         assertThat(candidateLabels).isLessThan(200);
-        RegistryEntry after = registry.readValue();
+        List<RegistryEntry> entries = registry.readValuesToList();
+        assertThat(entries).as("live counts reported during the canary").anySatisfy(e -> assertThat(e.live()).isNotEmpty());
+        RegistryEntry after = entries.get(entries.size() - 1);
         assertThat(after.candidate()).isNull();
         assertThat(after.stable().version()).isEqualTo(1);
         assertThat(after.history()).extracting(RegistryEntry.HistoryItem::version, RegistryEntry.HistoryItem::status).containsExactly(
@@ -202,5 +233,120 @@ class RolloutTest {
         List<RegistryEntry> entries = registry.readValuesToList();
         assertThat(entries).extracting(e -> e.stable().version()).containsExactly(1, 1, 3);
         assertThat(entries).extracting(RegistryEntry::revision).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
+    void adminCommandsAreAppliedOrRefusedWithTheReasonAndEachAnswerNamesItsCommand() {
+        start(0.0);
+        publish("acme", 1, true);
+        publish("acme", 2, true);
+        publish("acme", 3, false);
+        transitions();
+        registry.readValuesToList();
+
+        assertThat(command("acme", AdapterCommand.Action.PROMOTE, 3)).singleElement().satisfies(a -> {
+            assertThat(a.transition()).isEqualTo(Transition.REFUSED);
+            assertThat(a.reason()).contains("v3 was rejected by the offline gate");
+            assertThat(a.stableVersion()).isEqualTo(2);
+        });
+        assertThat(command("acme", AdapterCommand.Action.PIN, 9)).singleElement().satisfies(a -> {
+            assertThat(a.transition()).isEqualTo(Transition.REFUSED);
+            assertThat(a.reason()).contains("no version v9");
+        });
+        assertThat(command("nobody", AdapterCommand.Action.ROLLBACK, null)).singleElement()
+                .satisfies(a -> assertThat(a.reason()).contains("has no versions"));
+        assertThat(registry.readValuesToList()).as("a refusal changes nothing").isEmpty();
+
+        assertThat(command("acme", AdapterCommand.Action.ROLLBACK, null)).singleElement().satisfies(a -> {
+            assertThat(a.transition()).isEqualTo(Transition.ROLLED_BACK);
+            assertThat(a.version()).isEqualTo(2);
+            assertThat(a.stableVersion()).isEqualTo(1);
+            assertThat(a.reason()).contains("rolled back to v1 by ops@test: a test");
+        });
+        assertThat(registry.readValue().stable().version()).isEqualTo(1);
+        assertThat(command("acme", AdapterCommand.Action.ROLLBACK, null)).singleElement()
+                .satisfies(a -> assertThat(a.reason()).contains("nothing to roll back to"));
+
+        assertThat(command("acme", AdapterCommand.Action.PIN, 2)).singleElement().satisfies(a -> assertThat(a.transition()).isEqualTo(Transition.PINNED));
+        RegistryEntry pinned = registry.readValue();
+        assertThat(pinned.pinned().version()).isEqualTo(2);
+        assertThat(pinned.stable().version()).isEqualTo(1);
+        assertThat(command("acme", AdapterCommand.Action.UNPIN, null)).singleElement()
+                .satisfies(a -> assertThat(a.transition()).isEqualTo(Transition.UNPINNED));
+        assertThat(registry.readValue().pinned()).isNull();
+        assertThat(command("acme", AdapterCommand.Action.UNPIN, null)).singleElement()
+                .satisfies(a -> assertThat(a.reason()).contains("is not pinned"));
+
+        assertThat(command("acme", AdapterCommand.Action.PROMOTE, 2)).singleElement().satisfies(a -> {
+            assertThat(a.transition()).isEqualTo(Transition.PROMOTED);
+            assertThat(a.stableVersion()).isEqualTo(2);
+        });
+        RegistryEntry last = registry.readValue();
+        assertThat(last.stable().version()).isEqualTo(2);
+        assertThat(last.history()).extracting(RegistryEntry.HistoryItem::version, RegistryEntry.HistoryItem::status).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1, AdapterStatus.PROMOTED), org.assertj.core.groups.Tuple.tuple(2, AdapterStatus.PROMOTED),
+                org.assertj.core.groups.Tuple.tuple(3, AdapterStatus.REJECTED), org.assertj.core.groups.Tuple.tuple(2, AdapterStatus.ROLLED_BACK),
+                org.assertj.core.groups.Tuple.tuple(2, AdapterStatus.PROMOTED));
+        assertThat(last.history().get(2).holdoutAccuracy()).isEqualTo(0.6);
+    }
+
+    @Test
+    void aManualRollbackDuringACanaryEndsTheCanaryAndWhilePinnedLabelsDecideNothing() {
+        start(0.5);
+        publish("acme", 1, true);
+        publish("acme", 2, true);
+        transitions();
+        assertThat(command("acme", AdapterCommand.Action.PIN, 1)).singleElement().satisfies(a -> assertThat(a.transition()).isEqualTo(Transition.PINNED));
+        for (int i = 0; i < 200; i++) {
+            labelled("acme", 1, true);
+            labelled("acme", 2, false);
+        }
+        assertThat(transitions()).as("pinned: the rule does not judge").isEmpty();
+        command("acme", AdapterCommand.Action.UNPIN, null);
+
+        assertThat(command("acme", AdapterCommand.Action.ROLLBACK, null)).singleElement().satisfies(a -> {
+            assertThat(a.transition()).isEqualTo(Transition.ROLLED_BACK);
+            assertThat(a.version()).isEqualTo(2);
+            assertThat(a.stableVersion()).isEqualTo(1);
+        });
+        assertThat(registry.readValuesToList()).last().satisfies(e -> {
+            assertThat(e.stable().version()).isEqualTo(1);
+            assertThat(e.candidate()).isNull();
+            assertThat(e.pinned()).isNull();
+        });
+    }
+
+    @Test
+    void inShadowModeOneLabelCountsForBothVersionsAndThePhaseShowsItsCountsOnTheRegistry() {
+        start(0.1, true);
+        publish("acme", 1, true);
+        publish("acme", 2, true);
+        transitions();
+        RegistryEntry canary = registry.readValuesToList().get(1);
+        assertThat(canary.candidate().shadow()).isTrue();
+
+        for (int i = 0; i < 10; i++) {
+            labelledInShadow("acme", i != 0, i % 2 == 0);
+        }
+        List<RegistryEntry> reports = registry.readValuesToList(); // every 10 live labels: 5 texts, each labelled for both
+        assertThat(reports).hasSize(2);
+        assertThat(reports.get(1).live()).extracting(io.lorastream.events.LiveSample::version, io.lorastream.events.LiveSample::predictions,
+                io.lorastream.events.LiveSample::correct).containsExactly(org.assertj.core.groups.Tuple.tuple(1, 10L, 9L),
+                org.assertj.core.groups.Tuple.tuple(2, 10L, 5L));
+        assertThat(reports.get(1).revision()).isEqualTo(reports.get(0).revision() + 1);
+        assertThat(transitions()).isEmpty();
+
+        List<AdapterLifecycle> decided = List.of();
+        int labels = 10;
+        while (decided.isEmpty() && labels < 200) {
+            labelledInShadow("acme", labels % 10 != 0, labels % 10 == 0); // stable 90 %, candidate 10 %
+            labels++;
+            decided = transitions();
+        }
+        assertThat(decided).singleElement().satisfies(d -> {
+            assertThat(d.transition()).isEqualTo(Transition.ROLLED_BACK);
+            assertThat(d.evidence().candidate().predictions()).isEqualTo(d.evidence().stable().predictions());
+        });
+        assertThat(labels).as("every label counts for the candidate too").isEqualTo(30);
     }
 }
