@@ -1,5 +1,6 @@
 package io.lorastream.serving;
 
+import io.lorastream.events.AdapterCommand;
 import io.lorastream.events.AdapterLoadFailed;
 import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventKafkaSerializer;
@@ -22,6 +23,13 @@ public final class KafkaSerdes {
     public static class DeadLetterSerializer extends EventKafkaSerializer<DeadLetter> {
         public DeadLetterSerializer() {
             super(DeadLetter.class, SOURCE, true);
+        }
+    }
+
+    /** adapter-commands: an admin's request for the rollout state machine. */
+    public static class AdapterCommandSerializer extends EventKafkaSerializer<AdapterCommand> {
+        public AdapterCommandSerializer() {
+            super(AdapterCommand.class, SOURCE, true);
         }
     }
 

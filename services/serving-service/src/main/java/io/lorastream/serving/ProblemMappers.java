@@ -3,7 +3,7 @@ package io.lorastream.serving;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Exceptions to problem+json: fatal (fix the request: 400, 403, 404) and retriable (503 with Retry-After). */
+/** Exceptions to problem+json: fatal (fix the request: 400, 403, 404, 409) and retriable (503 with Retry-After). */
 public class ProblemMappers {
     private static final int RETRY_AFTER_SECONDS = 2;
     private final ServingMetrics metrics;
@@ -33,6 +33,16 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response notReady(ServedAdapters.AdapterNotReadyException e) {
         metrics.rejected("not-ready");
+        return Problem.response(Response.Status.SERVICE_UNAVAILABLE, e.getMessage()).header("Retry-After", RETRY_AFTER_SECONDS).build();
+    }
+
+    @ServerExceptionMapper
+    public Response refused(AdminResource.CommandRefusedException e) {
+        return Problem.response(Response.Status.CONFLICT, e.getMessage(), "urn:lorastream:command:" + e.commandId).build();
+    }
+
+    @ServerExceptionMapper
+    public Response notSent(AdminResource.CommandNotSentException e) {
         return Problem.response(Response.Status.SERVICE_UNAVAILABLE, e.getMessage()).header("Retry-After", RETRY_AFTER_SECONDS).build();
     }
 }

@@ -1,6 +1,7 @@
 package io.lorastream.serving;
 
 import io.lorastream.events.AdapterEvent;
+import io.lorastream.events.AdapterLifecycle;
 import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.RegistryEntry;
@@ -25,13 +26,15 @@ import org.jboss.logging.Logger;
 /**
  * Reads the compacted {@code adapter-registry} from the beginning, every partition, without a consumer
  * group: every replica needs every tenant. It also watches {@code adapter-events} from the end, to start
- * loading a gate-passed version as soon as it is published ({@link ServedAdapters#prefetch}). Until it has read what the topic held at start and loaded
+ * loading a gate-passed version as soon as it is published ({@link ServedAdapters#prefetch}) and to see the
+ * answers to admin commands ({@link RolloutView#answered}). An admin's pin serves alone: no candidate then. Until it has read what the topic held at start and loaded
  * those versions it is not ready (the first request is warm); afterwards each new entry is a hot reload.
  */
 final class RegistryFollower implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RegistryFollower.class);
 
     private final ServedAdapters adapters;
+    private final RolloutView view;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Deserializer<RegistryEntry> entries = EventSerde.of(RegistryEntry.class, KafkaSerdes.SOURCE).deserializer();
     private final Deserializer<AdapterEvent> announcements = EventSerde.of(AdapterEvent.class, KafkaSerdes.SOURCE).deserializer();
@@ -39,8 +42,9 @@ final class RegistryFollower implements AutoCloseable {
     private final CompletableFuture<Void> preloaded = new CompletableFuture<>();
     private volatile boolean running = true;
 
-    RegistryFollower(ServedAdapters adapters, String bootstrapServers) {
+    RegistryFollower(ServedAdapters adapters, RolloutView view, String bootstrapServers) {
         this.adapters = adapters;
+        this.view = view;
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -82,7 +86,7 @@ final class RegistryFollower implements AutoCloseable {
             while (running) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     if (record.topic().equals(Topics.ADAPTER_EVENTS)) {
-                        prefetch(record);
+                        announced(record);
                         continue;
                     }
                     CompletableFuture<Void> reload = apply(record);
@@ -106,21 +110,28 @@ final class RegistryFollower implements AutoCloseable {
         }
     }
 
-    /** A gate-passed version just published will most likely be named by the registry next: load it ahead. */
-    private void prefetch(ConsumerRecord<String, byte[]> record) {
+    /**
+     * A gate-passed version just published will most likely be named by the registry next: load it ahead.
+     * A lifecycle event may answer an admin command this replica sent.
+     */
+    private void announced(ConsumerRecord<String, byte[]> record) {
         try {
-            if (announcements.deserialize(record.topic(), record.headers(), record.value()) instanceof AdapterPublished published
-                    && published.gate().passed() && published.files().containsKey(VersionManifest.FILE)) {
+            AdapterEvent event = announcements.deserialize(record.topic(), record.headers(), record.value());
+            if (event instanceof AdapterPublished published && published.gate().passed() && published.files().containsKey(VersionManifest.FILE)) {
                 adapters.prefetch(published.tenant(),
                         new RegistryEntry.VersionRef(published.version(), published.uri(), published.files().get(VersionManifest.FILE)));
+            } else if (event instanceof AdapterLifecycle lifecycle) {
+                view.answered(lifecycle);
             }
         } catch (RuntimeException e) {
-            LOG.debugf("not prefetching from %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
+            LOG.debugf("skipped %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
         }
     }
 
     private CompletableFuture<Void> apply(ConsumerRecord<String, byte[]> record) {
         if (record.value() == null) {
+            view.removed(record.key());
+            adapters.candidate(record.key(), null, 0, false);
             return adapters.target(record.key(), null); // a tombstone: the tenant is gone
         }
         RegistryEntry entry;
@@ -130,10 +141,15 @@ final class RegistryFollower implements AutoCloseable {
             LOG.errorf("skipped an unreadable registry record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
             return CompletableFuture.completedFuture(null);
         }
-        // stable serves; a candidate answers its share of requests (Scoring routes by request hash)
+        view.entry(entry);
         LOG.debugf("registry: %s revision %d, stable %s", entry.tenant(), entry.revision(), entry.stable() == null ? "none" : "v" + entry.stable().version());
-        CompletableFuture<Void> candidate = adapters.candidate(entry.tenant(), entry.candidate() == null ? null : entry.candidate().ref(),
-                entry.candidate() == null ? 0 : entry.candidate().trafficShare());
+        if (entry.pinned() != null) {
+            return CompletableFuture.allOf(adapters.target(entry.tenant(), entry.pinned()), adapters.candidate(entry.tenant(), null, 0, false));
+        }
+        // stable serves; a candidate answers its share of requests (Scoring routes by request hash), or shadows stable
+        RegistryEntry.Candidate c = entry.candidate();
+        CompletableFuture<Void> candidate = adapters.candidate(entry.tenant(), c == null ? null : c.ref(), c == null ? 0 : c.trafficShare(),
+                c != null && c.shadow());
         return CompletableFuture.allOf(adapters.target(entry.tenant(), entry.stable()), candidate);
     }
 

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * One scoring request, REST or Kafka alike: lease the tenant's served adapter, score in the shared
@@ -24,25 +25,54 @@ final class Scoring {
         this.clock = clock;
     }
 
-    /** Prediction {@code i} gets the id {@code requestId:i}: unique, and the same again for a redelivered request. */
+    /**
+     * Prediction {@code i} gets the id {@code requestId:i}: unique, and the same again for a redelivered request.
+     * A shadowing candidate scores the same texts in the same micro-batches; its predictions ride along
+     * under the same ids and are never the answer.
+     */
     ScoreCompleted score(String requestId, String tenant, List<String> texts, ScoreCompleted.Source source) throws InterruptedException {
         boolean canary = Routing.toCandidate(requestId, adapters.canaryShare(tenant));
         ResidentAdapter lease = canary ? adapters.leaseCandidate(tenant) : adapters.lease(tenant);
+        ResidentAdapter shadow = adapters.leaseShadow(tenant).orElse(null);
         ScoreCompleted.Route route = Slots.isCandidate(lease.slot()) ? ScoreCompleted.Route.CANARY : ScoreCompleted.Route.STABLE;
-        List<Classifier.Prediction> predictions;
+        List<ScoreCompleted.Prediction> answered;
+        List<ScoreCompleted.Prediction> shadowed = null;
         try {
-            predictions = queue.submit(lease.adapter(), texts).get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+            Future<List<Classifier.Prediction>> answer = queue.submit(lease.adapter(), texts);
+            Future<List<Classifier.Prediction>> alongside = shadow == null ? null : queue.submit(shadow.adapter(), texts);
+            answered = stamp(requestId, await(answer), lease.version(), route);
+            if (alongside != null) {
+                shadowed = stamp(requestId, await(alongside), shadow.version(), ScoreCompleted.Route.SHADOW);
+            }
         } finally {
             lease.release();
+            if (shadow != null) {
+                shadow.release();
+            }
         }
+        metrics.scored(source.name().toLowerCase(java.util.Locale.ROOT), texts.size());
+        metrics.predictions(tenant, lease.version(), route, texts.size());
+        if (shadowed != null) {
+            metrics.predictions(tenant, shadow.version(), ScoreCompleted.Route.SHADOW, texts.size());
+        }
+        return new ScoreCompleted(requestId, tenant, source, answered, shadowed, clock.instant());
+    }
+
+    private static List<Classifier.Prediction> await(Future<List<Classifier.Prediction>> predictions) throws InterruptedException {
+        try {
+            return predictions.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static List<ScoreCompleted.Prediction> stamp(String requestId, List<Classifier.Prediction> predictions, int version,
+                                                         ScoreCompleted.Route route) {
         List<ScoreCompleted.Prediction> stamped = new ArrayList<>(predictions.size());
         for (int i = 0; i < predictions.size(); i++) {
             Classifier.Prediction p = predictions.get(i);
-            stamped.add(new ScoreCompleted.Prediction(requestId + ":" + i, p.label(), p.probabilities(), lease.version(), route));
+            stamped.add(new ScoreCompleted.Prediction(requestId + ":" + i, p.label(), p.probabilities(), version, route));
         }
-        metrics.scored(source.name().toLowerCase(java.util.Locale.ROOT), texts.size());
-        return new ScoreCompleted(requestId, tenant, source, stamped, clock.instant());
+        return stamped;
     }
 }

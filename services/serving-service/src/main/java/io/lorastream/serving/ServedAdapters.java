@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +46,8 @@ final class ServedAdapters implements AutoCloseable {
     private final Map<String, Object> coldLoadLocks = new ConcurrentHashMap<>();
     /** Per tenant with a candidate, the share of its requests the candidate answers. */
     private final Map<String, Double> canaryShares = new ConcurrentHashMap<>();
+    /** Tenants whose candidate shadows stable: it scores every request beside stable and answers none. */
+    private final Set<String> shadowing = ConcurrentHashMap.newKeySet();
     /** Per tenant, a version announced on adapter-events and loading ahead of its registry entry. */
     private final Map<String, Staged> staged = new ConcurrentHashMap<>();
     /** Apart from {@link #loads}: a reload waits on a prefetch, and must never wait on its own pool. */
@@ -117,12 +120,18 @@ final class ServedAdapters implements AutoCloseable {
         return targetSlot(Slots.stable(tenant), ref);
     }
 
-    /** The registry's candidate for a tenant (null: none) and the share of requests it answers. */
-    CompletableFuture<Void> candidate(String tenant, VersionRef ref, double share) {
+    /** The registry's candidate for a tenant (null: none): the share of requests it answers, or shadow (it answers none). */
+    CompletableFuture<Void> candidate(String tenant, VersionRef ref, double share, boolean shadow) {
         if (ref == null) {
             canaryShares.remove(tenant);
+            shadowing.remove(tenant);
         } else {
-            canaryShares.put(tenant, share);
+            canaryShares.put(tenant, shadow ? 0 : share);
+            if (shadow) {
+                shadowing.add(tenant);
+            } else {
+                shadowing.remove(tenant);
+            }
         }
         return targetSlot(Slots.candidate(tenant), ref);
     }
@@ -208,6 +217,29 @@ final class ServedAdapters implements AutoCloseable {
      */
     double canaryShare(String tenant) {
         return served.containsKey(Slots.candidate(tenant)) ? canaryShares.getOrDefault(tenant, 0.0) : 0;
+    }
+
+    /** A lease on the tenant's shadowing candidate; empty without one (or while it loads). */
+    Optional<ResidentAdapter> leaseShadow(String tenant) {
+        if (!shadowing.contains(tenant) || !served.containsKey(Slots.candidate(tenant))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(leaseSlot(Slots.candidate(tenant)));
+        } catch (AdapterNotReadyException | NoAdapterException candidateGone) {
+            return Optional.empty();
+        }
+    }
+
+    /** The version a slot serves now (null: none), and the one the registry wants it to: equal once a reload is done. */
+    Integer servedVersion(String slot) {
+        VersionRef ref = served.get(slot);
+        return ref == null ? null : ref.version();
+    }
+
+    Integer targetVersion(String slot) {
+        VersionRef ref = targets.get(slot);
+        return ref == null ? null : ref.version();
     }
 
     /** A lease on the tenant's candidate, or on its stable version while the candidate is not loaded. */

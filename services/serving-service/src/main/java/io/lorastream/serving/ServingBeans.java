@@ -94,9 +94,15 @@ public class ServingBeans {
 
     @Produces
     @Singleton
+    RolloutView rolloutView() {
+        return new RolloutView();
+    }
+
+    @Produces
+    @Singleton
     @Startup // reading the registry and preloading starts with the service
-    RegistryFollower registry(ServedAdapters adapters, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        RegistryFollower follower = new RegistryFollower(adapters, bootstrapServers);
+    RegistryFollower registry(ServedAdapters adapters, RolloutView view, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        RegistryFollower follower = new RegistryFollower(adapters, view, bootstrapServers);
         follower.start();
         return follower;
     }

@@ -63,5 +63,12 @@ public interface ServingConfig {
 
         /** This replica's name in events and metrics; default: the host name. */
         Optional<String> replica();
+
+        /**
+         * How long an admin request waits for the stream-processor's answer to its command and for this
+         * replica to serve the result; beyond it the answer is 202 with the command id (it is applied later).
+         */
+        @WithDefault("15S")
+        java.time.Duration commandTimeout();
     }
 }

@@ -13,6 +13,8 @@ import java.util.function.Supplier;
 
 /** What /q/metrics shows of serving: resident adapters and bytes, loads, evictions, batches, versions served. */
 public final class ServingMetrics {
+    private static final String PREDICTIONS = "lorastream.serving.predictions";
+
     private final MeterRegistry registry;
     private final Timer loadLatency;
     private final Counter evictions;
@@ -68,6 +70,21 @@ public final class ServingMetrics {
 
     void scored(String source, int texts) {
         registry.counter("lorastream.serving.texts.scored", "source", source).increment(texts);
+    }
+
+    /** Predictions by version and route: a metric, and the observed traffic split the admin API shows. */
+    void predictions(String tenant, int version, io.lorastream.events.ScoreCompleted.Route route, int n) {
+        registry.counter(PREDICTIONS, "tenant", tenant, "version", String.valueOf(version), "route", route.name()).increment(n);
+    }
+
+    /** This replica's predictions for a tenant since it started: version → route → count. */
+    Map<Integer, Map<String, Long>> predictionCounts(String tenant) {
+        Map<Integer, Map<String, Long>> counts = new java.util.TreeMap<>();
+        for (Counter c : registry.find(PREDICTIONS).tag("tenant", tenant).counters()) {
+            counts.computeIfAbsent(Integer.valueOf(c.getId().getTag("version")), v -> new java.util.TreeMap<>())
+                    .put(c.getId().getTag("route"), (long) c.count());
+        }
+        return counts;
     }
 
     void rejected(String reason) {

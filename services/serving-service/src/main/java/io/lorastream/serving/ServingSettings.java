@@ -7,7 +7,7 @@ import java.util.Set;
 
 /** The serving settings, validated at start: every error names the configuration key and the value. */
 public record ServingSettings(long cacheMaxBytes, Set<String> pinnedTenants, int maxBatchTexts, int maxTextsPerRequest,
-                             int maxTextLength, int loadThreads, String replica) {
+                             int maxTextLength, int loadThreads, String replica, java.time.Duration commandTimeout) {
 
     public ServingSettings {
         require(cacheMaxBytes >= 1 << 20, "cache-max-bytes", cacheMaxBytes, "at least 1048576 (1 MiB)");
@@ -19,6 +19,8 @@ public record ServingSettings(long cacheMaxBytes, Set<String> pinnedTenants, int
         require(maxTextLength >= 1, "max-text-length", maxTextLength, "at least 1");
         require(loadThreads >= 1 && loadThreads <= 64, "load-threads", loadThreads, "in 1..64");
         require(replica != null && !replica.isBlank() && replica.length() <= 128, "replica", replica, "1..128 characters");
+        require(commandTimeout.compareTo(java.time.Duration.ofMillis(100)) >= 0 && commandTimeout.compareTo(java.time.Duration.ofMinutes(5)) <= 0,
+                "command-timeout", commandTimeout, "between 0.1 s and 5 min");
         pinnedTenants = Set.copyOf(pinnedTenants);
     }
 
@@ -49,7 +51,7 @@ public record ServingSettings(long cacheMaxBytes, Set<String> pinnedTenants, int
 
     public static ServingSettings from(ServingConfig.Serving c) {
         return new ServingSettings(c.cacheMaxBytes(), c.pinnedTenants().orElse(Set.of()), c.maxBatchTexts(), c.maxTextsPerRequest(),
-                c.maxTextLength(), c.loadThreads(), c.replica().orElseGet(ServingSettings::hostName));
+                c.maxTextLength(), c.loadThreads(), c.replica().orElseGet(ServingSettings::hostName), c.commandTimeout());
     }
 
     private static String hostName() {

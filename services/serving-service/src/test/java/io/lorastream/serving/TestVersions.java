@@ -7,6 +7,7 @@ import io.lorastream.engine.LoraConfig;
 import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.Evaluation;
+import io.lorastream.events.LoraEvent;
 import io.lorastream.events.RegistryEntry;
 import io.lorastream.events.Topics;
 import io.lorastream.store.AdapterRepository;
@@ -57,12 +58,7 @@ final class TestVersions {
         AdapterPublished event = new AdapterPublished(tenant, ref.version(), manifest.parentVersion(), ref.uri(), manifest.baseModel(),
                 new AdapterRepository(store).published(manifest).files(), manifest.trainingRequestId(), manifest.metrics(), manifest.gate(),
                 Instant.now());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
-            RecordHeaders headers = new RecordHeaders();
-            byte[] value = EventSerde.of(AdapterPublished.class, "/test").serializer().serialize(Topics.ADAPTER_EVENTS, headers, event);
-            producer.send(new ProducerRecord<>(Topics.ADAPTER_EVENTS, null, tenant, value, headers)).get();
-        }
+        send(bootstrap, Topics.ADAPTER_EVENTS, AdapterPublished.class, event);
     }
 
     static void register(String bootstrap, String tenant, long revision, RegistryEntry.VersionRef stable) throws Exception {
@@ -71,13 +67,17 @@ final class TestVersions {
 
     static void register(String bootstrap, String tenant, long revision, RegistryEntry.VersionRef stable, RegistryEntry.Candidate candidate)
             throws Exception {
-        RegistryEntry entry = new RegistryEntry(tenant, revision, stable, candidate, null, null,
-                List.of(new RegistryEntry.HistoryItem(stable.version(), io.lorastream.events.AdapterStatus.PROMOTED, Instant.now())), Instant.now());
+        send(bootstrap, Topics.ADAPTER_REGISTRY, RegistryEntry.class, new RegistryEntry(tenant, revision, stable, candidate, null, null,
+                List.of(new RegistryEntry.HistoryItem(stable.version(), io.lorastream.events.AdapterStatus.PROMOTED, Instant.now())), Instant.now()));
+    }
+
+    /** One event, keyed by its tenant, acknowledged by the broker. */
+    static <T extends LoraEvent> void send(String bootstrap, String topic, Class<T> type, T event) throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
             RecordHeaders headers = new RecordHeaders();
-            byte[] value = EventSerde.of(RegistryEntry.class, "/test").serializer().serialize(Topics.ADAPTER_REGISTRY, headers, entry);
-            producer.send(new ProducerRecord<>(Topics.ADAPTER_REGISTRY, null, tenant, value, headers)).get();
+            byte[] value = EventSerde.of(type, "/test").serializer().serialize(topic, headers, event);
+            producer.send(new ProducerRecord<>(topic, null, event.kafkaKey(), value, headers)).get();
         }
     }
 }

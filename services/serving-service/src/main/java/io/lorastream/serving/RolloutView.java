@@ -1,0 +1,48 @@
+package io.lorastream.serving;
+
+import io.lorastream.events.AdapterLifecycle;
+import io.lorastream.events.RegistryEntry;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What this replica knows of the rollout, for the admin API: the latest registry entry per tenant, and
+ * the answers (lifecycle events under a command id) to the admin commands it sent and still waits for.
+ */
+final class RolloutView {
+    private final Map<String, RegistryEntry> entries = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<AdapterLifecycle>> awaited = new ConcurrentHashMap<>();
+
+    void entry(RegistryEntry entry) {
+        entries.merge(entry.tenant(), entry, (old, now) -> now.revision() >= old.revision() ? now : old);
+    }
+
+    void removed(String tenant) {
+        entries.remove(tenant);
+    }
+
+    Optional<RegistryEntry> entry(String tenant) {
+        return Optional.ofNullable(entries.get(tenant));
+    }
+
+    /** Call before the command is sent: its answer may arrive before the send is acknowledged. */
+    CompletableFuture<AdapterLifecycle> await(String commandId) {
+        return awaited.computeIfAbsent(commandId, id -> new CompletableFuture<>());
+    }
+
+    void forget(String commandId) {
+        awaited.remove(commandId);
+    }
+
+    /** A lifecycle event on adapter-events: completes the wait for its command, if this replica sent it. */
+    void answered(AdapterLifecycle event) {
+        if (event.commandId() != null) {
+            CompletableFuture<AdapterLifecycle> waiting = awaited.remove(event.commandId());
+            if (waiting != null) {
+                waiting.complete(event);
+            }
+        }
+    }
+}
