@@ -9,10 +9,14 @@
  * refused versions become {@code adapter-load-failed} events and the old version keeps serving.
  * {@link io.lorastream.serving.ScoreResource} scores over REST; requests of all tenants share forwards in
  * {@link io.lorastream.serving.ScoringQueue} (mixed-adapter batches); every prediction is recorded on
- * {@code score-results}. Settings: {@link io.lorastream.serving.ServingConfig}.
+ * {@code score-results}; a candidate answers its canary share ({@link io.lorastream.serving.Routing}) or
+ * shadows stable. {@link io.lorastream.serving.AdminResource} turns admin requests into
+ * {@code adapter-commands} and answers with the state machine's verdict, seen through
+ * {@link io.lorastream.serving.RolloutView}. Settings: {@link io.lorastream.serving.ServingConfig}.
  *
- * <p>Choices: the registry's {@code stable} version is what a tenant is served until the rollout
- * (canary routing) arrives; a tenant without one gets 404, one whose first version is still loading
- * 503 with Retry-After; predictions are recorded on {@code score-results} without delaying the answer.
+ * <p>Choices: serving never writes the registry; a pin serves alone; a tenant without a version gets
+ * 404, one whose first version is still loading 503 with Retry-After; predictions are recorded on
+ * {@code score-results} without delaying the answer; an admin POST answers 200 only once this replica
+ * serves the outcome.
  */
 package io.lorastream.serving;

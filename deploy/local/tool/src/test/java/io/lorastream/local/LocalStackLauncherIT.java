@@ -3,6 +3,7 @@ package io.lorastream.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lorastream.events.Topics;
+import io.lorastream.testing.LauncherScript;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
@@ -47,7 +48,7 @@ class LocalStackLauncherIT {
     @TempDir
     static Path home;
 
-    static Map<String, String> env = new HashMap<>();
+    static LauncherScript launcher;
     static int kafkaPort;
     static int s3Port;
     static int ingestPort;
@@ -55,20 +56,11 @@ class LocalStackLauncherIT {
 
     @BeforeAll
     static void ports() throws IOException {
-        kafkaPort = freePort();
-        s3Port = freePort();
-        env.put("LORASTREAM_HOME", home.toString());
-        env.put("LORASTREAM_KAFKA_PORT", String.valueOf(kafkaPort));
-        env.put("LORASTREAM_KAFKA_CONTROLLER_PORT", String.valueOf(freePort()));
-        env.put("LORASTREAM_S3_PORT", String.valueOf(s3Port));
-        ingestPort = freePort();
-        streamProcessorPort = freePort();
-        env.put("LORASTREAM_INGEST_PORT", String.valueOf(ingestPort));
-        env.put("LORASTREAM_STREAM_PROCESSOR_PORT", String.valueOf(streamProcessorPort));
-        // never the default ports: a developer's own stack may be up on them
-        env.put("LORASTREAM_TRAINER_PORT", String.valueOf(freePort()));
-        env.put("LORASTREAM_SERVING_PORT", String.valueOf(freePort()));
-        env.put("LORASTREAM_SKIP_BUILD", "1"); // this Maven build made the jars already
+        launcher = new LauncherScript(ROOT, home);
+        kafkaPort = launcher.port("KAFKA");
+        s3Port = launcher.port("S3");
+        ingestPort = launcher.port("INGEST");
+        streamProcessorPort = launcher.port("STREAM_PROCESSOR");
     }
 
     @AfterAll
@@ -78,21 +70,21 @@ class LocalStackLauncherIT {
 
     @Test
     void upStatusDownAndUpAgainKeepsTopicsBucketAndObjects() throws Exception {
-        Result up = run("up");
-        assertThat(up.exitCode).as(up.output).isZero();
-        assertThat(up.output).contains("created  partitions=6 cleanup.policy=compact").contains("bucket lorastream");
+        LauncherScript.Result up = run("up");
+        assertThat(up.exitCode()).as(up.output()).isZero();
+        assertThat(up.output()).contains("created  partitions=6 cleanup.policy=compact").contains("bucket lorastream");
 
-        Result status = run("status");
-        assertThat(status.exitCode).as(status.output).isZero();
-        assertThat(status.output).containsPattern("kafka\\s+\\d+\\s+" + kafkaPort + "\\s+healthy")
+        LauncherScript.Result status = run("status");
+        assertThat(status.exitCode()).as(status.output()).isZero();
+        assertThat(status.output()).containsPattern("kafka\\s+\\d+\\s+" + kafkaPort + "\\s+healthy")
                 .containsPattern("s3\\s+\\d+\\s+" + s3Port + "\\s+healthy")
                 .containsPattern("ingest\\s+\\d+\\s+" + ingestPort + "\\s+healthy")
                 .containsPattern("stream-processor\\s+\\d+\\s+" + streamProcessorPort + "\\s+healthy");
 
         // the services are wired: a token from ./lorastream token, feedback over HTTP, a dataset shard in S3
-        Result token = run("token", "acme");
-        assertThat(token.exitCode).as(token.output).isZero();
-        String bearer = token.output.strip().lines().reduce((a, b) -> b).orElseThrow();
+        LauncherScript.Result token = run("token", "acme");
+        assertThat(token.exitCode()).as(token.output()).isZero();
+        String bearer = token.output().strip().lines().reduce((a, b) -> b).orElseThrow();
         HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + ingestPort + "/v1/tenants/acme/feedback"))
                 .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/x-ndjson")
@@ -125,21 +117,21 @@ class LocalStackLauncherIT {
                     .stream(new ByteArrayInputStream(object), (long) object.length, -1L).build());
         }
 
-        Result down = run("down");
-        assertThat(down.exitCode).as(down.output).isZero();
-        assertThat(down.output).contains("stopped kafka").contains("stopped s3").contains("stopped ingest").contains("stopped stream-processor");
+        LauncherScript.Result down = run("down");
+        assertThat(down.exitCode()).as(down.output()).isZero();
+        assertThat(down.output()).contains("stopped kafka").contains("stopped s3").contains("stopped ingest").contains("stopped stream-processor");
         assertThat(listening(ingestPort)).as("ingest port free after down").isFalse();
         assertThat(listening(streamProcessorPort)).as("stream-processor port free after down").isFalse();
         assertThat(listening(kafkaPort)).as("Kafka port free after down").isFalse();
         assertThat(listening(s3Port)).as("S3 port free after down").isFalse();
         assertThat(Files.list(home.resolve("run")).toList()).as("no pid files left").isEmpty();
-        Result statusDown = run("status");
-        assertThat(statusDown.exitCode).isNotZero();
-        assertThat(statusDown.output).contains("down");
+        LauncherScript.Result statusDown = run("status");
+        assertThat(statusDown.exitCode()).isNotZero();
+        assertThat(statusDown.output()).contains("down");
 
-        Result again = run("up");
-        assertThat(again.exitCode).as(again.output).isZero();
-        assertThat(again.output).contains("exists   partitions=6").doesNotContain("created").contains("bucket lorastream        exists");
+        LauncherScript.Result again = run("up");
+        assertThat(again.exitCode()).as(again.output()).isZero();
+        assertThat(again.output()).contains("exists   partitions=6").doesNotContain("created").contains("bucket lorastream        exists");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             assertThat(admin.listTopics().names().get()).containsAll(Topics.ALL.stream().map(Topics.Spec::name).toList());
         }
@@ -155,33 +147,24 @@ class LocalStackLauncherIT {
     @Test
     void aTakenPortIsNamedInTheError() throws Exception {
         try (ServerSocket squatter = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            Map<String, String> saved = new HashMap<>(env);
-            env.put("LORASTREAM_HOME", home.resolve("other").toString());
-            env.put("LORASTREAM_S3_PORT", String.valueOf(squatter.getLocalPort()));
+            Map<String, String> saved = new HashMap<>(launcher.env());
+            launcher.env().put("LORASTREAM_HOME", home.resolve("other").toString());
+            launcher.env().put("LORASTREAM_S3_PORT", String.valueOf(squatter.getLocalPort()));
             try {
-                Result up = run("up");
-                assertThat(up.exitCode).isNotZero();
-                assertThat(up.output).contains("127.0.0.1:" + squatter.getLocalPort() + " is already taken")
+                LauncherScript.Result up = run("up");
+                assertThat(up.exitCode()).isNotZero();
+                assertThat(up.output()).contains("127.0.0.1:" + squatter.getLocalPort() + " is already taken")
                         .contains("LORASTREAM_S3_PORT");
             } finally {
                 run("down");
-                env.clear();
-                env.putAll(saved);
+                launcher.env().clear();
+                launcher.env().putAll(saved);
             }
         }
     }
 
-    record Result(int exitCode, String output) {}
-
-    static Result run(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("lorastream").toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(180, TimeUnit.SECONDS)).isTrue();
-        return new Result(process.exitValue(), output);
+    static LauncherScript.Result run(String... args) throws Exception {
+        return launcher.run(180, args);
     }
 
     static MinioClient s3() {
@@ -219,9 +202,4 @@ class LocalStackLauncherIT {
         }
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }
