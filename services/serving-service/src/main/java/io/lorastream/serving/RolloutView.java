@@ -23,6 +23,11 @@ final class RolloutView {
         entries.remove(tenant);
     }
 
+    /** Every tenant in the registry, by id. */
+    java.util.List<RegistryEntry> entries() {
+        return entries.values().stream().sorted(java.util.Comparator.comparing(RegistryEntry::tenant)).toList();
+    }
+
     Optional<RegistryEntry> entry(String tenant) {
         return Optional.ofNullable(entries.get(tenant));
     }

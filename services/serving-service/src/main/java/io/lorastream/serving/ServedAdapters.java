@@ -288,6 +288,15 @@ final class ServedAdapters implements AutoCloseable {
         throw new AdapterNotReadyException(tenant + ": its adapter was replaced three times while this request waited");
     }
 
+    /** Resident adapters (stable and candidate slots) and the bytes of their tensors. */
+    int residentAdapters() {
+        return cache.size();
+    }
+
+    long residentBytes() {
+        return cache.bytes();
+    }
+
     int tenantsServed() {
         return (int) served.keySet().stream().filter(slot -> !Slots.isCandidate(slot)).count();
     }

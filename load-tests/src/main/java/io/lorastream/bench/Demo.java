@@ -37,30 +37,35 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The rollout end to end on the running local stack (started with a canary share above 0): two tenants get
- * a first version from honest feedback; then one gets more honest feedback and the other label-flipped
- * (poisoned) feedback. Live traffic is scored over REST and every prediction labelled with the truth, as a
- * tenant's users would, until the state machine decides: the honest candidate should be promoted, the
- * poisoned one rejected by the gate or rolled back before 200 labelled canary predictions, and never stable.
- * Then an admin rolls the honest tenant back (the next request must be answered by the old version),
- * promotes it again, and has a bad command refused. Every decision is read from adapter-events and the
- * admin API; the last line is a JSON summary. Exit code 0 only when all of that held.
+ * The main job, on the running local stack (started with canaries on; {@code ./lorastream demo} does
+ * that): three tenants (UCI Amazon, IMDb, Yelp) stream labelled feedback and get first versions; more
+ * feedback trains second versions that run as canaries while live traffic is scored over REST and every
+ * prediction labelled with the truth, until the rule promotes them; then one tenant is fed label-flipped
+ * (poisoned) feedback — enough to poison its holdout too, so the offline gate is fooled and only live
+ * labels can catch it — and its candidate must be rolled back (or rejected) before 200 labelled canary
+ * predictions, never stable; finally an admin rolls one tenant back (the next request must be answered
+ * by the old version), promotes it again, and has a bad command refused. Progress is printed as it
+ * happens, from adapter-events and the admin API; a summary table and one JSON line end it. Exit code 0
+ * only when all of that held.
  */
-@Command(name = "rollout-scenario", mixinStandardHelpOptions = true,
-        description = "Poisoned feedback rolled back, honest feedback promoted, a manual roll-back: on the local stack.")
-public final class RolloutScenario implements Callable<Integer> {
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Three tenants from feedback to promoted versions, a poisoned one rolled back, an admin roll-back.")
+public final class Demo implements Callable<Integer> {
     @Option(names = "--ingest", defaultValue = "http://127.0.0.1:8081") String ingest;
     @Option(names = "--serving", defaultValue = "http://127.0.0.1:8083") String serving;
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
     @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
-    @Option(names = "--honest-data", required = true, description = "sentence<TAB>label file of the honest tenant") Path honestData;
-    @Option(names = "--poisoned-data", required = true, description = "sentence<TAB>label file of the poisoned tenant") Path poisonedData;
-    @Option(names = "--phase-examples", defaultValue = "400", description = "feedback per tenant and phase") int phaseExamples;
-    @Option(names = "--poisoned-examples", defaultValue = "1000",
-            description = "label-flipped feedback of the poisoned tenant in phase 2 (cycling through its file): enough to poison its holdout too, so the offline gate is fooled and only live labels can catch it")
+    @Option(names = "--data", required = true, description = "directory with amazon.tsv, imdb.tsv, yelp.tsv (sentence<TAB>label)") Path data;
+    @Option(names = "--first-examples", defaultValue = "400", description = "feedback per tenant for its first version") int firstExamples;
+    @Option(names = "--more-examples", defaultValue = "500", description = "feedback per tenant for its second version") int moreExamples;
+    @Option(names = "--poisoned", defaultValue = "yelp", description = "the data set whose tenant gets poisoned feedback last") String poisonedName;
+    @Option(names = "--poisoned-examples", defaultValue = "2000",
+            description = "label-flipped feedback for the poisoned tenant (cycling through its file): more than its honest feedback, so its holdout is poisoned too")
     int poisonedExamples;
-    @Option(names = "--max-live-labels", defaultValue = "1500", description = "labelled live predictions per tenant at most") int maxLiveLabels;
-    @Option(names = "--timeout-minutes", defaultValue = "10") int timeoutMinutes;
+    @Option(names = "--max-live-labels", defaultValue = "1500", description = "labelled live predictions per canary at most") int maxLiveLabels;
+    @Option(names = "--timeout-minutes", defaultValue = "12") int timeoutMinutes;
+
+    private static final List<String> DATA_SETS = List.of("amazon", "imdb", "yelp");
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = EventJson.MAPPER;
@@ -71,99 +76,150 @@ public final class RolloutScenario implements Callable<Integer> {
     private long deadline;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new RolloutScenario()).execute(args));
+        System.exit(new CommandLine(new Demo()).execute(args));
     }
 
     record Example(String text, String label) {}
 
-    record Tenant(String id, List<Example> examples, boolean poisoned) {}
+    record Tenant(String id, String dataSet, List<Example> examples) {}
 
     @Override
     public Integer call() throws Exception {
         deadline = System.nanoTime() + Duration.ofMinutes(timeoutMinutes).toNanos();
-        String run = UUID.randomUUID().toString().substring(0, 6);
-        Tenant honest = new Tenant("honest-" + run, read(honestData), false);
-        Tenant poisoned = new Tenant("poisoned-" + run, read(poisonedData), true);
+        String run = UUID.randomUUID().toString().substring(0, 4);
+        List<Tenant> tenants = new ArrayList<>();
+        for (String name : DATA_SETS) {
+            tenants.add(new Tenant(name + "-" + run, name, read(data.resolve(name + ".tsv"))));
+        }
+        Tenant poisoned = tenants.stream().filter(t -> t.dataSet().equals(poisonedName)).findFirst()
+                .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(this), "--poisoned must be one of " + DATA_SETS));
+        Tenant admin = tenants.get(0);
         List<String> failures = new ArrayList<>();
         Map<String, Object> summary = new LinkedHashMap<>();
+        Map<String, Live> canaries = new LinkedHashMap<>();
         try (KafkaConsumer<String, byte[]> consumer = eventsFromNow()) {
             events = consumer;
-            log("phase 1: %d honest examples each for %s and %s", phaseExamples, honest.id(), poisoned.id());
-            for (Tenant t : List.of(honest, poisoned)) {
-                sendFeedback(t, t.examples().subList(0, phaseExamples), false);
+            log("phase 1 — first versions: %d labelled examples each for %s", firstExamples,
+                    String.join(", ", tenants.stream().map(Tenant::id).toList()));
+            for (Tenant t : tenants) {
+                sendFeedback(t, t.examples().subList(0, firstExamples), false);
             }
-            for (Tenant t : List.of(honest, poisoned)) {
-                AdapterLifecycle first = awaitDecision(t.id(), 1, l -> l.transition() == Transition.PROMOTED);
-                log("%s v1 %s: %s", t.id(), first.transition(), first.reason());
+            for (Tenant t : tenants) {
+                awaitDecision(t.id(), 1, l -> l.transition() == Transition.PROMOTED);
                 awaitServed(t, 1);
             }
-            log("phase 2: %d more honest examples for %s, %d label-flipped for %s", phaseExamples, honest.id(), poisonedExamples, poisoned.id());
-            sendFeedback(honest, honest.examples().subList(phaseExamples, 2 * phaseExamples), false);
+
+            log("phase 2 — more feedback, canaries judged by live labels: %d more examples each", moreExamples);
+            for (Tenant t : tenants) {
+                sendFeedback(t, t.examples().subList(firstExamples, firstExamples + moreExamples), false);
+            }
+            for (Tenant t : tenants) {
+                canary(t, 2, canaries, failures);
+            }
+
+            log("phase 3 — %d label-flipped examples for %s", poisonedExamples, poisoned.id());
             List<Example> poison = new ArrayList<>();
             for (int i = 0; i < poisonedExamples; i++) {
-                poison.add(poisoned.examples().get((phaseExamples + i) % poisoned.examples().size()));
+                poison.add(poisoned.examples().get((firstExamples + i) % poisoned.examples().size()));
             }
             sendFeedback(poisoned, poison, true);
+            int poisonedVersion = 3;
+            canary(poisoned, poisonedVersion, canaries, failures);
 
-            Map<String, Integer> canaryLabels = new LinkedHashMap<>();
-            for (Tenant t : List.of(honest, poisoned)) {
-                AdapterLifecycle gate = awaitDecision(t.id(), 2, l -> l.transition() == Transition.CANARY || l.transition() == Transition.REJECTED
-                        || l.transition() == Transition.PROMOTED);
-                log("%s v2 %s: %s", t.id(), gate.transition(), gate.reason());
-                summary.put(t.id() + ".v2.gate", gate.transition().name());
-                if (gate.transition() == Transition.PROMOTED) {
-                    failures.add(t.id() + " v2 was promoted without a canary: start the stack with LORASTREAM_ROLLOUT_CANARY_SHARE above 0");
-                    continue;
-                }
-                if (gate.transition() == Transition.CANARY) {
-                    Live live = liveTraffic(t, 2, List.copyOf(t.examples().subList(2 * phaseExamples, t.examples().size())));
-                    canaryLabels.put(t.id(), live.canaryLabels());
-                    log("%s v2 %s after %d labelled predictions (%d of them the canary's): %s", t.id(), live.decision().transition(),
-                            live.labels(), live.canaryLabels(), live.decision().reason());
-                    summary.put(t.id() + ".v2.decision", live.decision().transition().name());
-                    summary.put(t.id() + ".v2.canaryLabels", live.canaryLabels());
-                    summary.put(t.id() + ".v2.labels", live.labels());
-                    if (live.decision().evidence() != null && live.decision().evidence().candidate() != null) {
-                        summary.put(t.id() + ".v2.liveAccuracy", live.decision().evidence().candidate().accuracy());
-                        summary.put(t.id() + ".v1.liveAccuracy", live.decision().evidence().stable().accuracy());
-                    }
+            log("phase 4 — admin: roll %s back, promote it again, a command that is refused", admin.id());
+            manualRollback(admin, summary, failures);
+
+            // what the story must show
+            for (Tenant t : tenants) {
+                AdapterLifecycle v2 = last(t.id(), 2);
+                AdapterPublished p2 = publishedVersion(t.id(), 2);
+                if (v2 == null || v2.transition() != Transition.PROMOTED) {
+                    failures.add(t.id() + " v2 (honest feedback) was not promoted: " + (v2 == null ? "no decision" : v2.reason()));
+                } else if (p2 == null || p2.metrics().stable() == null || p2.metrics().candidate().accuracy() <= p2.metrics().stable().accuracy()) {
+                    failures.add(t.id() + " v2 is not better than v1 on its holdout");
                 }
             }
-            // what the stories must show
-            AdapterLifecycle honestV2 = last(honest.id(), 2);
-            if (honestV2 == null || honestV2.transition() != Transition.PROMOTED) {
-                failures.add(honest.id() + " v2 (honest feedback) was not promoted: " + (honestV2 == null ? "no decision" : honestV2.reason()));
+            AdapterLifecycle bad = last(poisoned.id(), poisonedVersion);
+            if (bad == null || (bad.transition() != Transition.REJECTED && bad.transition() != Transition.ROLLED_BACK)) {
+                failures.add(poisoned.id() + " v" + poisonedVersion + " (poisoned) was neither rejected nor rolled back: "
+                        + (bad == null ? "no decision" : bad.reason()));
             }
-            AdapterLifecycle poisonedV2 = last(poisoned.id(), 2);
-            if (poisonedV2 == null || (poisonedV2.transition() != Transition.REJECTED && poisonedV2.transition() != Transition.ROLLED_BACK)) {
-                failures.add(poisoned.id() + " v2 (poisoned) was neither rejected nor rolled back: " + (poisonedV2 == null ? "no decision" : poisonedV2.reason()));
+            Live poisonedLive = canaries.get(poisoned.id() + ":v" + poisonedVersion);
+            if (poisonedLive != null && poisonedLive.canaryLabels() >= 200) {
+                failures.add(poisoned.id() + " needed " + poisonedLive.canaryLabels() + " labelled canary predictions (goal < 200)");
             }
-            if (canaryLabels.getOrDefault(poisoned.id(), 0) >= 200) {
-                failures.add(poisoned.id() + " needed " + canaryLabels.get(poisoned.id()) + " labelled canary predictions (goal < 200)");
-            }
-            decisions.stream().filter(d -> d.tenant().equals(poisoned.id()) && d.version() >= 2 && d.transition() == Transition.PROMOTED)
+            decisions.stream().filter(d -> d.tenant().equals(poisoned.id()) && d.version() >= poisonedVersion && d.transition() == Transition.PROMOTED)
                     .forEach(d -> failures.add(poisoned.id() + " v" + d.version() + " (poisoned) became stable: " + d.reason()));
 
-            if (honestV2 != null && honestV2.transition() == Transition.PROMOTED) {
-                manualRollback(honest, summary, failures);
-            }
-            for (Tenant t : List.of(honest, poisoned)) {
-                JsonNode view = admin("GET", "/v1/tenants/" + t.id() + "/adapters", null).body();
-                log("admin view of %s: stable v%s, candidate %s, split %s", t.id(), view.path("stable").asText(), view.path("candidate").asText("none"),
-                        view.path("trafficSplit"));
-                for (JsonNode v : view.path("versions")) {
-                    log("  v%d %-12s holdout %s live %s", v.path("version").asInt(), v.path("status").asText(),
-                            !v.path("holdoutAccuracy").isNumber() ? "-" : String.format(Locale.ROOT, "%.4f", v.path("holdoutAccuracy").asDouble()),
-                            v.path("live").isObject() ? v.path("live").path("correct").asLong() + "/" + v.path("live").path("predictions").asLong() : "-");
-                }
-            }
+            table(tenants, canaries, summary);
         }
-        published.forEach(p -> summary.put(p.tenant() + ".v" + p.version() + ".holdout", p.metrics().candidate().accuracy()));
-        summary.put("seconds", (System.nanoTime() - started) / 1e9);
+        summary.put("seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
         summary.put("failures", failures);
         failures.forEach(f -> log("FAILED: %s", f));
         System.out.println(json.writeValueAsString(summary));
         return failures.isEmpty() ? 0 : 1;
+    }
+
+    /** Waits for the gate's word on {@code version}; a canary gets live traffic until the rule decides. */
+    private void canary(Tenant t, int version, Map<String, Live> canaries, List<String> failures) throws Exception {
+        AdapterLifecycle gate = awaitDecision(t.id(), version,
+                l -> l.transition() == Transition.CANARY || l.transition() == Transition.REJECTED || l.transition() == Transition.PROMOTED);
+        if (gate.transition() == Transition.PROMOTED) {
+            failures.add(t.id() + " v" + version + " was promoted without a canary (" + gate.reason()
+                    + "): the stack runs with canary-share 0; stop it (./lorastream down) and run the demo again");
+            return;
+        }
+        if (gate.transition() == Transition.CANARY) {
+            Live live = liveTraffic(t, version, List.copyOf(t.examples().subList(firstExamples + moreExamples, t.examples().size())));
+            canaries.put(t.id() + ":v" + version, live);
+        }
+    }
+
+    private void table(List<Tenant> tenants, Map<String, Live> canaries, Map<String, Object> summary) throws Exception {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-12s %-8s %-10s %-26s %-12s %-32s %s%n", "tenant", "version", "status", "holdout (stable's on it)",
+                "labels", "live accuracy (stable's)", "reason");
+        for (Tenant t : tenants) {
+            JsonNode view = admin("GET", "/v1/tenants/" + t.id() + "/adapters", null).body();
+            for (JsonNode v : view.path("versions")) {
+                int version = v.path("version").asInt();
+                AdapterPublished p = publishedVersion(t.id(), version);
+                Live live = canaries.get(t.id() + ":v" + version);
+                AdapterLifecycle decided = last(t.id(), version);
+                String holdout = p == null ? "-" : String.format(Locale.ROOT, "%.4f (%s)", p.metrics().candidate().accuracy(),
+                        p.metrics().stable() == null ? "-" : String.format(Locale.ROOT, "%.4f", p.metrics().stable().accuracy()));
+                String liveAccuracy = decided == null || decided.evidence() == null || decided.evidence().candidate() == null ? "-"
+                        : String.format(Locale.ROOT, "%d/%d = %.3f (%d/%d = %.3f)", decided.evidence().candidate().correct(),
+                        decided.evidence().candidate().predictions(), decided.evidence().candidate().accuracy(), decided.evidence().stable().correct(),
+                        decided.evidence().stable().predictions(), decided.evidence().stable().accuracy());
+                String labels = live == null ? "-" : live.labels() + " (" + live.canaryLabels() + ")";
+                System.out.printf(Locale.ROOT, "%-12s v%-7d %-10s %-26s %-12s %-32s %s%n", t.id(), version, v.path("status").asText(), holdout,
+                        labels, liveAccuracy, decided == null ? "" : decided.reason());
+                String key = t.id() + ".v" + version;
+                summary.put(key + ".status", v.path("status").asText());
+                if (p != null) {
+                    summary.put(key + ".holdout", p.metrics().candidate().accuracy());
+                }
+                if (live != null) {
+                    summary.put(key + ".labels", live.labels());
+                    summary.put(key + ".canaryLabels", live.canaryLabels());
+                }
+            }
+            summary.put(t.id() + ".stable", view.path("stable").asInt());
+        }
+        System.out.println();
+        System.out.println("The stack stays up. Try it:");
+        System.out.println("  T=$(./lorastream token " + tenants.get(0).id() + ")");
+        System.out.println("  curl -s -H \"Authorization: Bearer $T\" -H 'Content-Type: application/json' -d '{\"texts\": [\"works great\"]}' "
+                + serving + "/v1/tenants/" + tenants.get(0).id() + "/score");
+        System.out.println("  A=$(./lorastream token ops --admin); curl -s -H \"Authorization: Bearer $A\" " + serving + "/v1/tenants/"
+                + tenants.get(0).id() + "/adapters");
+        System.out.println("  console: " + serving + "/console");
+        System.out.println();
+    }
+
+    private AdapterPublished publishedVersion(String tenant, int version) {
+        return published.stream().filter(p -> p.tenant().equals(tenant) && p.version() == version).findFirst().orElse(null);
     }
 
     record Live(AdapterLifecycle decision, int labels, int canaryLabels) {}
@@ -183,6 +239,9 @@ public final class RolloutScenario implements Callable<Integer> {
                 canary++;
             }
             poll();
+            if (labels % 50 == 0) {
+                log("%s: %d live predictions labelled, %d of them by the v%d canary", t.id(), labels, canary, version);
+            }
             AdapterLifecycle decided = last(t.id(), version);
             if (decided != null && (decided.transition() == Transition.PROMOTED || decided.transition() == Transition.ROLLED_BACK)) {
                 return new Live(decided, labels, canary);
@@ -193,6 +252,7 @@ public final class RolloutScenario implements Callable<Integer> {
     }
 
     private void manualRollback(Tenant t, Map<String, Object> summary, List<String> failures) throws Exception {
+        awaitServed(t, 2);
         Admin rollback = admin("POST", "/v1/tenants/" + t.id() + "/adapters/rollback", "{\"reason\": \"scenario: manual roll-back\"}");
         int next = post(serving + "/v1/tenants/" + t.id() + "/score", "{\"texts\": [\"the request right after the roll-back\"]}")
                 .path("predictions").get(0).path("version").asInt();
@@ -265,6 +325,9 @@ public final class RolloutScenario implements Callable<Integer> {
             AdapterEvent event = deserializer.deserialize(record.topic(), record.headers(), record.value());
             if (event instanceof AdapterLifecycle l) {
                 decisions.add(l);
+                if (l.commandId() == null) {
+                    log("%s v%d %s: %s", l.tenant(), l.version(), l.transition(), l.reason());
+                }
             } else if (event instanceof AdapterPublished p) {
                 published.add(p);
                 log("%s v%d published: holdout %.4f (stable %s), gate %s", p.tenant(), p.version(), p.metrics().candidate().accuracy(),
