@@ -110,6 +110,6 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
     RegistryEntry entry(RolloutSettings settings, Instant at) {
         return new RegistryEntry(tenant, revision, stable,
                 candidate == null ? null : new RegistryEntry.Candidate(candidate, settings.canaryShare(), settings.shadow()),
-                pinned, List.copyOf(live.values()), history, at);
+                pinned, live.values().stream().sorted(java.util.Comparator.comparingInt(LiveSample::version)).toList(), history, at);
     }
 }
