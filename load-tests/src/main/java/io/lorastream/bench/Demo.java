@@ -56,8 +56,8 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
     @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
     @Option(names = "--data", required = true, description = "directory with amazon.tsv, imdb.tsv, yelp.tsv (sentence<TAB>label)") Path data;
-    @Option(names = "--first-examples", defaultValue = "400", description = "feedback per tenant for its first version") int firstExamples;
-    @Option(names = "--more-examples", defaultValue = "500", description = "feedback per tenant for its second version") int moreExamples;
+    @Option(names = "--first-examples", defaultValue = "300", description = "feedback per tenant for its first version") int firstExamples;
+    @Option(names = "--more-examples", defaultValue = "600", description = "feedback per tenant for its second version") int moreExamples;
     @Option(names = "--poisoned", defaultValue = "yelp", description = "the data set whose tenant gets poisoned feedback last") String poisonedName;
     @Option(names = "--poisoned-examples", defaultValue = "2000",
             description = "label-flipped feedback for the poisoned tenant (cycling through its file): more than its honest feedback, so its holdout is poisoned too")
@@ -113,43 +113,47 @@ public final class Demo implements Callable<Integer> {
             for (Tenant t : tenants) {
                 sendFeedback(t, t.examples().subList(firstExamples, firstExamples + moreExamples), false);
             }
+            Map<String, AdapterLifecycle> second = new LinkedHashMap<>();
             for (Tenant t : tenants) {
-                canary(t, 2, canaries, failures);
+                second.put(t.id(), canary(t, 1, canaries, failures));
             }
 
-            log("phase 3 — %d label-flipped examples for %s", poisonedExamples, poisoned.id());
+            int beforePoison = stableVersion(poisoned);
+            log("phase 3 — %d label-flipped examples for %s (stable v%d)", poisonedExamples, poisoned.id(), beforePoison);
             List<Example> poison = new ArrayList<>();
             for (int i = 0; i < poisonedExamples; i++) {
                 poison.add(poisoned.examples().get((firstExamples + i) % poisoned.examples().size()));
             }
+            int lastBeforePoison = published.stream().filter(p -> p.tenant().equals(poisoned.id())).mapToInt(AdapterPublished::version).max().orElse(1);
             sendFeedback(poisoned, poison, true);
-            int poisonedVersion = 3;
-            canary(poisoned, poisonedVersion, canaries, failures);
+            AdapterLifecycle bad = canary(poisoned, lastBeforePoison, canaries, failures);
 
             log("phase 4 — admin: roll %s back, promote it again, a command that is refused", admin.id());
             manualRollback(admin, summary, failures);
 
             // what the story must show
             for (Tenant t : tenants) {
-                AdapterLifecycle v2 = last(t.id(), 2);
-                AdapterPublished p2 = publishedVersion(t.id(), 2);
-                if (v2 == null || v2.transition() != Transition.PROMOTED) {
-                    failures.add(t.id() + " v2 (honest feedback) was not promoted: " + (v2 == null ? "no decision" : v2.reason()));
-                } else if (p2 == null || p2.metrics().stable() == null || p2.metrics().candidate().accuracy() <= p2.metrics().stable().accuracy()) {
-                    failures.add(t.id() + " v2 is not better than v1 on its holdout");
+                AdapterLifecycle d = second.get(t.id());
+                int stable = stableVersion(t);
+                AdapterPublished p = publishedVersion(t.id(), stable);
+                if (d.transition() != Transition.PROMOTED) {
+                    failures.add(t.id() + " v" + d.version() + " (honest feedback) was " + d.transition() + ": " + d.reason());
+                } else if (stable < 2 || p == null || p.metrics().stable() == null || p.metrics().candidate().accuracy() <= p.metrics().stable().accuracy()) {
+                    failures.add(t.id() + " ends on v" + stable + ", not a promoted version better than the one before it on its holdout");
                 }
+                summary.put(t.id() + ".secondDecision", d.transition().name() + " v" + d.version());
             }
-            AdapterLifecycle bad = last(poisoned.id(), poisonedVersion);
-            if (bad == null || (bad.transition() != Transition.REJECTED && bad.transition() != Transition.ROLLED_BACK)) {
-                failures.add(poisoned.id() + " v" + poisonedVersion + " (poisoned) was neither rejected nor rolled back: "
-                        + (bad == null ? "no decision" : bad.reason()));
+            if (bad.transition() != Transition.REJECTED && bad.transition() != Transition.ROLLED_BACK) {
+                failures.add(poisoned.id() + " v" + bad.version() + " (poisoned) was neither rejected nor rolled back: " + bad.reason());
             }
-            Live poisonedLive = canaries.get(poisoned.id() + ":v" + poisonedVersion);
+            Live poisonedLive = canaries.get(poisoned.id() + ":v" + bad.version());
             if (poisonedLive != null && poisonedLive.canaryLabels() >= 200) {
                 failures.add(poisoned.id() + " needed " + poisonedLive.canaryLabels() + " labelled canary predictions (goal < 200)");
             }
-            decisions.stream().filter(d -> d.tenant().equals(poisoned.id()) && d.version() >= poisonedVersion && d.transition() == Transition.PROMOTED)
-                    .forEach(d -> failures.add(poisoned.id() + " v" + d.version() + " (poisoned) became stable: " + d.reason()));
+            decisions.stream().filter(d -> d.tenant().equals(poisoned.id()) && d.version() > lastBeforePoison && d.transition() == Transition.PROMOTED)
+                    .forEach(d -> failures.add(poisoned.id() + " v" + d.version() + " (trained on poison) became stable: " + d.reason()));
+            summary.put(poisoned.id() + ".poisoned", bad.transition().name() + " v" + bad.version());
+            summary.put(poisoned.id() + ".poisonedCanaryLabels", poisonedLive == null ? 0 : poisonedLive.canaryLabels());
 
             table(tenants, canaries, summary);
         }
@@ -160,19 +164,29 @@ public final class Demo implements Callable<Integer> {
         return failures.isEmpty() ? 0 : 1;
     }
 
-    /** Waits for the gate's word on {@code version}; a canary gets live traffic until the rule decides. */
-    private void canary(Tenant t, int version, Map<String, Live> canaries, List<String> failures) throws Exception {
-        AdapterLifecycle gate = awaitDecision(t.id(), version,
+    /**
+     * Waits for the gate's word on the tenant's next version (above {@code after}); a canary gets live
+     * traffic until the rule decides. Returns that decision: the gate's, or the rule's on the last
+     * candidate (a newer version may supersede the first one meanwhile: the traffic follows it).
+     */
+    private AdapterLifecycle canary(Tenant t, int after, Map<String, Live> canaries, List<String> failures) throws Exception {
+        AdapterLifecycle gate = awaitDecision(t.id(), v -> v > after,
                 l -> l.transition() == Transition.CANARY || l.transition() == Transition.REJECTED || l.transition() == Transition.PROMOTED);
         if (gate.transition() == Transition.PROMOTED) {
-            failures.add(t.id() + " v" + version + " was promoted without a canary (" + gate.reason()
+            failures.add(t.id() + " v" + gate.version() + " was promoted without a canary (" + gate.reason()
                     + "): the stack runs with canary-share 0; stop it (./lorastream down) and run the demo again");
-            return;
+            return gate;
         }
-        if (gate.transition() == Transition.CANARY) {
-            Live live = liveTraffic(t, version, List.copyOf(t.examples().subList(firstExamples + moreExamples, t.examples().size())));
-            canaries.put(t.id() + ":v" + version, live);
+        if (gate.transition() != Transition.CANARY) {
+            return gate;
         }
+        Live live = liveTraffic(t, gate.version(), List.copyOf(t.examples().subList(firstExamples + moreExamples, t.examples().size())));
+        canaries.put(t.id() + ":v" + live.decision().version(), live);
+        return live.decision();
+    }
+
+    private int stableVersion(Tenant t) throws Exception {
+        return admin("GET", "/v1/tenants/" + t.id() + "/adapters", null).body().path("stable").asInt();
     }
 
     private void table(List<Tenant> tenants, Map<String, Live> canaries, Map<String, Object> summary) throws Exception {
@@ -242,29 +256,43 @@ public final class Demo implements Callable<Integer> {
             if (labels % 50 == 0) {
                 log("%s: %d live predictions labelled, %d of them by the v%d canary", t.id(), labels, canary, version);
             }
+            int current = version;
+            int newer = decisions.stream().filter(d -> d.tenant().equals(t.id()) && d.version() > current && d.commandId() == null
+                    && d.transition() == Transition.CANARY).mapToInt(AdapterLifecycle::version).max().orElse(version);
+            if (newer != version) {
+                log("%s: v%d superseded by v%d (more feedback came meanwhile); labelling goes on for v%d", t.id(), version, newer, newer);
+                version = newer;
+                canary = 0;
+            }
             AdapterLifecycle decided = last(t.id(), version);
             if (decided != null && (decided.transition() == Transition.PROMOTED || decided.transition() == Transition.ROLLED_BACK)) {
                 return new Live(decided, labels, canary);
             }
         }
-        AdapterLifecycle decided = awaitDecision(t.id(), version, l -> l.transition() == Transition.PROMOTED || l.transition() == Transition.ROLLED_BACK);
+        int finalVersion = version;
+        AdapterLifecycle decided = awaitDecision(t.id(), v -> v == finalVersion,
+                l -> l.transition() == Transition.PROMOTED || l.transition() == Transition.ROLLED_BACK);
         return new Live(decided, labels, canary);
     }
 
     private void manualRollback(Tenant t, Map<String, Object> summary, List<String> failures) throws Exception {
-        awaitServed(t, 2);
-        Admin rollback = admin("POST", "/v1/tenants/" + t.id() + "/adapters/rollback", "{\"reason\": \"scenario: manual roll-back\"}");
+        int before = stableVersion(t);
+        // to v1 by name: without one, a roll-back ends a canary in progress first (live labels may have trained one by now)
+        Admin rollback = admin("POST", "/v1/tenants/" + t.id() + "/adapters/rollback", "{\"version\": 1, \"reason\": \"demo: manual roll-back\"}");
+        int target = rollback.body().path("stableVersion").asInt();
         int next = post(serving + "/v1/tenants/" + t.id() + "/score", "{\"texts\": [\"the request right after the roll-back\"]}")
                 .path("predictions").get(0).path("version").asInt();
-        log("manual roll-back of %s: HTTP %d %s, served v%s; the next request was answered by v%d", t.id(), rollback.status(),
-                rollback.body().path("outcome").asText(), rollback.body().path("servedVersion").asText(), next);
+        log("manual roll-back of %s v%d: HTTP %d %s, now v%d; the next request was answered by v%d", t.id(), before, rollback.status(),
+                rollback.body().path("outcome").asText(), target, next);
         summary.put(t.id() + ".rollback.http", rollback.status());
+        summary.put(t.id() + ".rollback.to", target);
         summary.put(t.id() + ".rollback.nextRequestVersion", next);
-        if (rollback.status() != 200 || next != 1) {
-            failures.add("manual roll-back of " + t.id() + ": HTTP " + rollback.status() + ", next request answered by v" + next + " (expected 200 and v1)");
+        if (rollback.status() != 200 || next != target || target >= before) {
+            failures.add("manual roll-back of " + t.id() + " v" + before + ": HTTP " + rollback.status() + ", to v" + target
+                    + ", next request answered by v" + next);
         }
-        Admin promote = admin("POST", "/v1/tenants/" + t.id() + "/adapters/v2/promote", "{\"reason\": \"scenario: promote again\"}");
-        log("promote %s v2 again: HTTP %d %s", t.id(), promote.status(), promote.body().path("outcome").asText());
+        Admin promote = admin("POST", "/v1/tenants/" + t.id() + "/adapters/v" + before + "/promote", "{\"reason\": \"demo: promote again\"}");
+        log("promote %s v%d again: HTTP %d %s", t.id(), before, promote.status(), promote.body().path("outcome").asText());
         Admin refused = admin("POST", "/v1/tenants/" + t.id() + "/adapters/v99/pin", "{}");
         log("pin %s v99: HTTP %d %s", t.id(), refused.status(), refused.body().path("detail").asText());
         summary.put(t.id() + ".promoteAgain.http", promote.status());
@@ -298,14 +326,18 @@ public final class Demo implements Callable<Integer> {
     }
 
     private AdapterLifecycle awaitDecision(String tenant, int version, Predicate<AdapterLifecycle> wanted) throws Exception {
+        return awaitDecision(tenant, v -> v == version, wanted);
+    }
+
+    private AdapterLifecycle awaitDecision(String tenant, java.util.function.IntPredicate version, Predicate<AdapterLifecycle> wanted) throws Exception {
         while (true) {
             poll();
             for (AdapterLifecycle d : decisions) {
-                if (d.tenant().equals(tenant) && d.version() == version && wanted.test(d)) {
+                if (d.tenant().equals(tenant) && d.commandId() == null && version.test(d.version()) && wanted.test(d)) {
                     return d;
                 }
             }
-            checkDeadline("a decision on " + tenant + " v" + version);
+            checkDeadline("a decision on " + tenant);
         }
     }
 
