@@ -228,7 +228,7 @@ public final class Demo implements Callable<Integer> {
                 + serving + "/v1/tenants/" + tenants.get(0).id() + "/score");
         System.out.println("  A=$(./lorastream token ops --admin); curl -s -H \"Authorization: Bearer $A\" " + serving + "/v1/tenants/"
                 + tenants.get(0).id() + "/adapters");
-        System.out.println("  console: " + serving + "/console");
+        System.out.println("  console: " + serving + "/console/   (with the admin token $A)");
         System.out.println();
     }
 
