@@ -127,6 +127,14 @@ public final class Demo implements Callable<Integer> {
             int lastBeforePoison = published.stream().filter(p -> p.tenant().equals(poisoned.id())).mapToInt(AdapterPublished::version).max().orElse(1);
             sendFeedback(poisoned, poison, true);
             AdapterLifecycle bad = canary(poisoned, lastBeforePoison, canaries, failures);
+            while (bad.transition() == Transition.PROMOTED) {
+                // the tenant's honest live labels were already waiting: the first request after the poison may hold them and only
+                // the first poisoned shards; judged on live labels like any other. The rest of the poison comes in the next request.
+                log("%s v%d (the waiting honest labels and the first poisoned shards) was promoted on live labels; the rest of the poison is next",
+                        poisoned.id(), bad.version());
+                summary.put(poisoned.id() + ".promotedMeanwhile", "v" + bad.version());
+                bad = canary(poisoned, bad.version(), canaries, failures);
+            }
 
             log("phase 4 — admin: roll %s back, promote it again, a command that is refused", admin.id());
             manualRollback(admin, summary, failures);
@@ -135,12 +143,16 @@ public final class Demo implements Callable<Integer> {
             for (Tenant t : tenants) {
                 AdapterLifecycle d = second.get(t.id());
                 int stable = stableVersion(t);
-                AdapterPublished p = publishedVersion(t.id(), stable);
+                AdapterPublished p = publishedVersion(t.id(), d.version());
+                boolean betterLive = d.evidence() != null && d.evidence().candidate() != null
+                        && d.evidence().candidate().accuracy() > d.evidence().stable().accuracy();
+                boolean betterHoldout = p != null && p.metrics().stable() != null && p.metrics().candidate().accuracy() > p.metrics().stable().accuracy();
                 if (d.transition() != Transition.PROMOTED) {
                     failures.add(t.id() + " v" + d.version() + " (honest feedback) was " + d.transition() + ": " + d.reason());
-                } else if (stable < 2 || p == null || p.metrics().stable() == null || p.metrics().candidate().accuracy() <= p.metrics().stable().accuracy()) {
-                    failures.add(t.id() + " ends on v" + stable + ", not a promoted version better than the one before it on its holdout");
+                } else if (stable < 2 || !(betterLive || betterHoldout)) {
+                    failures.add(t.id() + " v" + d.version() + " was promoted but is not better than its first (live or holdout); ends on v" + stable);
                 }
+                summary.put(t.id() + ".better", (betterLive ? "live " : "") + (betterHoldout ? "holdout" : ""));
                 summary.put(t.id() + ".secondDecision", d.transition().name() + " v" + d.version());
             }
             if (bad.transition() != Transition.REJECTED && bad.transition() != Transition.ROLLED_BACK) {
@@ -150,8 +162,9 @@ public final class Demo implements Callable<Integer> {
             if (poisonedLive != null && poisonedLive.canaryLabels() >= 200) {
                 failures.add(poisoned.id() + " needed " + poisonedLive.canaryLabels() + " labelled canary predictions (goal < 200)");
             }
-            decisions.stream().filter(d -> d.tenant().equals(poisoned.id()) && d.version() > lastBeforePoison && d.transition() == Transition.PROMOTED)
-                    .forEach(d -> failures.add(poisoned.id() + " v" + d.version() + " (trained on poison) became stable: " + d.reason()));
+            int caught = bad.version();
+            decisions.stream().filter(d -> d.tenant().equals(poisoned.id()) && d.version() >= caught && d.transition() == Transition.PROMOTED)
+                    .forEach(d -> failures.add(poisoned.id() + " v" + d.version() + " (trained on the poison) became stable: " + d.reason()));
             summary.put(poisoned.id() + ".poisoned", bad.transition().name() + " v" + bad.version());
             summary.put(poisoned.id() + ".poisonedCanaryLabels", poisonedLive == null ? 0 : poisonedLive.canaryLabels());
 
@@ -277,7 +290,16 @@ public final class Demo implements Callable<Integer> {
 
     private void manualRollback(Tenant t, Map<String, Object> summary, List<String> failures) throws Exception {
         int before = stableVersion(t);
-        // to v1 by name: without one, a roll-back ends a canary in progress first (live labels may have trained one by now)
+        JsonNode view = admin("GET", "/v1/tenants/" + t.id() + "/adapters", null).body();
+        if (view.path("candidate").isInt()) { // live labels trained a new canary by now: a roll-back without a version ends it
+            Admin ended = admin("POST", "/v1/tenants/" + t.id() + "/adapters/rollback", "{\"reason\": \"demo: end the canary\"}");
+            log("roll-back of %s without a version ends its canary v%d: HTTP %d %s (%s)", t.id(), view.path("candidate").asInt(), ended.status(),
+                    ended.body().path("outcome").asText(), ended.body().path("reason").asText());
+            summary.put(t.id() + ".endCanary.http", ended.status());
+            if (ended.status() != 200) {
+                failures.add("ending the canary of " + t.id() + ": HTTP " + ended.status() + " " + ended.body());
+            }
+        }
         Admin rollback = admin("POST", "/v1/tenants/" + t.id() + "/adapters/rollback", "{\"version\": 1, \"reason\": \"demo: manual roll-back\"}");
         int target = rollback.body().path("stableVersion").asInt();
         int next = post(serving + "/v1/tenants/" + t.id() + "/score", "{\"texts\": [\"the request right after the roll-back\"]}")
