@@ -3,6 +3,7 @@ package io.lorastream.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.lorastream.engine.Example;
 import io.lorastream.events.AdapterEvent;
 import io.lorastream.events.AdapterLifecycle;
 import io.lorastream.events.AdapterLifecycle.Transition;
@@ -15,8 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,8 +78,6 @@ public final class Demo implements Callable<Integer> {
         System.exit(new CommandLine(new Demo()).execute(args));
     }
 
-    record Example(String text, String label) {}
-
     record Tenant(String id, String dataSet, List<Example> examples) {}
 
     @Override
@@ -89,7 +86,7 @@ public final class Demo implements Callable<Integer> {
         String run = UUID.randomUUID().toString().substring(0, 4);
         List<Tenant> tenants = new ArrayList<>();
         for (String name : DATA_SETS) {
-            tenants.add(new Tenant(name + "-" + run, name, read(data.resolve(name + ".tsv"))));
+            tenants.add(new Tenant(name + "-" + run, name, Example.readTsv(data.resolve(name + ".tsv"))));
         }
         Tenant poisoned = tenants.stream().filter(t -> t.dataSet().equals(poisonedName)).findFirst()
                 .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(this), "--poisoned must be one of " + DATA_SETS));
@@ -428,16 +425,6 @@ public final class Demo implements Callable<Integer> {
         if (System.nanoTime() > deadline) {
             throw new IllegalStateException("gave up after " + timeoutMinutes + " min waiting for " + waitingFor);
         }
-    }
-
-    private static List<Example> read(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        List<Example> examples = new ArrayList<>();
-        for (String line : lines.subList(1, lines.size())) {
-            int tab = line.lastIndexOf('\t');
-            examples.add(new Example(line.substring(0, tab), line.substring(tab + 1).strip()));
-        }
-        return examples;
     }
 
     private void log(String format, Object... args) {

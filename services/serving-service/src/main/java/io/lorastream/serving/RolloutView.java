@@ -2,6 +2,8 @@ package io.lorastream.serving;
 
 import io.lorastream.events.AdapterLifecycle;
 import io.lorastream.events.RegistryEntry;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -24,8 +26,8 @@ final class RolloutView {
     }
 
     /** Every tenant in the registry, by id. */
-    java.util.List<RegistryEntry> entries() {
-        return entries.values().stream().sorted(java.util.Comparator.comparing(RegistryEntry::tenant)).toList();
+    List<RegistryEntry> entries() {
+        return entries.values().stream().sorted(Comparator.comparing(RegistryEntry::tenant)).toList();
     }
 
     Optional<RegistryEntry> entry(String tenant) {

@@ -42,7 +42,7 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
     }
 
     boolean knows(int version) {
-        return history.stream().anyMatch(h -> h.version() == version);
+        return status(version).isPresent();
     }
 
     /** The version's latest status in the history, if it is still remembered. */
