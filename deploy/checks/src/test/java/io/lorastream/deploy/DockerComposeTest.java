@@ -1,0 +1,143 @@
+package io.lorastream.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lorastream.events.Topics;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * docker-compose.yml and deploy/docker/Dockerfile cannot be run here (no Docker engine); this checks what
+ * can be: the compose file parses (merge keys resolved as compose resolves them), creates exactly the
+ * topics of schemas/asyncapi.yaml, and runs every service from an image of its own module, on the port its
+ * application.properties names, reaching Kafka and MinIO inside the compose network, with a healthcheck on
+ * its readiness endpoint; the GPU trainer is optional and reserves a GPU.
+ */
+class DockerComposeTest {
+    static final Path ROOT = Path.of(System.getProperty("lorastream.root", "../..")).toAbsolutePath().normalize();
+    static final Map<String, String> MODULES = Map.of(
+            "ingest", "ingest-service", "stream-processor", "stream-processor",
+            "trainer", "trainer-service", "trainer-gpu", "trainer-service", "serving", "serving-service");
+    static JsonNode services;
+    static String dockerfile;
+
+    @BeforeAll
+    static void load() throws IOException {
+        try (Reader reader = Files.newBufferedReader(ROOT.resolve("docker-compose.yml"))) {
+            Object compose = new Yaml().load(reader);
+            services = new ObjectMapper().valueToTree(compose).path("services");
+        }
+        dockerfile = Files.readString(ROOT.resolve("deploy/docker/Dockerfile"));
+    }
+
+    @Test
+    void createsExactlyTheTopicsOfTheContract() {
+        String specs = services.path("kafka-init").path("environment").path("TOPICS").asText();
+        List<Topics.Spec> declared = new ArrayList<>();
+        for (String spec : specs.trim().split("\\s+")) {
+            String[] parts = spec.split(":");
+            declared.add(new Topics.Spec(parts[0], Integer.parseInt(parts[1]), parts[2].equals("compact")));
+        }
+        assertThat(declared).containsExactlyElementsOf(Topics.ALL);
+    }
+
+    @Test
+    void usesTheRealImagesWithHealthchecks() {
+        assertThat(services.path("kafka").path("image").asText()).startsWith("apache/kafka:");
+        assertThat(services.path("minio").path("image").asText()).startsWith("minio/minio:");
+        assertThat(services.path("kafka").has("healthcheck")).isTrue();
+        assertThat(services.path("minio").has("healthcheck")).isTrue();
+        assertThat(services.path("kafka-init").path("depends_on").path("kafka").path("condition").asText())
+                .isEqualTo("service_healthy");
+        assertThat(services.path("minio-init").path("command").get(0).asText()).contains("mc mb --ignore-existing").contains("local/lorastream");
+    }
+
+    @Test
+    void everyServiceRunsItsOwnModuleOnItsPortWithAReadinessCheck() throws IOException {
+        String kafkaInternal = advertisedListener("INTERNAL");
+        for (var entry : MODULES.entrySet()) {
+            String name = entry.getKey();
+            JsonNode service = services.path(name);
+            assertThat(service.isMissingNode()).as(name).isFalse();
+            JsonNode build = service.path("build");
+            assertThat(build.path("context").asText()).as(name).isEqualTo(".");
+            assertThat(ROOT.resolve(build.path("dockerfile").asText())).as(name).isEqualTo(ROOT.resolve("deploy/docker/Dockerfile"));
+            assertThat(build.path("args").path("MODULE").asText()).as(name).isEqualTo(entry.getValue());
+            assertThat(dockerfile).as("the Dockerfile accepts " + entry.getValue()).containsPattern("\\b" + entry.getValue() + "\\b[|)]");
+
+            String port = applicationProperty(entry.getValue(), "quarkus.http.port");
+            JsonNode environment = service.path("environment");
+            assertThat(environment.path("QUARKUS_HTTP_PORT").asText()).as(name).isEqualTo(port);
+            if (service.has("ports")) {
+                assertThat(service.path("ports").get(0).asText()).as(name).isEqualTo("127.0.0.1:" + port + ":" + port);
+            }
+            assertThat(service.path("healthcheck").path("test").toString()).as(name)
+                    .contains("QUARKUS_HTTP_PORT").contains("/q/health/ready");
+            for (String init : List.of("kafka-init", "minio-init")) {
+                assertThat(service.path("depends_on").path(init).path("condition").asText()).as(name + " waits for " + init)
+                        .isEqualTo("service_completed_successfully");
+            }
+            assertThat(environment.path("KAFKA_BOOTSTRAP_SERVERS").asText()).as(name).isEqualTo(kafkaInternal);
+            assertThat(environment.path("LORASTREAM_S3_ENDPOINT").asText()).as(name).isEqualTo("http://minio:9000");
+            assertThat(environment.path("LORASTREAM_S3_ACCESS_KEY").asText()).as(name)
+                    .isEqualTo(services.path("minio").path("environment").path("MINIO_ROOT_USER").asText());
+            assertThat(environment.path("LORASTREAM_S3_SECRET_KEY").asText()).as(name)
+                    .isEqualTo(services.path("minio").path("environment").path("MINIO_ROOT_PASSWORD").asText());
+            assertThat(service.path("volumes").toString()).as(name + " token key").contains(":/keys:ro");
+            assertThat(environment.path("LORASTREAM_TOKEN_PUBLIC_KEY").asText()).as(name).startsWith("/keys/");
+        }
+    }
+
+    @Test
+    void theGpuTrainerIsOptionalAndReservesAGpu() throws IOException {
+        JsonNode gpu = services.path("trainer-gpu");
+        assertThat(gpu.path("profiles").toString()).contains("gpu");
+        assertThat(services.path("trainer").has("profiles")).as("the CPU trainer always runs").isFalse();
+        JsonNode device = gpu.path("deploy").path("resources").path("reservations").path("devices").get(0);
+        assertThat(device.path("driver").asText()).isEqualTo("nvidia");
+        assertThat(device.path("capabilities").toString()).contains("gpu");
+        assertThat(gpu.path("environment").path("LORASTREAM_TRAINER_DEVICE").asText()).isEqualTo("gpu");
+        assertThat(services.path("trainer").path("environment").path("LORASTREAM_TRAINER_DEVICE").asText()).isEqualTo("cpu");
+        String profile = gpu.path("build").path("args").path("MAVEN_PROFILES").asText();
+        assertThat(Files.readString(ROOT.resolve("pom.xml"))).contains("<id>" + profile + "</id>");
+        assertThat(gpu.path("build").path("args").path("RUNTIME_IMAGE").asText()).startsWith("nvidia/cuda:12.4");
+    }
+
+    @Test
+    void theDockerfileBuildsFromTheSourcesAlone() throws IOException {
+        assertThat(dockerfile).contains("./mvnw").contains("-pl \"services/$MODULE\" -am package")
+                .contains("target/quarkus-app/").contains("quarkus-run.jar");
+        String ignored = Files.readString(ROOT.resolve(".dockerignore"));
+        assertThat(ignored).contains("**/target/").contains(".lorastream/");
+        assertThat(ROOT.resolve("mvnw")).exists();
+        assertThat(ROOT.resolve(".mvn/wrapper/maven-wrapper.properties")).exists();
+    }
+
+    private static String advertisedListener(String name) {
+        String listeners = services.path("kafka").path("environment").path("KAFKA_ADVERTISED_LISTENERS").asText();
+        Matcher m = Pattern.compile(name + "://([^,]+)").matcher(listeners);
+        assertThat(m.find()).as("kafka advertises " + name).isTrue();
+        return m.group(1);
+    }
+
+    private static String applicationProperty(String module, String key) throws IOException {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(ROOT.resolve("services").resolve(module).resolve("src/main/resources/application.properties"))) {
+            properties.load(reader);
+        }
+        return properties.getProperty(key);
+    }
+}

@@ -1,0 +1,320 @@
+package io.lorastream.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.lorastream.events.Topics;
+import io.strimzi.api.kafka.model.kafka.Kafka;
+import io.strimzi.api.kafka.model.kafka.listener.GenericKafkaListener;
+import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
+import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * deploy/k8s cannot be applied here (no cluster); each overlay is rendered by kustomize and checked
+ * against the API models (RenderedManifests) and against the platform: the topics of the contract, every
+ * reference resolvable, probes on the services' health endpoints, resources everywhere, GPUs for the
+ * production trainers, an autoscaler for serving.
+ */
+class KubernetesManifestsTest {
+    static final Path ROOT = Path.of(System.getProperty("lorastream.root", "../..")).toAbsolutePath().normalize();
+
+    /** The services and the port each listens on (their application.properties). */
+    static final Map<String, Integer> SERVICES = Map.of("ingest", 8081, "trainer", 8082, "serving", 8083, "stream-processor", 8084);
+
+    /** Secrets an operator creates before applying (the overlays' comments say how). */
+    static final Map<String, Set<String>> CREATED_BY_OPERATOR = Map.of(
+            "dev", Set.of("lorastream-token-key"),
+            "production", Set.of("lorastream-token-key", "lorastream-s3"));
+
+    @BeforeAll
+    static void needsKustomize() {
+        assumeTrue(RenderedManifests.kustomizeAvailable(), "kubectl (with its kustomize) is not installed");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "production"})
+    void everyDocumentReadsIntoItsApiModel(String overlay) throws Exception {
+        RenderedManifests rendered = RenderedManifests.render(ROOT, overlay);
+        assertThat(rendered.resources).isNotEmpty()
+                .allSatisfy(r -> assertThat(r.getMetadata().getNamespace()).as(r.getKind() + " " + r.getMetadata().getName())
+                        .isIn("lorastream", null));
+        assertThat(rendered.all(Deployment.class).map(d -> d.getMetadata().getName()))
+                .containsAll(SERVICES.keySet());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "production"})
+    void topicsAreExactlyTheContractsOnTheClusterTheServicesUse(String overlay) throws Exception {
+        RenderedManifests rendered = RenderedManifests.render(ROOT, overlay);
+        List<Kafka> clusters = rendered.all(Kafka.class).toList();
+        assertThat(clusters).hasSize(1);
+        Kafka kafka = clusters.get(0);
+        String cluster = kafka.getMetadata().getName();
+
+        List<Topics.Spec> declared = rendered.all(KafkaTopic.class)
+                .map(t -> new Topics.Spec(t.getSpec().getTopicName() != null ? t.getSpec().getTopicName() : t.getMetadata().getName(),
+                        t.getSpec().getPartitions(), "compact".equals(t.getSpec().getConfig().get("cleanup.policy"))))
+                .toList();
+        assertThat(declared).containsExactlyInAnyOrderElementsOf(Topics.ALL);
+
+        int brokers = rendered.all(KafkaNodePool.class)
+                .filter(pool -> cluster.equals(pool.getMetadata().getLabels().get("strimzi.io/cluster")))
+                .filter(pool -> pool.getSpec().getRoles().toString().contains("BROKER"))
+                .mapToInt(pool -> pool.getSpec().getReplicas()).sum();
+        assertThat(brokers).isPositive();
+        rendered.all(KafkaTopic.class).forEach(topic -> {
+            assertThat(topic.getMetadata().getLabels()).containsEntry("strimzi.io/cluster", cluster);
+            assertThat(topic.getSpec().getReplicas()).as(topic.getMetadata().getName() + " replicas").isBetween(1, brokers);
+            Object minIsr = topic.getSpec().getConfig().get("min.insync.replicas");
+            assertThat(((Number) minIsr).intValue()).as(topic.getMetadata().getName() + " min.insync.replicas")
+                    .isLessThanOrEqualTo(topic.getSpec().getReplicas());
+        });
+        Map<String, Object> brokerConfig = kafka.getSpec().getKafka().getConfig();
+        for (String key : List.of("offsets.topic.replication.factor", "transaction.state.log.replication.factor", "default.replication.factor")) {
+            assertThat(((Number) brokerConfig.get(key)).intValue()).as(key).isBetween(1, brokers);
+        }
+        assertThat(brokerConfig.get("auto.create.topics.enable")).isEqualTo(false);
+
+        // the services reach the cluster's plain listener through Strimzi's bootstrap service
+        GenericKafkaListener plain = kafka.getSpec().getKafka().getListeners().stream()
+                .filter(l -> !l.isTls()).findFirst().orElseThrow();
+        String bootstrap = cluster + "-kafka-bootstrap:" + plain.getPort();
+        for (String service : SERVICES.keySet()) {
+            assertThat(environment(rendered, service)).as(service).containsEntry("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        }
+        int streamsReplication = Integer.parseInt(environment(rendered, "stream-processor").get("LORASTREAM_REPLICATION_FACTOR"));
+        assertThat(streamsReplication).isBetween(1, brokers);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "production"})
+    void everyReferenceResolves(String overlay) throws Exception {
+        RenderedManifests rendered = RenderedManifests.render(ROOT, overlay);
+        Set<String> external = CREATED_BY_OPERATOR.get(overlay);
+        pods(rendered).forEach((owner, pod) -> {
+            for (Container container : pod.getContainers()) {
+                String where = overlay + " " + owner + "/" + container.getName();
+                Set<String> portNames = new java.util.HashSet<>();
+                container.getPorts().forEach(p -> portNames.add(p.getName()));
+                container.getEnvFrom().forEach(from -> {
+                    if (from.getConfigMapRef() != null) {
+                        rendered.one(ConfigMap.class, from.getConfigMapRef().getName());
+                    }
+                });
+                for (EnvVar env : container.getEnv()) {
+                    if (env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null) {
+                        var ref = env.getValueFrom().getSecretKeyRef();
+                        rendered.find(Secret.class, ref.getName()).ifPresentOrElse(
+                                secret -> assertThat(secret.getData()).as(where + " " + env.getName()).containsKey(ref.getKey()),
+                                () -> assertThat(external).as(where + " " + env.getName() + " secret").contains(ref.getName()));
+                    }
+                }
+                Set<String> volumes = new java.util.HashSet<>();
+                pod.getVolumes().forEach(v -> volumes.add(v.getName()));
+                container.getVolumeMounts().forEach(m -> assertThat(volumes).as(where + " mount").contains(m.getName()));
+                for (Probe probe : probes(container)) {
+                    if (probe.getHttpGet() != null) {
+                        assertThat(portNames).as(where + " probe port").contains(probe.getHttpGet().getPort().getStrVal());
+                    }
+                }
+            }
+            for (Volume volume : pod.getVolumes()) {
+                if (volume.getSecret() != null) {
+                    String name = volume.getSecret().getSecretName();
+                    if (rendered.find(Secret.class, name).isEmpty()) {
+                        assertThat(external).as(owner + " volume " + volume.getName()).contains(name);
+                    }
+                }
+                if (volume.getPersistentVolumeClaim() != null) {
+                    rendered.one(PersistentVolumeClaim.class, volume.getPersistentVolumeClaim().getClaimName());
+                }
+            }
+        });
+        // a Service selects the pods of one Deployment, by a port name they declare
+        rendered.all(Service.class).forEach(service -> {
+            Deployment target = rendered.all(Deployment.class)
+                    .filter(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                            .containsAll(service.getSpec().getSelector().entrySet()))
+                    .findFirst().orElseThrow(() -> new AssertionError(overlay + ": service " + service.getMetadata().getName() + " selects no pods"));
+            assertThat(target.getSpec().getSelector().getMatchLabels())
+                    .isEqualTo(target.getSpec().getTemplate().getMetadata().getLabels());
+            Set<String> ports = new java.util.HashSet<>();
+            target.getSpec().getTemplate().getSpec().getContainers().forEach(c -> c.getPorts().forEach(p -> ports.add(p.getName())));
+            for (ServicePort port : service.getSpec().getPorts()) {
+                assertThat(ports).as(service.getMetadata().getName() + " targetPort").contains(port.getTargetPort().getStrVal());
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "production"})
+    void servicesAreProbedOnTheirHealthEndpointsAndBounded(String overlay) throws Exception {
+        RenderedManifests rendered = RenderedManifests.render(ROOT, overlay);
+        SERVICES.forEach((name, port) -> {
+            Container container = container(rendered, name);
+            ContainerPort http = container.getPorts().stream().filter(p -> p.getName().equals("http")).findFirst().orElseThrow();
+            assertThat(http.getContainerPort()).as(name + " port").isEqualTo(port);
+            assertThat(environment(rendered, name)).as(name).containsEntry("QUARKUS_HTTP_PORT", String.valueOf(port));
+            assertThat(container.getReadinessProbe().getHttpGet().getPath()).as(name).isEqualTo("/q/health/ready");
+            assertThat(container.getLivenessProbe().getHttpGet().getPath()).as(name).isEqualTo("/q/health/live");
+            assertThat(container.getStartupProbe()).as(name + " startup probe").isNotNull();
+            if (!name.equals("ingest")) {
+                assertThat(environment(rendered, name)).as(name).containsKeys("LORASTREAM_S3_ENDPOINT", "LORASTREAM_S3_ACCESS_KEY", "LORASTREAM_S3_SECRET_KEY");
+            }
+        });
+        for (String tokenChecker : List.of("ingest", "serving")) {
+            assertThat(container(rendered, tokenChecker).getVolumeMounts()).as(tokenChecker)
+                    .anySatisfy(m -> assertThat(environment(rendered, tokenChecker).get("LORASTREAM_TOKEN_PUBLIC_KEY")).startsWith(m.getMountPath() + "/"));
+        }
+        pods(rendered).forEach((owner, pod) -> pod.getContainers().forEach(c -> {
+            assertThat(c.getResources().getRequests()).as(overlay + " " + owner + " requests").containsKeys("cpu", "memory");
+            assertThat(c.getResources().getLimits()).as(overlay + " " + owner + " limits").containsKey("memory");
+            assertThat(Quantity.getAmountInBytes(c.getResources().getLimits().get("memory")))
+                    .isGreaterThanOrEqualTo(Quantity.getAmountInBytes(c.getResources().getRequests().get("memory")));
+        }));
+    }
+
+    @Test
+    void productionTrainersRunOnTheGpuPoolAndDevOnCpu() throws Exception {
+        Container gpu = container(RenderedManifests.render(ROOT, "production"), "trainer");
+        PodSpec gpuPod = pod(RenderedManifests.render(ROOT, "production"), "trainer");
+        assertThat(gpu.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("1"));
+        assertThat(gpuPod.getNodeSelector()).isNotEmpty();
+        assertThat(gpuPod.getTolerations()).anySatisfy(t -> assertThat(t.getKey()).isEqualTo("nvidia.com/gpu"));
+        assertThat(gpu.getImage()).contains("trainer-service-gpu");
+        assertThat(environment(RenderedManifests.render(ROOT, "production"), "trainer")).containsEntry("LORASTREAM_TRAINER_DEVICE", "gpu");
+
+        RenderedManifests dev = RenderedManifests.render(ROOT, "dev");
+        Container cpu = container(dev, "trainer");
+        assertThat(cpu.getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
+        assertThat(cpu.getResources().getRequests()).doesNotContainKey("nvidia.com/gpu");
+        assertThat(pod(dev, "trainer").getNodeSelector()).isNullOrEmpty();
+        assertThat(pod(dev, "trainer").getTolerations()).isNullOrEmpty();
+        assertThat(cpu.getImage()).startsWith("lorastream/trainer-service:");
+        assertThat(environment(dev, "trainer")).containsEntry("LORASTREAM_TRAINER_DEVICE", "cpu");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "production"})
+    void servingScalesWithAnAutoscalerAndS3IsReachable(String overlay) throws Exception {
+        RenderedManifests rendered = RenderedManifests.render(ROOT, overlay);
+        List<HorizontalPodAutoscaler> autoscalers = rendered.all(HorizontalPodAutoscaler.class).toList();
+        assertThat(autoscalers).hasSize(1);
+        var hpa = autoscalers.get(0).getSpec();
+        assertThat(hpa.getScaleTargetRef().getKind()).isEqualTo("Deployment");
+        assertThat(hpa.getScaleTargetRef().getName()).isEqualTo("serving");
+        assertThat(hpa.getMinReplicas()).isPositive().isLessThanOrEqualTo(hpa.getMaxReplicas());
+        assertThat(hpa.getMetrics()).isNotEmpty();
+
+        String endpoint = environment(rendered, "serving").get("LORASTREAM_S3_ENDPOINT");
+        if (overlay.equals("dev")) {
+            // MinIO in the namespace, its bucket made by a Job with the same credentials
+            Service minio = rendered.one(Service.class, "minio");
+            assertThat(endpoint).isEqualTo("http://minio:" + minio.getSpec().getPorts().get(0).getPort());
+            Job bucket = rendered.one(Job.class, "minio-bucket");
+            assertThat(String.join(" ", bucket.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()))
+                    .contains("local/" + environment(rendered, "serving").getOrDefault("LORASTREAM_S3_BUCKET", "lorastream"));
+        } else {
+            assertThat(endpoint).startsWith("https://");
+            assertThat(rendered.find(Service.class, "minio")).isEmpty();
+        }
+    }
+
+    @Test
+    void aMisspeltFieldIsAnError() {
+        String misspelt = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: serving
+                spec:
+                  replicas: 1
+                  template:
+                    spec:
+                      containers:
+                        - name: serving
+                          image: x
+                          readinesProbe:
+                            httpGet:
+                              path: /q/health/ready
+                              port: http
+                """;
+        assertThatThrownBy(() -> RenderedManifests.read("test", misspelt))
+                .hasMessageContaining("apps/v1/Deployment serving").hasMessageContaining("readinesProbe");
+        String wrongType = misspelt.replace("readinesProbe", "readinessProbe").replace("replicas: 1", "replicas: two");
+        assertThatThrownBy(() -> RenderedManifests.read("test", wrongType)).hasMessageContaining("replicas");
+        String unknownKind = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n";
+        assertThatThrownBy(() -> RenderedManifests.read("test", unknownKind)).hasMessageContaining("not a kind");
+        String strimziTypo = """
+                apiVersion: kafka.strimzi.io/v1beta2
+                kind: KafkaTopic
+                metadata:
+                  name: feedback
+                spec:
+                  partitons: 6
+                """;
+        assertThatThrownBy(() -> RenderedManifests.read("test", strimziTypo)).hasMessageContaining("partitons");
+    }
+
+    // --- the rendered pods ------------------------------------------------------------------------
+
+    static Map<String, PodSpec> pods(RenderedManifests rendered) {
+        Map<String, PodSpec> pods = new java.util.LinkedHashMap<>();
+        rendered.all(Deployment.class).forEach(d -> pods.put("deployment/" + d.getMetadata().getName(), d.getSpec().getTemplate().getSpec()));
+        rendered.all(Job.class).forEach(j -> pods.put("job/" + j.getMetadata().getName(), j.getSpec().getTemplate().getSpec()));
+        return pods;
+    }
+
+    static PodSpec pod(RenderedManifests rendered, String deployment) {
+        return rendered.one(Deployment.class, deployment).getSpec().getTemplate().getSpec();
+    }
+
+    static Container container(RenderedManifests rendered, String deployment) {
+        return pod(rendered, deployment).getContainers().get(0);
+    }
+
+    /** A container's environment as the pod sees it: envFrom config maps, then env (valueFrom shown as a reference). */
+    static Map<String, String> environment(RenderedManifests rendered, String deployment) {
+        Container container = container(rendered, deployment);
+        Map<String, String> environment = new java.util.HashMap<>();
+        container.getEnvFrom().stream().filter(f -> f.getConfigMapRef() != null)
+                .forEach(f -> environment.putAll(rendered.one(ConfigMap.class, f.getConfigMapRef().getName()).getData()));
+        for (EnvVar env : container.getEnv()) {
+            environment.put(env.getName(), env.getValue() != null ? env.getValue() : "<from " + env.getValueFrom() + ">");
+        }
+        return environment;
+    }
+
+    static List<Probe> probes(Container container) {
+        List<Probe> probes = new ArrayList<>();
+        Stream.of(container.getStartupProbe(), container.getLivenessProbe(), container.getReadinessProbe())
+                .filter(java.util.Objects::nonNull).forEach(probes::add);
+        return probes;
+    }
+}
