@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,7 +55,8 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--serving", defaultValue = "http://127.0.0.1:8083") String serving;
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
     @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
-    @Option(names = "--data", required = true, description = "directory with amazon.tsv, imdb.tsv, yelp.tsv (sentence<TAB>label)") Path data;
+    @Option(names = "--data", required = true,
+            description = "directory with amazon, imdb and yelp as .tsv (sentence<TAB>label) or .json (the npm package sentiment's test/fixtures)") Path data;
     @Option(names = "--first-examples", defaultValue = "300", description = "feedback per tenant for its first version") int firstExamples;
     @Option(names = "--more-examples", defaultValue = "600", description = "feedback per tenant for its second version") int moreExamples;
     @Option(names = "--poisoned", defaultValue = "yelp", description = "the data set whose tenant gets poisoned feedback last") String poisonedName;
@@ -80,13 +82,40 @@ public final class Demo implements Callable<Integer> {
 
     record Tenant(String id, String dataSet, List<Example> examples) {}
 
+    /**
+     * A data set of the demo: {@code NAME.tsv} (sentence, label), or {@code NAME.json} as the npm package
+     * sentiment@5.0.2 ships the same UCI sets in test/fixtures: {@code [{"text": …, "class": 0|1}, …]}.
+     */
+    static List<Example> readDataSet(Path dir, String name) throws IOException {
+        Path tsv = dir.resolve(name + ".tsv");
+        if (Files.isRegularFile(tsv)) {
+            return Example.readTsv(tsv);
+        }
+        Path json = dir.resolve(name + ".json");
+        if (!Files.isRegularFile(json)) {
+            throw new IllegalArgumentException("--data " + dir + ": neither " + name + ".tsv nor " + name + ".json is there");
+        }
+        List<Example> examples = new ArrayList<>();
+        JsonNode items = new ObjectMapper().readTree(json.toFile());
+        for (JsonNode item : items) {
+            JsonNode text = item.path("text");
+            JsonNode label = item.path("class");
+            if (!text.isTextual() || !label.isIntegralNumber()) {
+                throw new IllegalArgumentException(json + " item " + examples.size() + ": expected {\"text\": string, \"class\": integer}, got " + item);
+            }
+            // a tab would end the sentence in the TSV the rest of the platform reads
+            examples.add(new Example(text.asText().replace('\t', ' ').strip(), label.asText()));
+        }
+        return examples;
+    }
+
     @Override
     public Integer call() throws Exception {
         deadline = System.nanoTime() + Duration.ofMinutes(timeoutMinutes).toNanos();
         String run = UUID.randomUUID().toString().substring(0, 4);
         List<Tenant> tenants = new ArrayList<>();
         for (String name : DATA_SETS) {
-            tenants.add(new Tenant(name + "-" + run, name, Example.readTsv(data.resolve(name + ".tsv"))));
+            tenants.add(new Tenant(name + "-" + run, name, readDataSet(data, name)));
         }
         Tenant poisoned = tenants.stream().filter(t -> t.dataSet().equals(poisonedName)).findFirst()
                 .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(this), "--poisoned must be one of " + DATA_SETS));

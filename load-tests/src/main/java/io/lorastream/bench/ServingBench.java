@@ -338,6 +338,19 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
     /** The version's files and manifest in S3, as the trainer writes them (manifest last); the event that announces it. */
     private AdapterPublished prepare(BaseModel base, ObjectStore store, String tenant, int version) throws Exception {
         Path dir = Files.createTempDirectory("bench-adapter-");
+        try {
+            return prepare(base, store, tenant, version, dir);
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
+    private AdapterPublished prepare(BaseModel base, ObjectStore store, String tenant, int version, Path dir) throws Exception {
         try (Adapter adapter = Adapter.create(base, LoraConfig.defaults(), List.of("negative", "positive"), version)) {
             AdapterFiles.save(adapter, dir);
         }

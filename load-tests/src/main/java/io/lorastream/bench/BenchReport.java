@@ -1,0 +1,166 @@
+package io.lorastream.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The table of one {@code ./lorastream bench all} run: every measure of DESIGN.md's performance goals
+ * (and issue 3's engine goals), read from the JSON line each benchmark printed last, as tab-separated
+ * rows {@code bench, measure, value, unit, goal, met}. A benchmark that did not run leaves its rows out
+ * and is named on stderr. The goals live here and nowhere else in the suite's output.
+ */
+@Command(name = "bench-report", mixinStandardHelpOptions = true)
+public final class BenchReport implements Callable<Integer> {
+
+    @Option(names = "--results", required = true, description = "directory with <bench>.json: the last line of each benchmark's output")
+    Path results;
+
+    /** One row: where its value is in a benchmark's JSON, and its goal if DESIGN.md sets one. */
+    record Measure(String bench, String name, String unit, Function<JsonNode, JsonNode> value, Goal goal) {}
+
+    /** A goal as a bound on the value: at least or at most. */
+    record Goal(String op, double bound) {
+        static Goal atLeast(double bound) {
+            return new Goal(">=", bound);
+        }
+
+        static Goal atMost(double bound) {
+            return new Goal("<=", bound);
+        }
+
+        boolean metBy(double value) {
+            return op.equals(">=") ? value >= bound : value <= bound;
+        }
+
+        @Override
+        public String toString() {
+            return op + " " + new java.text.DecimalFormat("0.###", java.text.DecimalFormatSymbols.getInstance(Locale.ROOT)).format(bound);
+        }
+    }
+
+    /** A measured row. */
+    record Row(String bench, String measure, double value, String unit, Goal goal) {
+        String met() {
+            return goal == null ? "" : goal.metBy(value) ? "yes" : "no";
+        }
+    }
+
+    static final List<Measure> MEASURES = List.of(
+            new Measure("engine", "matmul_2048_fp32", "GFLOP/s", j -> j.path("matmul_gflops"), null),
+            new Measure("engine", "forward_vs_reference", "ratio", j -> j.path("forward_vs_reference"), Goal.atLeast(1.2)),
+            new Measure("engine", "forward_tokens_per_s", "tokens/s", j -> j.path("forward_tokens_per_s"), null),
+            new Measure("engine", "forward_efficiency_vs_matmul", "ratio", j -> j.path("forward_efficiency"), null),
+            new Measure("engine", "lora_examples_per_s", "examples/s", j -> j.path("lora_examples_per_s"), null),
+            new Measure("engine", "lora_vs_reference", "ratio", j -> j.path("lora_vs_reference"), Goal.atLeast(1.5)),
+            new Measure("engine", "full_finetune_examples_per_s", "examples/s", j -> j.path("full_examples_per_s"), null),
+            new Measure("engine", "full_finetune_vs_reference", "ratio", j -> j.path("full_vs_reference"), Goal.atLeast(1.5)),
+            new Measure("engine", "lora_vs_full_finetune_speed", "ratio", j -> j.path("lora_vs_full_speed"), null),
+            new Measure("engine", "lora_peak_rss", "MiB", j -> j.path("lora_peak_rss_mib"), null),
+            new Measure("engine", "full_finetune_peak_rss", "MiB", j -> j.path("full_peak_rss_mib"), null),
+            new Measure("multi-adapter", "base_only_texts_per_s", "texts/s", j -> j.path("base_only_texts_per_s"), null),
+            new Measure("multi-adapter", "mixed_texts_per_s", "texts/s", j -> j.path("mixed_texts_per_s"), null),
+            new Measure("multi-adapter", "mixed_vs_base_only", "ratio", j -> j.path("mixed_vs_base_only"), Goal.atLeast(0.95)),
+            new Measure("multi-adapter", "mixed_vs_naive_swap", "ratio", j -> j.path("mixed_vs_naive_swap"), Goal.atLeast(10)),
+            new Measure("multi-adapter", "resident_memory_per_adapter", "KiB", j -> j.path("resident_kib_per_adapter"), null),
+            new Measure("ingest", "events_per_s_batched", "events/s", BenchReport::bestBatchedIngestRate, Goal.atLeast(50_000)),
+            new Measure("freshness", "feedback_to_prediction_p50", "s", j -> j.path("p50_s"), Goal.atMost(30)),
+            new Measure("freshness", "feedback_to_prediction_p90", "s", j -> j.path("p90_s"), null),
+            new Measure("serving", "published_to_first_prediction_p50", "ms", j -> j.path("published_to_first_prediction_p50_ms"), null),
+            new Measure("serving", "published_to_first_prediction_p99", "ms", j -> j.path("published_to_first_prediction_p99_ms"), Goal.atMost(250)),
+            new Measure("serving", "http_requests_per_s", "requests/s", j -> j.path("http_requests_per_s"), null),
+            new Measure("serving", "http_latency_p50", "ms", j -> j.path("http_latency_p50_ms"), null),
+            new Measure("serving", "http_latency_p99", "ms", j -> j.path("http_latency_p99_ms"), null),
+            new Measure("serving", "kafka_requests_per_s", "requests/s", j -> j.path("kafka_requests_per_s"), null),
+            new Measure("serving", "kafka_latency_p50", "ms", j -> j.path("kafka_latency_p50_ms"), null),
+            new Measure("serving", "kafka_latency_p99", "ms", j -> j.path("kafka_latency_p99_ms"), null));
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchReport()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        List<Row> rows = rows(results, System.err);
+        print(rows, System.out);
+        return rows.isEmpty() ? 1 : 0;
+    }
+
+    /** The rows of every benchmark whose JSON is in {@code dir}; the missing ones are named on {@code log}. */
+    static List<Row> rows(Path dir, PrintStream log) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<Row> rows = new ArrayList<>();
+        String lastBench = null;
+        JsonNode summary = null;
+        for (Measure m : MEASURES) {
+            if (!m.bench().equals(lastBench)) {
+                lastBench = m.bench();
+                Path file = dir.resolve(m.bench() + ".json");
+                summary = Files.isRegularFile(file) ? lastJsonLine(json, file) : null;
+                if (summary == null) {
+                    log.println("bench-report: no results of " + m.bench() + " in " + file);
+                } else if (!m.bench().equals(summary.path("bench").asText())) {
+                    throw new IllegalArgumentException(file + " holds the results of '" + summary.path("bench").asText()
+                            + "', not of " + m.bench());
+                }
+            }
+            if (summary == null) {
+                continue;
+            }
+            JsonNode value = m.value().apply(summary);
+            if (!value.isNumber()) {
+                log.println("bench-report: " + m.bench() + " has no " + m.name());
+                continue;
+            }
+            rows.add(new Row(m.bench(), m.name(), value.asDouble(), m.unit(), m.goal()));
+        }
+        return rows;
+    }
+
+    /** A benchmark prints its table first and its JSON summary on the last line. */
+    private static JsonNode lastJsonLine(ObjectMapper json, Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String line = lines.get(i).trim();
+            if (line.startsWith("{")) {
+                return json.readTree(line);
+            }
+        }
+        return null;
+    }
+
+    /** Ingest's goal is for NDJSON batches: the best phase of at least 100 events per request. */
+    static JsonNode bestBatchedIngestRate(JsonNode summary) {
+        JsonNode best = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        for (JsonNode phase : summary.path("phases")) {
+            if (phase.path("batchSize").asInt() >= 100
+                    && (best.isMissingNode() || phase.path("eventsPerSecond").asDouble() > best.asDouble())) {
+                best = phase.path("eventsPerSecond");
+            }
+        }
+        return best;
+    }
+
+    static void print(List<Row> rows, PrintStream out) {
+        out.println("bench\tmeasure\tvalue\tunit\tgoal\tmet");
+        for (Row r : rows) {
+            out.printf(Locale.ROOT, "%s\t%s\t%s\t%s\t%s\t%s%n", r.bench(), r.measure(), format(r.value()), r.unit(),
+                    r.goal() == null ? "" : r.goal(), r.met());
+        }
+    }
+
+    private static String format(double value) {
+        return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%.1f", value) : String.format(Locale.ROOT, "%.3f", value);
+    }
+}

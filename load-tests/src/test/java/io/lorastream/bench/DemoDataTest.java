@@ -1,0 +1,35 @@
+package io.lorastream.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lorastream.engine.Example;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoDataTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsTheNpmPackagesFixturesLikeTheTsvFiles() throws Exception {
+        // the shape of sentiment@5.0.2's test/fixtures/amazon.json, and the same examples as a TSV
+        Files.writeString(dir.resolve("amazon.json"), """
+                [{"text":"Good case, Excellent value.","class":1},{"text":"Tied to charger\\tfor hours.MAJOR PROBLEMS!!","class":0}]
+                """);
+        assertThat(Demo.readDataSet(dir, "amazon")).containsExactly(
+                new Example("Good case, Excellent value.", "1"), new Example("Tied to charger for hours.MAJOR PROBLEMS!!", "0"));
+
+        Files.writeString(dir.resolve("amazon.tsv"), "sentence\tlabel\nGood case, Excellent value.\t1\n");
+        assertThat(Demo.readDataSet(dir, "amazon")).as("a TSV wins over the JSON").containsExactly(new Example("Good case, Excellent value.", "1"));
+    }
+
+    @Test
+    void aMissingSetOrABadItemIsNamed() throws Exception {
+        assertThatThrownBy(() -> Demo.readDataSet(dir, "yelp")).hasMessageContaining("yelp.tsv").hasMessageContaining("yelp.json");
+        Files.writeString(dir.resolve("imdb.json"), "[{\"text\":\"fine\",\"class\":1},{\"text\":\"no label\"}]");
+        assertThatThrownBy(() -> Demo.readDataSet(dir, "imdb")).hasMessageContaining("imdb.json item 1");
+    }
+}
