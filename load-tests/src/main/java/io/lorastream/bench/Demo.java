@@ -97,11 +97,15 @@ public final class Demo implements Callable<Integer> {
         }
         List<Example> examples = new ArrayList<>();
         JsonNode items = new ObjectMapper().readTree(json.toFile());
-        for (JsonNode item : items) {
+        for (int index = 0; index < items.size(); index++) {
+            JsonNode item = items.get(index);
             JsonNode text = item.path("text");
             JsonNode label = item.path("class");
+            if (text.asText().isBlank() && label.isNull()) {
+                continue; // the package's files end with one such empty item
+            }
             if (!text.isTextual() || !label.isIntegralNumber()) {
-                throw new IllegalArgumentException(json + " item " + examples.size() + ": expected {\"text\": string, \"class\": integer}, got " + item);
+                throw new IllegalArgumentException(json + " item " + index + ": expected {\"text\": string, \"class\": integer}, got " + item);
             }
             // a tab would end the sentence in the TSV the rest of the platform reads
             examples.add(new Example(text.asText().replace('\t', ' ').strip(), label.asText()));

@@ -15,9 +15,9 @@ class DemoDataTest {
 
     @Test
     void readsTheNpmPackagesFixturesLikeTheTsvFiles() throws Exception {
-        // the shape of sentiment@5.0.2's test/fixtures/amazon.json, and the same examples as a TSV
+        // the shape of sentiment@5.0.2's test/fixtures/amazon.json (it ends with an empty item), and the same examples as a TSV
         Files.writeString(dir.resolve("amazon.json"), """
-                [{"text":"Good case, Excellent value.","class":1},{"text":"Tied to charger\\tfor hours.MAJOR PROBLEMS!!","class":0}]
+                [{"text":"Good case, Excellent value.","class":1},{"text":"Tied to charger\\tfor hours.MAJOR PROBLEMS!!","class":0},{"text":"","class":null}]
                 """);
         assertThat(Demo.readDataSet(dir, "amazon")).containsExactly(
                 new Example("Good case, Excellent value.", "1"), new Example("Tied to charger for hours.MAJOR PROBLEMS!!", "0"));
@@ -29,7 +29,7 @@ class DemoDataTest {
     @Test
     void aMissingSetOrABadItemIsNamed() throws Exception {
         assertThatThrownBy(() -> Demo.readDataSet(dir, "yelp")).hasMessageContaining("yelp.tsv").hasMessageContaining("yelp.json");
-        Files.writeString(dir.resolve("imdb.json"), "[{\"text\":\"fine\",\"class\":1},{\"text\":\"no label\"}]");
+        Files.writeString(dir.resolve("imdb.json"), "[{\"text\":\"fine\",\"class\":1},{\"text\":\"no label\"},{\"text\":\"\",\"class\":null}]");
         assertThatThrownBy(() -> Demo.readDataSet(dir, "imdb")).hasMessageContaining("imdb.json item 1");
     }
 }
