@@ -42,8 +42,9 @@ import picocli.CommandLine.Option;
  * feedback trains second versions that run as canaries while live traffic is scored over REST and every
  * prediction labelled with the truth, until the rule promotes them; then one tenant is fed label-flipped
  * (poisoned) feedback — enough to poison its holdout too, so the offline gate is fooled and only live
- * labels can catch it — and its candidate must be rolled back (or rejected) before 200 labelled canary
- * predictions, never stable; finally an admin rolls one tenant back (the next request must be answered
+ * labels can catch it — and a candidate trained on it must be rolled back by live labels before 200
+ * labelled canary predictions, none stable (a poisoned version the gate rejects while the holdout is still
+ * mostly honest is shown, and more poison follows); finally an admin rolls one tenant back (the next request must be answered
  * by the old version), promotes it again, and has a bad command refused. Progress is printed as it
  * happens, from adapter-events and the admin API; a summary table and one JSON line end it. Exit code 0
  * only when all of that held.
@@ -63,6 +64,9 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--poisoned-examples", defaultValue = "2000",
             description = "label-flipped feedback for the poisoned tenant (cycling through its file): more than its honest feedback, so its holdout is poisoned too")
     int poisonedExamples;
+
+    /** Rounds of more poison after the gate rejected a poisoned version, before the demo gives up on showing a roll-back. */
+    static final int MAX_MORE_POISON = 3;
     @Option(names = "--max-live-labels", defaultValue = "1500", description = "labelled live predictions per canary at most") int maxLiveLabels;
     @Option(names = "--timeout-minutes", defaultValue = "12") int timeoutMinutes;
 
@@ -157,13 +161,33 @@ public final class Demo implements Callable<Integer> {
             int lastBeforePoison = published.stream().filter(p -> p.tenant().equals(poisoned.id())).mapToInt(AdapterPublished::version).max().orElse(1);
             sendFeedback(poisoned, poison, true);
             AdapterLifecycle bad = canary(poisoned, lastBeforePoison, canaries, failures);
-            while (bad.transition() == Transition.PROMOTED) {
-                // the tenant's honest live labels were already waiting: the first request after the poison may hold them and only
-                // the first poisoned shards; judged on live labels like any other. The rest of the poison comes in the next request.
-                log("%s v%d (the waiting honest labels and the first poisoned shards) was promoted on live labels; the rest of the poison is next",
-                        poisoned.id(), bad.version());
-                summary.put(poisoned.id() + ".promotedMeanwhile", "v" + bad.version());
+            List<String> rejected = new ArrayList<>();
+            for (int more = 0; bad.transition() == Transition.PROMOTED || bad.transition() == Transition.REJECTED; ) {
+                if (bad.transition() == Transition.PROMOTED) {
+                    // the tenant's honest live labels were already waiting: the first request after the poison may hold them and only
+                    // the first poisoned shards; judged on live labels like any other. The rest of the poison comes in the next request.
+                    log("%s v%d (the waiting honest labels and the first poisoned shards) was promoted on live labels; the rest of the poison is next",
+                            poisoned.id(), bad.version());
+                    summary.put(poisoned.id() + ".promotedMeanwhile", "v" + bad.version());
+                } else {
+                    // the gate caught a version trained on the poison while the holdout was still mostly honest; the poison goes on
+                    // until the holdout is poisoned too and only live labels can tell: the roll-back this phase is for
+                    rejected.add("v" + bad.version());
+                    if (more++ == MAX_MORE_POISON) {
+                        break;
+                    }
+                    log("%s v%d was rejected by the offline gate; %d more label-flipped examples, until the holdout is poisoned too",
+                            poisoned.id(), bad.version(), poisonedExamples / 2);
+                    List<Example> morePoison = new ArrayList<>();
+                    for (int i = 0; i < poisonedExamples / 2; i++) {
+                        morePoison.add(poisoned.examples().get((firstExamples + poisonedExamples + i) % poisoned.examples().size()));
+                    }
+                    sendFeedback(poisoned, morePoison, true);
+                }
                 bad = canary(poisoned, bad.version(), canaries, failures);
+            }
+            if (!rejected.isEmpty()) {
+                summary.put(poisoned.id() + ".rejectedByGate", String.join(" ", rejected));
             }
 
             log("phase 4 — admin: roll %s back, promote it again, a command that is refused", admin.id());
@@ -185,8 +209,8 @@ public final class Demo implements Callable<Integer> {
                 summary.put(t.id() + ".better", (betterLive ? "live " : "") + (betterHoldout ? "holdout" : ""));
                 summary.put(t.id() + ".secondDecision", d.transition().name() + " v" + d.version());
             }
-            if (bad.transition() != Transition.REJECTED && bad.transition() != Transition.ROLLED_BACK) {
-                failures.add(poisoned.id() + " v" + bad.version() + " (poisoned) was neither rejected nor rolled back: " + bad.reason());
+            if (bad.transition() != Transition.ROLLED_BACK) {
+                failures.add(poisoned.id() + " v" + bad.version() + " (poisoned) was not rolled back by live labels: " + bad.transition() + ", " + bad.reason());
             }
             Live poisonedLive = canaries.get(poisoned.id() + ":v" + bad.version());
             if (poisonedLive != null && poisonedLive.canaryLabels() >= 200) {
