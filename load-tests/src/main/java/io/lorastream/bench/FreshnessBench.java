@@ -2,6 +2,7 @@ package io.lorastream.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lorastream.engine.Example;
 import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.EventJson;
 import io.lorastream.events.EventSerde;
@@ -14,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,12 +63,7 @@ public final class FreshnessBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String tenant = "fresh-" + UUID.randomUUID().toString().substring(0, 8);
-        List<String> lines = Files.readAllLines(data, StandardCharsets.UTF_8);
-        List<String[]> examples = new ArrayList<>();
-        for (String line : lines.subList(1, lines.size())) {
-            int tab = line.lastIndexOf('\t');
-            examples.add(new String[] {line.substring(0, tab), line.substring(tab + 1)});
-        }
+        List<Example> examples = Example.readTsv(data);
         Map<String, Long> acceptedAt = new HashMap<>();
         Map<String, Double> freshness = new LinkedHashMap<>();
         List<String> versions = new ArrayList<>();
@@ -92,7 +87,7 @@ public final class FreshnessBench implements Callable<Integer> {
                     for (int i = next; i < Math.min(next + batch, examples.size()); i++) {
                         String id = tenant + "-" + i;
                         ids.add(id);
-                        body.append(json.writeValueAsString(Map.of("id", id, "text", examples.get(i)[0], "label", examples.get(i)[1]))).append('\n');
+                        body.append(json.writeValueAsString(Map.of("id", id, "text", examples.get(i).text(), "label", examples.get(i).label()))).append('\n');
                     }
                     HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/tenants/" + tenant + "/feedback"))
                             .header("Authorization", "Bearer " + token).header("Content-Type", "application/x-ndjson")

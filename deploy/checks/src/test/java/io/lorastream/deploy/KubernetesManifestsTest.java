@@ -52,15 +52,27 @@ class KubernetesManifestsTest {
             "dev", Set.of("lorastream-token-key"),
             "production", Set.of("lorastream-token-key", "lorastream-s3"));
 
+    /** Each overlay rendered once for all tests. */
+    static final Map<String, RenderedManifests> RENDERED = new java.util.concurrent.ConcurrentHashMap<>();
+
     @BeforeAll
     static void needsKustomize() {
         assumeTrue(RenderedManifests.kustomizeAvailable(), "kubectl (with its kustomize) is not installed");
     }
 
+    static RenderedManifests rendered(String overlay) throws Exception {
+        RenderedManifests cached = RENDERED.get(overlay);
+        if (cached == null) {
+            cached = RenderedManifests.render(ROOT, overlay);
+            RENDERED.put(overlay, cached);
+        }
+        return cached;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"dev", "production"})
     void everyDocumentReadsIntoItsApiModel(String overlay) throws Exception {
-        RenderedManifests rendered = RenderedManifests.render(ROOT, overlay);
+        RenderedManifests rendered = rendered(overlay);
         assertThat(rendered.resources).isNotEmpty()
                 .allSatisfy(r -> assertThat(r.getMetadata().getNamespace()).as(r.getKind() + " " + r.getMetadata().getName())
                         .isIn("lorastream", null));
@@ -71,7 +83,7 @@ class KubernetesManifestsTest {
     @ParameterizedTest
     @ValueSource(strings = {"dev", "production"})
     void topicsAreExactlyTheContractsOnTheClusterTheServicesUse(String overlay) throws Exception {
-        RenderedManifests rendered = RenderedManifests.render(ROOT, overlay);
+        RenderedManifests rendered = rendered(overlay);
         List<Kafka> clusters = rendered.all(Kafka.class).toList();
         assertThat(clusters).hasSize(1);
         Kafka kafka = clusters.get(0);
@@ -115,7 +127,7 @@ class KubernetesManifestsTest {
     @ParameterizedTest
     @ValueSource(strings = {"dev", "production"})
     void everyReferenceResolves(String overlay) throws Exception {
-        RenderedManifests rendered = RenderedManifests.render(ROOT, overlay);
+        RenderedManifests rendered = rendered(overlay);
         Set<String> external = CREATED_BY_OPERATOR.get(overlay);
         pods(rendered).forEach((owner, pod) -> {
             for (Container container : pod.getContainers()) {
@@ -175,7 +187,7 @@ class KubernetesManifestsTest {
     @ParameterizedTest
     @ValueSource(strings = {"dev", "production"})
     void servicesAreProbedOnTheirHealthEndpointsAndBounded(String overlay) throws Exception {
-        RenderedManifests rendered = RenderedManifests.render(ROOT, overlay);
+        RenderedManifests rendered = rendered(overlay);
         SERVICES.forEach((name, port) -> {
             Container container = container(rendered, name);
             ContainerPort http = container.getPorts().stream().filter(p -> p.getName().equals("http")).findFirst().orElseThrow();
@@ -202,15 +214,15 @@ class KubernetesManifestsTest {
 
     @Test
     void productionTrainersRunOnTheGpuPoolAndDevOnCpu() throws Exception {
-        Container gpu = container(RenderedManifests.render(ROOT, "production"), "trainer");
-        PodSpec gpuPod = pod(RenderedManifests.render(ROOT, "production"), "trainer");
+        Container gpu = container(rendered("production"), "trainer");
+        PodSpec gpuPod = pod(rendered("production"), "trainer");
         assertThat(gpu.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("1"));
         assertThat(gpuPod.getNodeSelector()).isNotEmpty();
         assertThat(gpuPod.getTolerations()).anySatisfy(t -> assertThat(t.getKey()).isEqualTo("nvidia.com/gpu"));
         assertThat(gpu.getImage()).contains("trainer-service-gpu");
-        assertThat(environment(RenderedManifests.render(ROOT, "production"), "trainer")).containsEntry("LORASTREAM_TRAINER_DEVICE", "gpu");
+        assertThat(environment(rendered("production"), "trainer")).containsEntry("LORASTREAM_TRAINER_DEVICE", "gpu");
 
-        RenderedManifests dev = RenderedManifests.render(ROOT, "dev");
+        RenderedManifests dev = rendered("dev");
         Container cpu = container(dev, "trainer");
         assertThat(cpu.getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
         assertThat(cpu.getResources().getRequests()).doesNotContainKey("nvidia.com/gpu");
@@ -223,7 +235,7 @@ class KubernetesManifestsTest {
     @ParameterizedTest
     @ValueSource(strings = {"dev", "production"})
     void servingScalesWithAnAutoscalerAndS3IsReachable(String overlay) throws Exception {
-        RenderedManifests rendered = RenderedManifests.render(ROOT, overlay);
+        RenderedManifests rendered = rendered(overlay);
         List<HorizontalPodAutoscaler> autoscalers = rendered.all(HorizontalPodAutoscaler.class).toList();
         assertThat(autoscalers).hasSize(1);
         var hpa = autoscalers.get(0).getSpec();
