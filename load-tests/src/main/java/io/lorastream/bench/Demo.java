@@ -258,7 +258,8 @@ public final class Demo implements Callable<Integer> {
 
     private void table(List<Tenant> tenants, Map<String, Live> canaries, Map<String, Object> summary) throws Exception {
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-12s %-8s %-10s %-26s %-12s %-32s %s%n", "tenant", "version", "status", "holdout (stable's on it)",
+        poll(); // the lifecycle events of the admin's last commands
+        System.out.printf(Locale.ROOT, "%-12s %-8s %-11s %-26s %-12s %-32s %s%n", "tenant", "version", "status", "holdout (stable's on it)",
                 "labels", "live accuracy (stable's)", "reason");
         for (Tenant t : tenants) {
             JsonNode view = admin("GET", "/v1/tenants/" + t.id() + "/adapters", null).body();
@@ -266,7 +267,14 @@ public final class Demo implements Callable<Integer> {
                 int version = v.path("version").asInt();
                 AdapterPublished p = publishedVersion(t.id(), version);
                 Live live = canaries.get(t.id() + ":v" + version);
-                AdapterLifecycle decided = last(t.id(), version);
+                AdapterLifecycle decided = last(t.id(), version, false);
+                String status = v.path("status").asText();
+                String reason = decided == null ? "" : decided.reason();
+                AdapterLifecycle commanded = last(t.id(), version, true);
+                if (commanded != null && commanded.transition().name().equals(status)
+                        && (decided == null || !decided.transition().name().equals(status))) {
+                    reason = "an admin's command: " + commanded.reason(); // e.g. a canary ended by hand
+                }
                 String holdout = p == null ? "-" : String.format(Locale.ROOT, "%.4f (%s)", p.metrics().candidate().accuracy(),
                         p.metrics().stable() == null ? "-" : String.format(Locale.ROOT, "%.4f", p.metrics().stable().accuracy()));
                 String liveAccuracy = decided == null || decided.evidence() == null || decided.evidence().candidate() == null ? "-"
@@ -274,10 +282,10 @@ public final class Demo implements Callable<Integer> {
                         decided.evidence().candidate().predictions(), decided.evidence().candidate().accuracy(), decided.evidence().stable().correct(),
                         decided.evidence().stable().predictions(), decided.evidence().stable().accuracy());
                 String labels = live == null ? "-" : live.labels() + " (" + live.canaryLabels() + ")";
-                System.out.printf(Locale.ROOT, "%-12s v%-7d %-10s %-26s %-12s %-32s %s%n", t.id(), version, v.path("status").asText(), holdout,
-                        labels, liveAccuracy, decided == null ? "" : decided.reason());
+                System.out.printf(Locale.ROOT, "%-12s v%-7d %-11s %-26s %-12s %-32s %s%n", t.id(), version, status, holdout,
+                        labels, liveAccuracy, reason);
                 String key = t.id() + ".v" + version;
-                summary.put(key + ".status", v.path("status").asText());
+                summary.put(key + ".status", status);
                 if (p != null) {
                     summary.put(key + ".holdout", p.metrics().candidate().accuracy());
                 }
@@ -331,7 +339,7 @@ public final class Demo implements Callable<Integer> {
                 version = newer;
                 canary = 0;
             }
-            AdapterLifecycle decided = last(t.id(), version);
+            AdapterLifecycle decided = last(t.id(), version, false);
             if (decided != null && (decided.transition() == Transition.PROMOTED || decided.transition() == Transition.ROLLED_BACK)) {
                 return new Live(decided, labels, canary);
             }
@@ -417,10 +425,11 @@ public final class Demo implements Callable<Integer> {
         }
     }
 
-    private AdapterLifecycle last(String tenant, int version) {
+    /** The version's latest decision by the rollout rule, or by an admin's command. */
+    private AdapterLifecycle last(String tenant, int version, boolean byCommand) {
         AdapterLifecycle found = null;
         for (AdapterLifecycle d : decisions) {
-            if (d.tenant().equals(tenant) && d.version() == version && d.commandId() == null) {
+            if (d.tenant().equals(tenant) && d.version() == version && (d.commandId() != null) == byCommand) {
                 found = d;
             }
         }
