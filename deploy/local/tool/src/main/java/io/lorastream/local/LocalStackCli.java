@@ -87,10 +87,11 @@ public final class LocalStackCli {
                 if (!missing.isEmpty()) {
                     admin.createTopics(missing).all().get();
                 }
-                Map<String, TopicDescription> described = admin.describeTopics(
-                        Topics.ALL.stream().map(Topics.Spec::name).toList()).allTopicNames().get();
-                Map<ConfigResource, Config> configs = admin.describeConfigs(Topics.ALL.stream()
-                        .map(spec -> new ConfigResource(ConfigResource.Type.TOPIC, spec.name())).toList()).all().get();
+                // the controller has created them; the broker's metadata may learn of them a moment later
+                Map<String, TopicDescription> described = retryUntil(deadline, "the topics' metadata", () -> admin.describeTopics(
+                        Topics.ALL.stream().map(Topics.Spec::name).toList()).allTopicNames().get());
+                Map<ConfigResource, Config> configs = retryUntil(deadline, "the topics' configs", () -> admin.describeConfigs(Topics.ALL.stream()
+                        .map(spec -> new ConfigResource(ConfigResource.Type.TOPIC, spec.name())).toList()).all().get());
                 boolean ok = true;
                 for (Topics.Spec spec : Topics.ALL) {
                     int partitions = described.get(spec.name()).partitions().size();
