@@ -120,16 +120,16 @@ public final class Adapter implements AutoCloseable {
     }
 
     /** The base plus this adapter's deltas, for one forward. */
-    public Projections projections(BertEncoder encoder, boolean training) {
+    public Projections projections(BertEncoder encoder, DropoutMasks dropout) {
         return (layer, module, x) -> {
             LoraLinear lora = layers.get(layer).get(module);
-            return lora != null ? lora.forward(x, training) : encoder.linear(x, layer, module);
+            return lora != null ? lora.forward(x, dropout) : encoder.linear(x, layer, module);
         };
     }
 
     /** Class scores, (B, L): encoder with this adapter, mean pooling, the adapter's head. */
-    public NDArray logits(NDManager scope, BertEncoder encoder, TokenBatch batch, boolean training) {
-        NDArray pooled = encoder.pooled(scope, batch, projections(encoder, training), training); // (B, H)
+    public NDArray logits(NDManager scope, BertEncoder encoder, TokenBatch batch, DropoutMasks dropout) {
+        NDArray pooled = encoder.pooled(scope, batch, projections(encoder, dropout), dropout);  // (B, H)
         return Linear.linear(pooled, headWeight, headBias).singletonOrThrow();                 // (B, L)
     }
 

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 
 /**
@@ -37,20 +36,20 @@ public final class BertEncoder {
 
     /** Last hidden states, (B, T, H), as in inference (no dropout). */
     public NDArray forward(NDManager scope, TokenBatch batch, Projections projections) {
-        return forward(scope, batch, projections, false);
+        return forward(scope, batch, projections, DropoutMasks.NONE);
     }
 
     /**
-     * Last hidden states, (B, T, H); every array it makes belongs to {@code scope}. While training,
-     * the base's own dropout applies (after embeddings, on attention probabilities, after each
-     * sub-layer) as it does in BERT's train mode; the weights stay frozen.
+     * Last hidden states, (B, T, H); every array it makes belongs to {@code scope}. While training
+     * ({@code dropout} active), the base's own dropout applies (after embeddings, on attention
+     * probabilities, after each sub-layer) as it does in BERT's train mode; the weights stay frozen.
      */
-    public NDArray forward(NDManager scope, TokenBatch batch, Projections projections, boolean training) {
-        return forward(batch.idsArray(scope), batch.maskArray(scope), projections, training);
+    public NDArray forward(NDManager scope, TokenBatch batch, Projections projections, DropoutMasks dropout) {
+        return forward(batch.idsArray(scope), batch.maskArray(scope), projections, dropout);
     }
 
     /** ids, mask (B, T) → (B, T, H); the arrays it makes belong to the scope of {@code ids}. */
-    private NDArray forward(NDArray ids, NDArray mask, Projections projections, boolean training) {
+    private NDArray forward(NDArray ids, NDArray mask, Projections projections, DropoutMasks dropout) {
         NDManager scope = ids.getManager();
         int b = (int) ids.getShape().get(0);
         int t = (int) ids.getShape().get(1);
@@ -62,7 +61,7 @@ public final class BertEncoder {
         NDArray tokenType = base.weight("embeddings.token_type_embeddings.weight").get(0);
         tokenType.attach(scope);
         x = x.add(positions).add(tokenType);                                   // (B, T, H) + (T, H) + (H)
-        x = dropout(layerNorm(x, "embeddings.LayerNorm"), c.hiddenDropout(), training);
+        x = dropout.apply(layerNorm(x, "embeddings.LayerNorm"), c.hiddenDropout());
 
         // padding gets a large negative score before softmax: (B, 1, 1, T)
         NDArray maskBias = mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
@@ -75,15 +74,15 @@ public final class BertEncoder {
             NDArray k = heads(projections.apply(layer, Module.KEY, x), b, t);                // (B, N, T, D)
             NDArray v = heads(projections.apply(layer, Module.VALUE, x), b, t);              // (B, N, T, D)
             NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(maskBias);              // (B, N, T, T)
-            NDArray probs = dropout(scores.softmax(-1), c.attentionDropout(), training);    // (B, N, T, T)
+            NDArray probs = dropout.apply(scores.softmax(-1), c.attentionDropout());       // (B, N, T, T)
             NDArray context = probs.matMul(v)                                                // (B, N, T, D)
                     .transpose(0, 2, 1, 3).reshape(b, t, c.hiddenSize());                     // (B, T, H)
-            NDArray attention = dropout(projections.apply(layer, Module.ATTENTION_OUTPUT, context), c.hiddenDropout(), training); // (B, T, H)
+            NDArray attention = dropout.apply(projections.apply(layer, Module.ATTENTION_OUTPUT, context), c.hiddenDropout()); // (B, T, H)
             x = layerNorm(x.add(attention), "encoder.layer." + layer + ".attention.output.LayerNorm");
 
             // feed-forward
             NDArray hidden = Activation.gelu(projections.apply(layer, Module.INTERMEDIATE, x)); // (B, T, F)
-            NDArray out = dropout(projections.apply(layer, Module.OUTPUT, hidden), c.hiddenDropout(), training); // (B, T, H)
+            NDArray out = dropout.apply(projections.apply(layer, Module.OUTPUT, hidden), c.hiddenDropout()); // (B, T, H)
             x = layerNorm(x.add(out), "encoder.layer." + layer + ".output.LayerNorm");
         }
         return x;
@@ -97,16 +96,12 @@ public final class BertEncoder {
 
     /** Forward and mean pooling: (B, H). */
     public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections) {
-        return pooled(scope, batch, projections, false);
+        return pooled(scope, batch, projections, DropoutMasks.NONE);
     }
 
-    public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, boolean training) {
+    public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, DropoutMasks dropout) {
         NDArray mask = batch.maskArray(scope); // (B, T), for attention and pooling alike
-        return meanPool(forward(batch.idsArray(scope), mask, projections, training), mask);
-    }
-
-    private static NDArray dropout(NDArray x, double rate, boolean training) {
-        return training && rate > 0 ? Dropout.dropout(x, (float) rate, true).singletonOrThrow() : x;
+        return meanPool(forward(batch.idsArray(scope), mask, projections, dropout), mask);
     }
 
     /** (B, T, H) → (B, N, T, D) */

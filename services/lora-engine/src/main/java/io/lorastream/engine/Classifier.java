@@ -38,7 +38,7 @@ public final class Classifier {
                 rows.add(ids.get(order[i]));
             }
             try (NDManager scope = base.newScope()) {
-                NDArray probs = adapter.logits(scope, encoder, TokenBatch.pad(rows), false).softmax(-1); // (B, L)
+                NDArray probs = adapter.logits(scope, encoder, TokenBatch.pad(rows), DropoutMasks.NONE).softmax(-1); // (B, L)
                 float[] flat = probs.toFloatArray();
                 int labels = adapter.labels().size();
                 for (int i = start; i < end; i++) {

@@ -2,7 +2,6 @@ package io.lorastream.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 
 /**
  * One frozen linear layer with a LoRA adapter: y = x·Wᵀ + b + scaling · dropout(x)·Aᵀ·Bᵀ.
@@ -18,7 +17,7 @@ public final class LoraLinear {
     private final NDArray a;      // (r, in)
     private final NDArray b;      // (out, r)
     private final float scaling;
-    private final float dropout;
+    private final double dropoutRate;
     private NDArray unmergedWeight; // W before merge(); null while unmerged
 
     LoraLinear(NDArray weight, NDArray bias, NDArray a, NDArray b, double scaling, double dropout) {
@@ -27,16 +26,16 @@ public final class LoraLinear {
         this.a = a;
         this.b = b;
         this.scaling = (float) scaling;
-        this.dropout = (float) dropout;
+        this.dropoutRate = dropout;
     }
 
     /** (B, T, in) → (B, T, out). */
-    NDArray forward(NDArray x, boolean training) {
+    NDArray forward(NDArray x, DropoutMasks dropout) {
         NDArray base = Linear.linear(x, weight, bias).singletonOrThrow();
         if (isMerged()) {
             return base;
         }
-        NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
+        NDArray in = dropout.apply(x, dropoutRate);
         NDArray low = Linear.linear(in, a).singletonOrThrow();                     // (B, T, r)
         return base.add(Scalars.times(Linear.linear(low, b).singletonOrThrow(), scaling)); // (B, T, out)
     }

@@ -106,7 +106,7 @@ public final class MixedClassifier {
             NDArray index = scope.create(group);                                        // (B)
             NDArray rowScaling = scope.create(scaling, new Shape(b, 1, 1));             // (B, 1, 1)
             Projections projections = distinct.size() == 1
-                    ? distinct.get(0).projections(encoder, false)
+                    ? distinct.get(0).projections(encoder, DropoutMasks.NONE)
                     : mixedProjections(scope, distinct, index, rowScaling);
             NDArray pooled = encoder.pooled(scope, tokens, projections);               // (B, H)
             NDArray probs = heads(scope, distinct, index, pooled).softmax(-1);         // (B, Lmax)

@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.ParameterTracker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,9 +15,9 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Trains an adapter: AdamW (DJL's, decoupled weight decay), linear warm-up then linear decay,
- * global gradient-norm clipping, LoRA dropout, length-bucketed batches with dynamic padding, a fixed
- * seed; evaluates each epoch and keeps the best epoch's weights. Warm start = pass a loaded adapter.
+ * Trains an adapter: {@link AdamW} (decoupled weight decay), linear warm-up then linear decay,
+ * global gradient-norm clipping, dropout ({@link DropoutMasks}), length-bucketed batches with dynamic
+ * padding, a fixed seed; evaluates each epoch and keeps the best epoch's weights. Warm start = pass a loaded adapter.
  */
 public final class Trainer {
     /** Batches are sorted by length inside windows of this many batches, then shuffled. */
@@ -51,7 +49,8 @@ public final class Trainer {
     public Result train(Adapter adapter, List<Example> train, List<Example> eval) {
         BaseModel base = adapter.base();
         BertEncoder encoder = new BertEncoder(base);
-        Engine.getInstance().setRandomSeed((int) config.seed()); // dropout masks follow the seed too
+        Engine.getInstance().setRandomSeed((int) config.seed()); // torch's dropout (GPU) follows the seed too
+        DropoutMasks dropout = DropoutMasks.seeded(config.seed());
         List<Example> examples = sample(train);
         List<String> labels = adapter.labels();
         int[] targets = new int[examples.size()];
@@ -69,11 +68,8 @@ public final class Trainer {
         int stepsPerEpoch = (examples.size() + config.batchSize() - 1) / config.batchSize();
         int totalSteps = stepsPerEpoch * config.epochs();
         int warmup = (int) Math.ceil(config.warmupRatio() * totalSteps);
-        Optimizer adamW = Optimizer.adamW()
-                .optLearningRateTracker(schedule(config.learningRate(), warmup, totalSteps))
-                .optWeightDecays((float) config.weightDecay())
-                .optBeta1(0.9f).optBeta2(0.999f).optEpsilon(1e-8f)
-                .build();
+        AdamW adamW = new AdamW(parameters, t -> learningRate(config.learningRate(), warmup, totalSteps, t),
+                config.weightDecay(), config.maxGradNorm());
 
         List<EpochResult> epochs = new ArrayList<>();
         Map<String, float[]> bestWeights = null;
@@ -95,7 +91,7 @@ public final class Trainer {
                         oneHot[i * labels.size() + targets[batch[i]]] = 1f;
                     }
                     TokenBatch tokens = TokenBatch.pad(rows);
-                    double loss = step(adapter, encoder, tokens, oneHot, parameters, adamW);
+                    double loss = step(adapter, encoder, dropout, tokens, oneHot, adamW);
                     if (!Double.isFinite(loss)) {
                         // never hand on an adapter trained into NaN
                         throw new IllegalStateException("training diverged: loss " + loss + " at epoch " + epoch + ", step "
@@ -119,6 +115,7 @@ public final class Trainer {
                 }
             }
         } finally {
+            adamW.close();
             parameters.values().forEach(p -> p.setRequiresGradient(false));
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - started);
@@ -132,52 +129,19 @@ public final class Trainer {
     }
 
     /** One optimisation step; returns the batch's mean cross-entropy. */
-    private double step(Adapter adapter, BertEncoder encoder, TokenBatch tokens, float[] oneHot,
-                        Map<String, NDArray> parameters, Optimizer adamW) {
+    private double step(Adapter adapter, BertEncoder encoder, DropoutMasks dropout, TokenBatch tokens, float[] oneHot,
+                        AdamW adamW) {
         try (NDManager scope = adapter.base().newScope()) {
             float loss;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray logits = adapter.logits(scope, encoder, tokens, true);                   // (B, L)
+                NDArray logits = adapter.logits(scope, encoder, tokens, dropout);                // (B, L)
                 NDArray target = scope.create(oneHot, new Shape(tokens.size(), adapter.labels().size()));
                 NDArray lossArray = Scalars.times(logits.logSoftmax(-1).mul(target).sum(), -1f / tokens.size()); // mean cross-entropy
                 collector.backward(lossArray);
                 loss = lossArray.getFloat();
             }
-            Map<String, NDArray> gradients = new LinkedHashMap<>();
-            for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
-                NDArray gradient = entry.getValue().getGradient();
-                gradient.attach(scope); // the handle is per step; the parameter keeps its own
-                gradients.put(entry.getKey(), gradient);
-            }
-            clip(gradients.values());
-            for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
-                NDArray gradient = gradients.get(entry.getKey());
-                adamW.update(entry.getKey(), entry.getValue(), gradient);
-                gradient.muli(0); // PyTorch accumulates gradients across backward passes
-            }
+            adamW.step(scope);
             return loss;
-        }
-    }
-
-    /** Scales all gradients so their global L2 norm is at most maxGradNorm. */
-    private void clip(Iterable<NDArray> gradients) {
-        if (config.maxGradNorm() <= 0) {
-            return;
-        }
-        NDArray squares = null; // summed where the gradients are, read back once
-        for (NDArray gradient : gradients) {
-            NDArray s = gradient.square().sum();
-            squares = squares == null ? s : squares.add(s);
-        }
-        if (squares == null) {
-            return;
-        }
-        double norm = Math.sqrt(squares.getFloat());
-        if (norm > config.maxGradNorm()) {
-            float factor = (float) (config.maxGradNorm() / (norm + 1e-6));
-            for (NDArray gradient : gradients) {
-                gradient.muli(factor);
-            }
         }
     }
 
@@ -221,10 +185,6 @@ public final class Trainer {
         }
         Collections.shuffle(batches, random);
         return batches;
-    }
-
-    static ParameterTracker schedule(double peak, int warmup, int total) {
-        return (parameterId, numUpdate) -> (float) learningRate(peak, warmup, total, numUpdate);
     }
 
     /** Linear warm-up to {@code peak} over {@code warmup} steps, then linear decay to 0 at {@code total}. */

@@ -22,8 +22,12 @@
  *   <li>Pooling is the mean over real tokens (as sentence-transformers does for MiniLM), not BERT's
  *       pooler: the head is {@code classifier} over that mean. PEFT reads the files; a PEFT user must
  *       pool the same way to get the same predictions ({@code lorastream_adapter.json} says "mean").</li>
- *   <li>Base dropout is off even while training (the base is frozen); LoRA dropout applies to the
- *       LoRA path only, as in PEFT.</li>
+ *   <li>While training, the base's own dropout applies as in BERT's train mode (the weights stay
+ *       frozen) and LoRA dropout on the LoRA path only, as in PEFT; on the CPU the masks are drawn in
+ *       Java ({@link io.lorastream.engine.DropoutMasks}), libtorch's serial generator being the slow
+ *       part of a step.</li>
+ *   <li>AdamW is PyTorch's formula, fused into one pass over each parameter's memory on the CPU
+ *       ({@link io.lorastream.engine.AdamW}), not DJL's (which places eps differently).</li>
  *   <li>The base's sha256 is over the tensors the encoder uses (name, shape, f32 values), so the same
  *       weights give the same id whether they come from ONNX or safetensors.</li>
  *   <li>Merging writes ΔW into the shared base weights and keeps their old values, so unmerge is exact;

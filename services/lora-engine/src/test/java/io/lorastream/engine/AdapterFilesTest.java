@@ -25,7 +25,7 @@ class AdapterFilesTest {
 
     float[] logits(Adapter adapter) {
         try (NDManager scope = base.newScope()) {
-            return adapter.logits(scope, encoder, base.tokenize(TEXTS), false).toFloatArray();
+            return adapter.logits(scope, encoder, base.tokenize(TEXTS), DropoutMasks.NONE).toFloatArray();
         }
     }
 

@@ -46,7 +46,7 @@ class LoraTest {
 
     float[] logits(Adapter adapter) {
         try (NDManager scope = base.newScope()) {
-            return adapter.logits(scope, encoder, base.tokenize(TEXTS), false).toFloatArray();
+            return adapter.logits(scope, encoder, base.tokenize(TEXTS), DropoutMasks.NONE).toFloatArray();
         }
     }
 
@@ -54,7 +54,7 @@ class LoraTest {
     void aFreshAdapterReproducesTheBaseExactly() {
         LoraConfig allLinear = LoraConfig.defaults().withTargets(EnumSet.allOf(Module.class));
         try (Adapter fresh = Adapter.create(base, allLinear, LABELS, 7)) {
-            assertThat(hidden(fresh.projections(encoder, false))).isEqualTo(hidden(encoder.baseProjections()));
+            assertThat(hidden(fresh.projections(encoder, DropoutMasks.NONE))).isEqualTo(hidden(encoder.baseProjections()));
         }
     }
 
@@ -63,14 +63,14 @@ class LoraTest {
         LoraConfig config = LoraConfig.defaults().withTargets(EnumSet.of(Module.QUERY, Module.VALUE, Module.INTERMEDIATE));
         Map<String, float[]> before = snapshot(base);
         try (Adapter adapter = trainedLooking(base, config, 11)) {
-            float[] unmerged = hidden(adapter.projections(encoder, false));
+            float[] unmerged = hidden(adapter.projections(encoder, DropoutMasks.NONE));
             float[] unmergedLogits = logits(adapter);
             assertThat(OnnxRuntimeReferenceTest.maxAbsDiff(unmerged, hidden(encoder.baseProjections())))
                     .as("the adapter changes the output").isGreaterThan(1e-3);
 
             adapter.merge();
             assertThat(adapter.isMerged()).isTrue();
-            float[] merged = hidden(adapter.projections(encoder, false));
+            float[] merged = hidden(adapter.projections(encoder, DropoutMasks.NONE));
             // the adapter's output (class scores) within 1e-5; hidden states (|x| up to ~10) within 1e-4
             assertThat(OnnxRuntimeReferenceTest.maxAbsDiff(logits(adapter), unmergedLogits)).isLessThan(1e-5);
             assertThat(OnnxRuntimeReferenceTest.maxAbsDiff(merged, unmerged)).isLessThan(1e-4);
@@ -80,7 +80,7 @@ class LoraTest {
             Map<String, float[]> mergedOnce = snapshot(base);
             adapter.merge(); // a second merge is a no-op
             assertThat(snapshot(base)).isEqualTo(mergedOnce);
-            assertThat(hidden(adapter.projections(encoder, false))).isEqualTo(merged);
+            assertThat(hidden(adapter.projections(encoder, DropoutMasks.NONE))).isEqualTo(merged);
 
             adapter.unmerge();
             assertThat(adapter.isMerged()).isFalse();
@@ -106,7 +106,7 @@ class LoraTest {
             LoraLinear lora = new LoraLinear(m.create(w, new ai.djl.ndarray.types.Shape(out, in)),
                     m.create(bias, new ai.djl.ndarray.types.Shape(out)), m.create(a, new ai.djl.ndarray.types.Shape(r, in)),
                     m.create(b, new ai.djl.ndarray.types.Shape(out, r)), scaling, 0.1);
-            float[] ours = lora.forward(m.create(x, new ai.djl.ndarray.types.Shape(1, 2, in)), false).toFloatArray();
+            float[] ours = lora.forward(m.create(x, new ai.djl.ndarray.types.Shape(1, 2, in)), DropoutMasks.NONE).toFloatArray();
             float[] expected = new float[2 * out];
             for (int row = 0; row < 2; row++) {
                 float[] low = new float[r];

@@ -45,7 +45,7 @@ class NativeMemoryTest {
     private static void runForwards(BaseModel base, BertEncoder encoder, Adapter adapter, TokenBatch batch, int n) {
         for (int i = 0; i < n; i++) {
             try (NDManager scope = base.newScope()) {
-                adapter.logits(scope, encoder, batch, false).toFloatArray();
+                adapter.logits(scope, encoder, batch, DropoutMasks.NONE).toFloatArray();
             }
         }
     }
