@@ -130,7 +130,12 @@ public final class Adapter implements AutoCloseable {
     /** Class scores, (B, L): encoder with this adapter, mean pooling, the adapter's head. */
     public NDArray logits(NDManager scope, BertEncoder encoder, TokenBatch batch, DropoutMasks dropout) {
         NDArray pooled = encoder.pooled(scope, batch, projections(encoder, dropout), dropout);  // (B, H)
-        return Linear.linear(pooled, headWeight, headBias).singletonOrThrow();                 // (B, L)
+        return head(pooled);                                                                   // (B, L)
+    }
+
+    /** Class scores from pooled outputs: (B, H) → (B, L). */
+    NDArray head(NDArray pooled) {
+        return Linear.linear(pooled, headWeight, headBias).singletonOrThrow();
     }
 
     /** The LoRA of one linear; null where this adapter does not target it. */

@@ -29,6 +29,8 @@ public final class DropoutMasks {
     /** Odd, unrelated to SplittableRandom's own gamma: chunk streams do not overlap. */
     private static final long CHUNK_SEED_STEP = 0x632BE59BD9B4E019L;
 
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[CHUNK]);
+
     private final SplittableRandom random;
 
     private DropoutMasks(SplittableRandom random) {
@@ -69,7 +71,7 @@ public final class DropoutMasks {
         (chunks > 1 ? indices.parallel() : indices).forEach(c -> {
             int from = c * CHUNK;
             int length = Math.min(n, from + CHUNK) - from;
-            float[] values = all != null ? all : new float[length];
+            float[] values = all != null ? all : SCRATCH.get();
             int offset = all != null ? from : 0;
             SplittableRandom chunkRandom = new SplittableRandom(seed + c * CHUNK_SEED_STEP);
             for (int i = 0; i < length; i += 2) {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,18 +88,46 @@ class TrainerTest {
         }
     }
 
+    /** Full fine-tuning trains the copy's weights and the head; the original base and the (unused) LoRA stay as they were. */
+    @Test
+    void fullFineTuningTrainsTheCopyAndNothingElse() {
+        BaseModel base = Fixtures.base();
+        var before = LoraTest.snapshot(base);
+        TrainingConfig config = new TrainingConfig(1, 16, 5e-5, 0.01, 0.06, 1.0, 3, 96, true);
+        try (BaseModel copy = base.copyForFullFineTuning();
+             Adapter adapter = Adapter.create(copy, LoraConfig.defaults(), List.of("0", "1"), 3)) {
+            Map<String, float[]> adapterBefore = new LinkedHashMap<>();
+            adapter.tensors().forEach((name, t) -> adapterBefore.put(name, t.toFloatArray()));
+            Trainer.Result result = new Trainer(config, TrainingListener.NONE).train(adapter, train, null);
+            assertThat(result.epochs().get(0).trainLoss()).isFinite();
+            adapter.tensors().forEach((name, t) -> {
+                if (name.startsWith("base_model.model.classifier")) {
+                    assertThat(t.toFloatArray()).as(name).isNotEqualTo(adapterBefore.get(name));
+                } else {
+                    assertThat(t.toFloatArray()).as(name + " (LoRA is not trained in full fine-tuning)").isEqualTo(adapterBefore.get(name));
+                }
+            });
+            assertThat(LoraTest.snapshot(copy)).as("the copy's weights changed").isNotEqualTo(before);
+        }
+        assertThat(LoraTest.snapshot(base)).as("the original base is bit-identical").isEqualTo(before);
+    }
+
+    /** Bit for bit: dropout masks, batches and the optimizer's sums all follow the seed. */
     @Test
     void theSameSeedTrainsTheSameAdapter() {
         BaseModel base = Fixtures.base();
         TrainingConfig config = new TrainingConfig(1, 16, 1e-3, 0.01, 0.06, 1.0, 11, 160, false);
-        float[][] runs = new float[2][];
+        List<Map<String, float[]>> runs = new ArrayList<>();
         for (int run = 0; run < 2; run++) {
             try (Adapter adapter = Adapter.create(base, LoraConfig.defaults(), List.of("0", "1"), 11)) {
                 new Trainer(config, TrainingListener.NONE).train(adapter, train, null);
-                runs[run] = adapter.tensors().get(AdapterTensors.HEAD_WEIGHT).toFloatArray();
+                Map<String, float[]> values = new LinkedHashMap<>();
+                adapter.tensors().forEach((name, t) -> values.put(name, t.toFloatArray()));
+                runs.add(values);
             }
         }
-        assertThat(OnnxRuntimeReferenceTest.maxAbsDiff(runs[0], runs[1])).isLessThan(1e-6);
+        assertThat(runs.get(1)).containsOnlyKeys(runs.get(0).keySet());
+        runs.get(0).forEach((name, values) -> assertThat(runs.get(1).get(name)).as(name).isEqualTo(values));
     }
 
     @Test
