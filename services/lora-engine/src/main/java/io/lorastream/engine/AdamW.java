@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntToDoubleFunction;
-import java.util.stream.IntStream;
 
 /**
  * AdamW as PyTorch defines it — decoupled weight decay {@code w ← w·(1 − lr·wd)}, bias-corrected
@@ -104,7 +103,7 @@ final class AdamW implements AutoCloseable {
         }
 
         double[] partial = new double[chunks.size()]; // summed in chunk order: the same norm on any number of threads
-        IntStream.range(0, chunks.size()).parallel().forEach(c -> {
+        ParallelChunks.forEach(chunks.size(), c -> {
             int[] chunk = chunks.get(c);
             float[] grad = Scratch.get().grad;
             int length = chunk[2] - chunk[1];
@@ -126,7 +125,7 @@ final class AdamW implements AutoCloseable {
         float decay = (float) (1 - lr * weightDecay);
         float stepSize = (float) (lr / (1 - Math.pow(BETA1, step)));
         float correction2 = (float) (1 / Math.sqrt(1 - Math.pow(BETA2, step)));
-        IntStream.range(0, chunks.size()).parallel().forEach(c -> {
+        ParallelChunks.forEach(chunks.size(), c -> {
             int[] chunk = chunks.get(c);
             int p = chunk[0];
             int from = chunk[1];

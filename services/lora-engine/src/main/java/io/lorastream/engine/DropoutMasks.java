@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 
 /**
  * Dropout while training: x · mask, each element kept with probability 1 − p and scaled by 1/(1 − p),
@@ -18,8 +17,9 @@ import java.util.stream.IntStream;
  * serial Mersenne twister, about 9 ns an element on these cores — a third of a LoRA training step of
  * MiniLM. Here each chunk of 32K elements gets its own {@link SplittableRandom}, seeded from this
  * object's seeded stream and the chunk's index, and the chunks are filled in parallel straight into the
- * mask tensor's memory; the result depends on the seed only, not on the number of threads. Each element
- * compares 32 random bits with p·2³², so the rate is p to within 2⁻³². On a GPU, torch's dropout.
+ * mask tensor's memory ({@link ParallelChunks}); the result depends on the seed only, not on the number
+ * of threads. Each element compares 32 random bits with p·2³², so the rate is p to within 2⁻³². On a
+ * GPU, torch's dropout.
  */
 public final class DropoutMasks {
     /** No dropout (inference). */
@@ -66,9 +66,7 @@ public final class DropoutMasks {
         ByteBuffer memory = mask.toByteBuffer(true);
         FloatBuffer target = memory.isDirect() ? memory.order(ByteOrder.nativeOrder()).asFloatBuffer() : null;
         float[] all = target == null ? new float[n] : null; // not the tensor's memory: fill, then copy in
-        int chunks = (n + CHUNK - 1) / CHUNK;
-        IntStream indices = IntStream.range(0, chunks);
-        (chunks > 1 ? indices.parallel() : indices).forEach(c -> {
+        ParallelChunks.forEach((n + CHUNK - 1) / CHUNK, c -> {
             int from = c * CHUNK;
             int length = Math.min(n, from + CHUNK) - from;
             float[] values = all != null ? all : SCRATCH.get();
