@@ -42,10 +42,6 @@ public final class DropoutMasks {
         return new DropoutMasks(new SplittableRandom(seed));
     }
 
-    public boolean active() {
-        return random != null;
-    }
-
     /** x with dropout at rate {@code p}; x itself when inactive or p is 0. */
     NDArray apply(NDArray x, double p) {
         if (random == null || p <= 0) {
