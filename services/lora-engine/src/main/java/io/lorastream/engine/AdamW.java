@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -83,6 +82,16 @@ final class AdamW implements AutoCloseable {
         return fused ? fusedStep(gradients) : tensorStep(gradients);
     }
 
+    /** This step's factors, from the global gradient norm: clipping, decay, bias-corrected step size. */
+    private record Factors(double norm, float clip, float decay, float stepSize, float correction2) {}
+
+    private Factors factors(double norm) {
+        double lr = learningRate.applyAsDouble(step);
+        return new Factors(norm, maxGradNorm > 0 && norm > maxGradNorm ? (float) (maxGradNorm / (norm + 1e-6)) : 1f,
+                (float) (1 - lr * weightDecay), (float) (lr / (1 - Math.pow(BETA1, step))),
+                (float) (1 / Math.sqrt(1 - Math.pow(BETA2, step))));
+    }
+
     private double fusedStep(List<NDArray> gradients) {
         List<FloatBuffer> w = new ArrayList<>();
         List<FloatBuffer> g = new ArrayList<>();
@@ -91,10 +100,10 @@ final class AdamW implements AutoCloseable {
         List<int[]> chunks = new ArrayList<>(); // {parameter index, from, to}
         int index = 0;
         for (NDArray parameter : parameters.values()) {
-            w.add(memory(parameter));
-            g.add(memory(gradients.get(index)));
-            m.add(memory(means.get(index)));
-            v.add(memory(variances.get(index)));
+            w.add(TensorMemory.floats(parameter));
+            g.add(TensorMemory.floats(gradients.get(index)));
+            m.add(TensorMemory.floats(means.get(index)));
+            v.add(TensorMemory.floats(variances.get(index)));
             int size = Math.toIntExact(parameter.size());
             for (int from = 0; from < size; from += CHUNK) {
                 chunks.add(new int[] {index, from, Math.min(size, from + CHUNK)});
@@ -118,13 +127,7 @@ final class AdamW implements AutoCloseable {
         for (double p : partial) {
             squares += p;
         }
-        double norm = Math.sqrt(squares);
-        float clip = maxGradNorm > 0 && norm > maxGradNorm ? (float) (maxGradNorm / (norm + 1e-6)) : 1f;
-
-        double lr = learningRate.applyAsDouble(step);
-        float decay = (float) (1 - lr * weightDecay);
-        float stepSize = (float) (lr / (1 - Math.pow(BETA1, step)));
-        float correction2 = (float) (1 / Math.sqrt(1 - Math.pow(BETA2, step)));
+        Factors f = factors(Math.sqrt(squares));
         ParallelChunks.forEach(chunks.size(), c -> {
             int[] chunk = chunks.get(c);
             int p = chunk[0];
@@ -135,16 +138,20 @@ final class AdamW implements AutoCloseable {
             g.get(p).get(from, s.grad, 0, length);
             m.get(p).get(from, s.mean, 0, length);
             v.get(p).get(from, s.variance, 0, length);
-            update(s, length, clip, decay, stepSize, correction2);
+            update(s, length, f);
             w.get(p).put(from, s.weight, 0, length);
             m.get(p).put(from, s.mean, 0, length);
             v.get(p).put(from, s.variance, 0, length);
             g.get(p).put(from, s.zeros, 0, length); // backward adds into the gradient
         });
-        return norm;
+        return f.norm();
     }
 
-    private static void update(Scratch s, int length, float clip, float decay, float stepSize, float correction2) {
+    private static void update(Scratch s, int length, Factors f) {
+        float clip = f.clip();
+        float decay = f.decay();
+        float stepSize = f.stepSize();
+        float correction2 = f.correction2();
         float[] weight = s.weight;
         float[] grad = s.grad;
         float[] mean = s.mean;
@@ -165,30 +172,17 @@ final class AdamW implements AutoCloseable {
             NDArray s = gradient.square().sum();
             squares = squares == null ? s : squares.add(s);
         }
-        double norm = squares == null ? 0 : Math.sqrt(squares.getFloat());
-        float clip = maxGradNorm > 0 && norm > maxGradNorm ? (float) (maxGradNorm / (norm + 1e-6)) : 1f;
-        double lr = learningRate.applyAsDouble(step);
-        float stepSize = (float) (lr / (1 - Math.pow(BETA1, step)));
-        float correction2 = (float) (1 / Math.sqrt(1 - Math.pow(BETA2, step)));
+        Factors f = factors(squares == null ? 0 : Math.sqrt(squares.getFloat()));
         int index = 0;
         for (NDArray weight : parameters.values()) {
-            NDArray gradient = gradients.get(index).muli(clip);
+            NDArray gradient = gradients.get(index).muli(f.clip());
             NDArray mean = means.get(index).muli(BETA1).addi(gradient.mul(1 - BETA1));
             NDArray variance = variances.get(index).muli(BETA2).addi(gradient.square().muli(1 - BETA2));
-            weight.muli(1 - lr * weightDecay).subi(mean.mul(stepSize).divi(variance.sqrt().muli(correction2).addi(EPSILON)));
+            weight.muli(f.decay()).subi(mean.mul(f.stepSize()).divi(variance.sqrt().muli(f.correction2()).addi(EPSILON)));
             gradient.muli(0); // backward adds into the gradient
             index++;
         }
-        return norm;
-    }
-
-    /** The tensor's own memory (CPU, contiguous). */
-    private static FloatBuffer memory(NDArray array) {
-        java.nio.ByteBuffer buffer = array.toByteBuffer(true);
-        if (!buffer.isDirect()) {
-            throw new IllegalStateException("no direct access to the memory of " + array.getShape() + " " + array.getDataType());
-        }
-        return buffer.order(ByteOrder.nativeOrder()).asFloatBuffer();
+        return f.norm();
     }
 
     /** Per-thread chunk buffers. */

@@ -4,8 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.norm.Dropout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
@@ -59,28 +57,20 @@ public final class DropoutMasks {
         int n = Math.toIntExact(mask.size());
         long threshold = (long) Math.ceil(p * 0x1p32); // dropped when 32 random bits < threshold
         float keep = (float) (1.0 / (1.0 - p));
-        ByteBuffer memory = mask.toByteBuffer(true);
-        FloatBuffer target = memory.isDirect() ? memory.order(ByteOrder.nativeOrder()).asFloatBuffer() : null;
-        float[] all = target == null ? new float[n] : null; // not the tensor's memory: fill, then copy in
+        FloatBuffer target = TensorMemory.floats(mask);
         ParallelChunks.forEach((n + CHUNK - 1) / CHUNK, c -> {
             int from = c * CHUNK;
             int length = Math.min(n, from + CHUNK) - from;
-            float[] values = all != null ? all : SCRATCH.get();
-            int offset = all != null ? from : 0;
+            float[] values = SCRATCH.get();
             SplittableRandom chunkRandom = new SplittableRandom(seed + c * CHUNK_SEED_STEP);
             for (int i = 0; i < length; i += 2) {
                 long bits = chunkRandom.nextLong();
-                values[offset + i] = (bits & 0xFFFFFFFFL) < threshold ? 0f : keep;
+                values[i] = (bits & 0xFFFFFFFFL) < threshold ? 0f : keep;
                 if (i + 1 < length) {
-                    values[offset + i + 1] = (bits >>> 32) < threshold ? 0f : keep;
+                    values[i + 1] = (bits >>> 32) < threshold ? 0f : keep;
                 }
             }
-            if (target != null) {
-                target.put(from, values, 0, length);
-            }
+            target.put(from, values, 0, length);
         });
-        if (all != null) {
-            mask.set(all);
-        }
     }
 }
