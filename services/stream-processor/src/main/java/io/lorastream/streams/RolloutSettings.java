@@ -21,6 +21,6 @@ public record RolloutSettings(double canaryShare, boolean shadow, RolloutRule ru
 
     public static RolloutSettings from(StreamProcessorConfig.Rollout c) {
         return new RolloutSettings(c.canaryShare(), c.shadow(),
-                new RolloutRule(c.minSamples(), c.minRollbackSamples(), c.maxSamples(), c.alpha(), c.margin()), c.labelWindow());
+                new RolloutRule(c.minSamples(), c.minRollbackSamples(), c.maxSamples(), c.alpha(), c.margin(), c.effectScale()), c.labelWindow());
     }
 }

@@ -148,11 +148,11 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
             case ROLL_BACK -> {
                 TenantRollout next = state.next(state.stable(), state.previousStable(), state.previousStableSample(), null, null, Map.of(),
                         new HistoryItem(candidate, AdapterStatus.ROLLED_BACK, at, null, c));
-                String why = c.predictions() >= rule.maxSamples() && RolloutRule.pWorse(c, s) >= rule.alpha()
+                String why = c.predictions() >= rule.maxSamples() && rule.pWorse(c, s) >= rule.alpha()
                         ? String.format(Locale.ROOT, "not shown within %.2f of stable after %d labelled predictions", rule.margin(), c.predictions())
-                        : String.format(Locale.ROOT, "live accuracy %.4f (%d/%d) is worse than stable's %.4f (%d/%d): p = %.2g < alpha %.2g",
+                        : String.format(Locale.ROOT, "live accuracy %.4f (%d/%d) is worse than stable's %.4f (%d/%d): always-valid p = %.2g < alpha %.2g",
                         RolloutRule.accuracy(c), c.correct(), c.predictions(), RolloutRule.accuracy(s), s.correct(), s.predictions(),
-                        RolloutRule.pWorse(c, s), rule.alpha());
+                        rule.pWorse(c, s), rule.alpha());
                 commit(next, at, lifecycle(state, candidate, Transition.ROLLED_BACK, stable, why, RolloutRule.CANARY_RULE, c, s, at));
             }
         }
@@ -169,9 +169,9 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
                 TenantRollout next = state.next(state.previousStable(), null, null, null, null, Map.of(),
                         new HistoryItem(watched, AdapterStatus.ROLLED_BACK, at, null, w));
                 commit(next, at, lifecycle(state, watched, Transition.ROLLED_BACK, state.previousStable().version(), String.format(Locale.ROOT,
-                        "after promotion, live accuracy %.4f (%d/%d) is worse than v%d's %.4f (%d/%d) before it: p = %.2g < alpha %.2g",
+                        "after promotion, live accuracy %.4f (%d/%d) is worse than v%d's %.4f (%d/%d) before it: always-valid p = %.2g < alpha %.2g",
                         RolloutRule.accuracy(w), w.correct(), w.predictions(), state.previousStable().version(), RolloutRule.accuracy(previous),
-                        previous.correct(), previous.predictions(), RolloutRule.pWorse(w, previous), rule.alpha()), RolloutRule.WATCH_RULE, w, previous, at));
+                        previous.correct(), previous.predictions(), rule.pWorse(w, previous), rule.alpha()), RolloutRule.WATCH_RULE, w, previous, at));
             }
         }
     }

@@ -47,9 +47,16 @@ public interface StreamProcessorConfig {
         @WithDefault("1000")
         int maxSamples();
 
-        /** Level of the one-sided test that the candidate is worse. */
+        /**
+         * Level of the sequential test that the candidate is worse: the chance that a candidate as good as stable
+         * is ever rolled back on evidence, however often the rule looks ({@link io.lorastream.streams.RolloutRule}).
+         */
         @WithDefault("0.01")
         double alpha();
+
+        /** The accuracy difference (0.1 = 10 points) the roll-back test detects fastest: its mixing standard deviation τ. */
+        @WithDefault("0.1")
+        double effectScale();
 
         /** A candidate at most this much less accurate than stable may be promoted. */
         @WithDefault("0.02")

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The rollout state machine with its live-accuracy join, through the real topology (TopologyTestDriver). */
 class RolloutTest {
     private static final Instant START = Instant.parse("2026-11-29T10:00:00Z");
-    private static final RolloutRule RULE = new RolloutRule(100, 30, 1000, 0.01, 0.02);
+    private static final RolloutRule RULE = new RolloutRule(100, 30, 1000, 0.01, 0.02, 0.1);
 
     @TempDir
     Path stateDir;
