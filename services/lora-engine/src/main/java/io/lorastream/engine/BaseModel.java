@@ -70,12 +70,14 @@ public final class BaseModel implements AutoCloseable {
     /** all-MiniLM-L6-v2 from the Maven artifact on the classpath: no file, no network. */
     /**
      * The base of a long-running service: DJL offline (no download at run time) with one inter-op thread
-     * unless set otherwise, on the device {@code deviceChoice} names ({@link Devices#choose}), from a Hugging
-     * Face directory or, without one, the embedded all-MiniLM-L6-v2.
+     * unless set otherwise, {@code intraOpThreads} per operation when given ({@link Devices#useIntraOpThreads};
+     * else libtorch's default, one per core), on the device {@code deviceChoice} names ({@link Devices#choose}),
+     * from a Hugging Face directory or, without one, the embedded all-MiniLM-L6-v2.
      */
-    public static BaseModel forService(String deviceChoice, java.util.Optional<Path> dir) {
+    public static BaseModel forService(String deviceChoice, java.util.OptionalInt intraOpThreads, java.util.Optional<Path> dir) {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         System.setProperty("ai.djl.pytorch.num_interop_threads", System.getProperty("ai.djl.pytorch.num_interop_threads", "1"));
+        intraOpThreads.ifPresent(Devices::useIntraOpThreads);
         Device device = Devices.choose(deviceChoice);
         return dir.map(d -> fromDirectory(d, device, 256)).orElseGet(() -> embedded(device));
     }

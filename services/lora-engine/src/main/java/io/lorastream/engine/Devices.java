@@ -2,6 +2,7 @@ package io.lorastream.engine;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +32,26 @@ public final class Devices {
             default -> throw new IllegalArgumentException("device=" + choice + " is not one of auto, cpu, gpu");
         };
         LOG.info("device {} (requested {}; PyTorch {}, {} GPU(s) visible, {} intra-op threads)", device, choice,
-                engine.getVersion(), gpus, System.getProperty("ai.djl.pytorch.num_threads", "default"));
+                engine.getVersion(), gpus, JniUtils.getNumThreads());
         return device;
+    }
+
+    /**
+     * How many threads one libtorch operation may use on the CPU, for the whole process (PyTorch's
+     * {@code torch.set_num_threads}); takes effect from the next operation.
+     */
+    public static void useIntraOpThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("intra-op threads=" + threads + ": must be at least 1");
+        }
+        Engine.getEngine("PyTorch"); // loads libtorch
+        JniUtils.setNumThreads(threads);
+        LOG.info("intra-op threads set to {}", JniUtils.getNumThreads());
+    }
+
+    /** libtorch's intra-op threads now. */
+    public static int intraOpThreads() {
+        Engine.getEngine("PyTorch");
+        return JniUtils.getNumThreads();
     }
 }

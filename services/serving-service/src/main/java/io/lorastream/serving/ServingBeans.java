@@ -30,8 +30,8 @@ public class ServingBeans {
     @Produces
     @Singleton
     @Startup
-    BaseModel base(ServingConfig config) {
-        BaseModel base = BaseModel.forService(config.serving().device(), config.serving().baseDir().map(Path::of));
+    BaseModel base(ServingConfig config, ServingSettings settings) {
+        BaseModel base = BaseModel.forService(config.serving().device(), settings.intraOpThreads(), config.serving().baseDir().map(Path::of));
         LOG.infof("base model %s (sha256 %s) on %s (lorastream.serving.device=%s)", base.id(), base.sha256(), base.device(),
                 config.serving().device());
         return base;

@@ -3,6 +3,7 @@ package io.lorastream.serving;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -44,6 +45,14 @@ public interface ServingConfig {
 
         /** Tenants whose served adapter is never evicted. */
         Optional<Set<String>> pinnedTenants();
+
+        /**
+         * Threads one operation of a forward may use on the CPU (libtorch's intra-op pool, process-wide);
+         * absent: one per core. Set 1 where the cores are shared with other busy processes, as on the local
+         * stack: a forward of a few short texts gains little from a second thread, and every operation waits for
+         * it whenever the OS has given its core to another process (README "Serving").
+         */
+        OptionalInt intraOpThreads();
 
         /** Texts scored in one forward at most; concurrent requests of any tenants share it. */
         @WithDefault("64")

@@ -3,11 +3,13 @@ package io.lorastream.serving;
 import io.lorastream.events.TenantIds;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /** The serving settings, validated at start: every error names the configuration key and the value. */
 public record ServingSettings(long cacheMaxBytes, Set<String> pinnedTenants, int maxBatchTexts, int maxTextsPerRequest,
-                             int maxTextLength, int loadThreads, String replica, java.time.Duration commandTimeout) {
+                             int maxTextLength, int loadThreads, String replica, java.time.Duration commandTimeout,
+                             OptionalInt intraOpThreads) {
 
     public ServingSettings {
         require(cacheMaxBytes >= 1 << 20, "cache-max-bytes", cacheMaxBytes, "at least 1048576 (1 MiB)");
@@ -21,6 +23,7 @@ public record ServingSettings(long cacheMaxBytes, Set<String> pinnedTenants, int
         require(replica != null && !replica.isBlank() && replica.length() <= 128, "replica", replica, "1..128 characters");
         require(commandTimeout.compareTo(java.time.Duration.ofMillis(100)) >= 0 && commandTimeout.compareTo(java.time.Duration.ofMinutes(5)) <= 0,
                 "command-timeout", commandTimeout, "between 0.1 s and 5 min");
+        intraOpThreads.ifPresent(n -> require(n >= 1 && n <= 1024, "intra-op-threads", n, "in 1..1024"));
         pinnedTenants = Set.copyOf(pinnedTenants);
     }
 
@@ -51,7 +54,7 @@ public record ServingSettings(long cacheMaxBytes, Set<String> pinnedTenants, int
 
     public static ServingSettings from(ServingConfig.Serving c) {
         return new ServingSettings(c.cacheMaxBytes(), c.pinnedTenants().orElse(Set.of()), c.maxBatchTexts(), c.maxTextsPerRequest(),
-                c.maxTextLength(), c.loadThreads(), c.replica().orElseGet(ServingSettings::hostName), c.commandTimeout());
+                c.maxTextLength(), c.loadThreads(), c.replica().orElseGet(ServingSettings::hostName), c.commandTimeout(), c.intraOpThreads());
     }
 
     private static String hostName() {

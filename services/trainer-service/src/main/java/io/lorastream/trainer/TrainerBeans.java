@@ -20,7 +20,7 @@ public class TrainerBeans {
     @Singleton
     @Startup // loaded before the first request, once per worker
     BaseModel base(TrainerConfig config) {
-        BaseModel base = BaseModel.forService(config.trainer().device(), config.trainer().baseDir().map(Path::of));
+        BaseModel base = BaseModel.forService(config.trainer().device(), java.util.OptionalInt.empty(), config.trainer().baseDir().map(Path::of));
         LOG.infof("base model %s (sha256 %s) on %s (lorastream.trainer.device=%s)", base.id(), base.sha256(), base.device(),
                 config.trainer().device());
         return base;
