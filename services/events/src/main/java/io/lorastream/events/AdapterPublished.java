@@ -24,7 +24,17 @@ public record AdapterPublished(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Metrics(Evaluation candidate, Evaluation stable) {}
 
-    public record Gate(boolean passed, double margin) {}
+    /**
+     * @param alpha  level of the test that the candidate is worse (absent in events of before 2026-11-30)
+     * @param pWorse one-sided exact McNemar p-value of "the candidate is less accurate than stable" on the holdout's
+     *               paired predictions; absent without a stable to compare with
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Gate(boolean passed, double margin, Double alpha, Double pWorse) {
+        public Gate(boolean passed, double margin) {
+            this(passed, margin, null, null);
+        }
+    }
 
     public AdapterPublished {
         files = java.util.Collections.unmodifiableMap(new TreeMap<>(files));

@@ -78,6 +78,10 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         }
     }
 
+    private static Map<String, Double> gateThresholds(AdapterPublished.Gate gate) {
+        return gate.alpha() == null ? Map.of("margin", gate.margin()) : Map.of("margin", gate.margin(), "alpha", gate.alpha());
+    }
+
     private void published(AdapterPublished p, Instant at) {
         TenantRollout state = current(p.tenant());
         if (state.knows(p.version())) {
@@ -91,9 +95,10 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
             TenantRollout next = state.next(state.stable(), state.previousStable(), state.previousStableSample(), state.candidate(),
                     state.watching(), state.live(), new HistoryItem(p.version(), AdapterStatus.REJECTED, at, holdoutAccuracy, null));
             commit(next, at, new AdapterLifecycle(p.tenant(), p.version(), Transition.REJECTED, stableVersion,
-                    String.format(Locale.ROOT, "holdout accuracy %.4f is worse than stable's %.4f by more than the margin %.2f",
-                            holdoutAccuracy, p.metrics().stable() == null ? 0 : p.metrics().stable().accuracy(), p.gate().margin()),
-                    null, new AdapterLifecycle.Evidence("offline gate", null, null, holdout, Map.of("margin", p.gate().margin())), at));
+                    String.format(Locale.ROOT, "holdout accuracy %.4f is worse than stable's %.4f by more than the margin %.2f%s",
+                            holdoutAccuracy, p.metrics().stable() == null ? 0 : p.metrics().stable().accuracy(), p.gate().margin(),
+                            p.gate().pWorse() == null ? "" : String.format(Locale.ROOT, " (McNemar p = %.2g < alpha %.2g)", p.gate().pWorse(), p.gate().alpha())),
+                    null, new AdapterLifecycle.Evidence("offline gate", null, null, holdout, gateThresholds(p.gate())), at));
             return;
         }
         state = state.withServable(ref);

@@ -4,7 +4,7 @@ import io.lorastream.engine.LoraConfig;
 import io.lorastream.engine.TrainingConfig;
 
 /** The training-job settings, validated: every error names the configuration key and the value. */
-public record JobSettings(TrainingConfig training, LoraConfig lora, double replayRatio, double gateMargin) {
+public record JobSettings(TrainingConfig training, LoraConfig lora, double replayRatio, double gateMargin, double gateAlpha) {
 
     public JobSettings {
         if (!(replayRatio >= 0 && replayRatio <= 10)) {
@@ -12,6 +12,9 @@ public record JobSettings(TrainingConfig training, LoraConfig lora, double repla
         }
         if (!(gateMargin >= 0 && gateMargin <= 1)) {
             throw new IllegalArgumentException("lorastream.trainer.gate-margin=" + gateMargin + ": must be between 0 and 1");
+        }
+        if (!(gateAlpha > 0 && gateAlpha < 0.5)) {
+            throw new IllegalArgumentException("lorastream.trainer.gate-alpha=" + gateAlpha + ": must be in (0, 0.5)");
         }
     }
 
@@ -26,6 +29,6 @@ public record JobSettings(TrainingConfig training, LoraConfig lora, double repla
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("lorastream.trainer.*: " + e.getMessage(), e);
         }
-        return new JobSettings(training, lora, c.replayRatio(), c.gateMargin());
+        return new JobSettings(training, lora, c.replayRatio(), c.gateMargin(), c.gateAlpha());
     }
 }

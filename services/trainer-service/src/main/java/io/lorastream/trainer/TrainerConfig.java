@@ -57,9 +57,16 @@ public interface TrainerConfig {
         @WithDefault("1.0")
         double replayRatio();
 
-        /** The offline gate: a candidate may be at most this much less accurate than stable on the holdout. */
+        /**
+         * The offline gate: a candidate more than this much less accurate than stable on the holdout is rejected
+         * when the holdout also shows it worse beyond chance ({@code gate-alpha}).
+         */
         @WithDefault("0.02")
         double gateMargin();
+
+        /** Level of the gate's one-sided exact McNemar test on the paired holdout predictions ({@link OfflineGate}). */
+        @WithDefault("0.01")
+        double gateAlpha();
 
         @WithDefault("42")
         long seed();

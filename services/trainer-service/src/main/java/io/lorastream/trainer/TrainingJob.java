@@ -103,7 +103,10 @@ public final class TrainingJob {
                 Trainer.Result result = new Trainer(settings.training(), TrainingListener.NONE).train(trained, train, null);
                 Evaluation candidateEval = evaluate(trained, holdout);
                 Evaluation stableEval = previous == null || holdout.isEmpty() ? null : evaluate(previous, holdout);
-                boolean passed = stableEval == null || candidateEval.accuracy() >= stableEval.accuracy() - settings.gateMargin();
+                OfflineGate gate = new OfflineGate(settings.gateMargin(), settings.gateAlpha());
+                OfflineGate.Verdict verdict = stableEval == null ? null
+                        : gate.judge(trained, previous, holdout, candidateEval.accuracy(), stableEval.accuracy());
+                boolean passed = verdict == null || verdict.passed();
                 Path out = work.resolve("candidate");
                 AdapterFiles.save(trained, out);
 
@@ -111,12 +114,13 @@ public final class TrainingJob {
                 VersionManifest draft = new VersionManifest(tenant, version, parent, request.requestId(),
                         new AdapterPublished.BaseModel(base.id(), base.sha256()), request.shards(), replay.shards(),
                         request.holdoutShards(), hyperParameters(result), new AdapterPublished.Metrics(candidateEval, stableEval),
-                        new AdapterPublished.Gate(passed, settings.gateMargin()), Map.of(),
+                        verdict == null ? new AdapterPublished.Gate(true, gate.margin(), gate.alpha(), null) : verdict.event(gate), Map.of(),
                         Duration.ofNanos(System.nanoTime() - started).toMillis(), base.device().toString(), clock.instant());
                 AdapterRepository.Published published = adapters.publish(draft, out);
-                LOG.infof("%s v%d published: holdout accuracy %.4f (stable %s), gate %s, %d examples in %d ms",
+                LOG.infof("%s v%d published: holdout accuracy %.4f (stable %s), gate %s%s, %d examples in %d ms",
                         tenant, version, candidateEval.accuracy(), stableEval == null ? "none" : String.format("%.4f", stableEval.accuracy()),
-                        passed ? "passed" : "failed", train.size(), draft.durationMs());
+                        passed ? "passed" : "failed", verdict == null ? "" : String.format(" (only the candidate right %d, only stable %d, p = %.2g)",
+                                verdict.candidateOnly(), verdict.stableOnly(), verdict.pWorse()), train.size(), draft.durationMs());
                 return new Outcome(event(published), false, result.examples(), result.examplesPerSecond());
             }
         } finally {

@@ -53,7 +53,7 @@ class TrainingJobIT {
         store = new ObjectStore(s3.newClient(), s3.bucket());
         adapters = new AdapterRepository(store);
         JobSettings settings = new JobSettings(new TrainingConfig(3, 16, 2e-3, 0.01, 0.06, 1.0, 42, 0, false),
-                LoraConfig.defaults(), 1.0, 0.02);
+                LoraConfig.defaults(), 1.0, 0.02, 0.01);
         job = new TrainingJob(base, adapters, new TenantData(store), settings, Clock.systemUTC());
         yelp = Example.readTsv(Path.of(TrainingJobIT.class.getResource("/uci/yelp.tsv").toURI()));
     }
@@ -135,7 +135,10 @@ class TrainingJobIT {
         assertThat(v2.version()).isEqualTo(2);
         assertThat(v2.parentVersion()).isEqualTo(1);
         assertThat(v2.metrics().stable().accuracy()).isEqualTo(v1.metrics().candidate().accuracy());
-        assertThat(v2.gate().passed()).isEqualTo(v2.metrics().candidate().accuracy() >= v1.metrics().candidate().accuracy() - 0.02);
+        boolean worseByTheMargin = v2.metrics().candidate().accuracy() < v1.metrics().candidate().accuracy() - 0.02;
+        assertThat(v2.gate().pWorse()).isBetween(0.0, 1.0);
+        assertThat(v2.gate().alpha()).isEqualTo(0.01);
+        assertThat(v2.gate().passed()).isEqualTo(!(worseByTheMargin && v2.gate().pWorse() < 0.01));
         assertThat(adapters.versions(t).get(1).replayShards()).containsExactly(s1);
     }
 
