@@ -8,10 +8,13 @@ import io.lorastream.engine.BaseModel;
 import io.lorastream.engine.BertEncoder;
 import io.lorastream.engine.Classifier;
 import io.lorastream.engine.Example;
+import io.lorastream.engine.LengthBuckets;
 import io.lorastream.engine.LoraConfig;
 import io.lorastream.engine.MixedClassifier;
+import io.lorastream.engine.TokenBatch;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +28,7 @@ import picocli.CommandLine.Option;
 /**
  * Serving's engine goals (DESIGN.md), one run, one JVM: with {@code --adapters} adapters resident,
  * single-text requests of {@code --batch} different tenants per forward (mixed-adapter batches) against
- * the same texts through the bare base (base-only throughput, goal ≥ 0.95×) and against a naive server
+ * the same texts through the bare base, cut into forwards by length the same way (base-only throughput, goal ≥ 0.95×), and against a naive server
  * that swaps the adapter in per request (merge, forward one text, unmerge; goal ≥ 10×); and the resident
  * memory each adapter costs. Phases alternate so drift hits all alike. Prints a table, then one JSON line.
  */
@@ -84,9 +87,12 @@ public final class MultiAdapterBench implements Callable<Integer> {
                 batchAdapters.add(a);
             }
             MixedClassifier mixed = new MixedClassifier(base, batch);
-            Runnable baseOnly = () -> batchTexts.forEach(t -> {
-                try (NDManager scope = base.newScope()) {
-                    encoder.pooled(scope, base.tokenize(t), encoder.baseProjections()).toFloatArray();
+            Runnable baseOnly = () -> batchTexts.forEach(t -> { // the same cut into forwards by length as the mixed batches get
+                List<long[]> ids = base.encode(t);
+                for (int[] run : LengthBuckets.of(ids, batch, base.device())) {
+                    try (NDManager scope = base.newScope()) {
+                        encoder.pooled(scope, TokenBatch.pad(Arrays.stream(run).mapToObj(ids::get).toList()), encoder.baseProjections()).toFloatArray();
+                    }
                 }
             });
             Runnable mixedRun = () -> {

@@ -7,12 +7,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * Scores texts of many adapters in one batch over their shared base (multi-LoRA serving): every base
@@ -42,7 +40,8 @@ public final class MixedClassifier {
 
     /**
      * Row i's probabilities over {@code adapters.get(i)}'s labels, in that adapter's label order.
-     * Texts are batched by length (little padding) whatever adapter they belong to.
+     * Texts are batched by length whatever adapter they belong to, in as many forwards of at most the
+     * batch size as padding makes worth it ({@link LengthBuckets}).
      */
     public float[][] probabilities(List<Adapter> adapters, List<String> texts) {
         if (adapters.size() != texts.size()) {
@@ -57,20 +56,17 @@ public final class MixedClassifier {
             }
         }
         List<long[]> ids = base.encode(texts);
-        Integer[] order = IntStream.range(0, texts.size()).boxed().toArray(Integer[]::new);
-        java.util.Arrays.sort(order, Comparator.comparingInt(i -> ids.get(i).length));
         float[][] result = new float[texts.size()][];
-        for (int start = 0; start < order.length; start += batchSize) {
-            int end = Math.min(order.length, start + batchSize);
-            List<long[]> rows = new ArrayList<>(end - start);
-            List<Adapter> rowAdapters = new ArrayList<>(end - start);
-            for (int i = start; i < end; i++) {
-                rows.add(ids.get(order[i]));
-                rowAdapters.add(adapters.get(order[i]));
+        for (int[] run : LengthBuckets.of(ids, batchSize, base.device())) {
+            List<long[]> rows = new ArrayList<>(run.length);
+            List<Adapter> rowAdapters = new ArrayList<>(run.length);
+            for (int i : run) {
+                rows.add(ids.get(i));
+                rowAdapters.add(adapters.get(i));
             }
             float[][] chunk = chunk(rowAdapters, TokenBatch.pad(rows));
-            for (int i = start; i < end; i++) {
-                result[order[i]] = chunk[i - start];
+            for (int k = 0; k < run.length; k++) {
+                result[run[k]] = chunk[k];
             }
         }
         return result;
