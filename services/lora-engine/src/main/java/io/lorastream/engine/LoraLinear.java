@@ -42,7 +42,10 @@ public final class LoraLinear {
 
     /** ΔW = scaling · B·A, (out, in). */
     NDArray delta() {
-        return b.matMul(a).mul(scaling);
+        NDArray product = b.matMul(a); // (out, in)
+        try (NDArray factor = product.getManager().create(scaling)) {
+            return product.muli(factor); // in place: no intermediate left on the adapter's manager per merge
+        }
     }
 
     void merge() {

@@ -138,6 +138,27 @@ class LoraTest {
     }
 
     @Test
+    void mergeAndUnmergeLeaveNoArraysOnTheAdaptersManager() {
+        // a server that swaps adapters per request merges and unmerges many times over one adapter's life
+        int in = 16;
+        int out = 12;
+        int r = 4;
+        Random random = new Random(5);
+        try (NDManager m = base.newScope()) {
+            LoraLinear lora = new LoraLinear(m.create(gaussian(random, out * in), new ai.djl.ndarray.types.Shape(out, in)),
+                    m.create(gaussian(random, out), new ai.djl.ndarray.types.Shape(out)),
+                    m.create(gaussian(random, r * in), new ai.djl.ndarray.types.Shape(r, in)),
+                    m.create(gaussian(random, out * r), new ai.djl.ndarray.types.Shape(out, r)), 2.0, 0.0);
+            int arrays = m.getManagedArrays().size();
+            for (int i = 0; i < 5; i++) {
+                lora.merge();
+                lora.unmerge();
+            }
+            assertThat(m.getManagedArrays()).hasSize(arrays);
+        }
+    }
+
+    @Test
     void trainableParametersArePrintedAsPeftPrintsThem() {
         // by hand, MiniLM (H 384, F 1536, 6 blocks), r = 8, 2 labels:
         //   query + value: 6 blocks · 2 modules · (8·384 + 384·8) = 73,728; head 2·384 + 2 = 770
