@@ -126,8 +126,8 @@ public final class MixedClassifier {
                 return y;
             }
             NDArray[] ab = stacks.computeIfAbsent(module.moduleName(layer), name -> rowStacks(scope, distinct, index, layer, module, rMax));
-            NDArray low = x.matMul(ab[0]);                                               // (B, T, in) · (B, in, R) → (B, T, R)
-            return y.add(low.matMul(ab[1]).mul(rowScaling));                              // (B, T, R) · (B, R, out) → (B, T, out)
+            NDArray low = x.matMul(ab[0]).muli(rowScaling);                             // (B, T, in) · (B, in, R) → (B, T, R), scaled while small
+            return y.addi(low.matMul(ab[1]));                                            // (B, T, R) · (B, R, out) → (B, T, out)
         };
     }
 
@@ -149,9 +149,14 @@ public final class MixedClassifier {
             as.add(r == rMax ? lora.a() : inScope(scope, NDArrays.concat(new NDList(lora.a(), scope.zeros(new Shape(rMax - r, in))), 0)));
             bs.add(r == rMax ? lora.b() : inScope(scope, NDArrays.concat(new NDList(lora.b(), scope.zeros(new Shape(out, rMax - r))), 1)));
         }
-        NDArray aRows = inScope(scope, NDArrays.stack(as)).get(new NDIndex("{}", index)).transpose(0, 2, 1); // (G, R, in) → (B, in, R)
-        NDArray bRows = inScope(scope, NDArrays.stack(bs)).get(new NDIndex("{}", index)).transpose(0, 2, 1); // (G, out, R) → (B, R, out)
+        NDArray aRows = perRow(inScope(scope, NDArrays.stack(as)), index).transpose(0, 2, 1); // (G, R, in) → (B, in, R)
+        NDArray bRows = perRow(inScope(scope, NDArrays.stack(bs)), index).transpose(0, 2, 1); // (G, out, R) → (B, R, out)
         return new NDArray[] {aRows, bRows};
+    }
+
+    /** (G, …) → (B, …) by each row's group; with every row its own adapter the groups are already in row order. */
+    private static NDArray perRow(NDArray groups, NDArray index) {
+        return groups.getShape().get(0) == index.size() ? groups : groups.get(new NDIndex("{}", index));
     }
 
     /** Arrays made from an adapter's weights land in the adapter's manager; this batch's scope frees them. */
@@ -176,8 +181,8 @@ public final class MixedClassifier {
                 biases.add(inScope(scope, NDArrays.concat(new NDList(adapter.headBias(), scope.full(new Shape(lMax - l), ABSENT_LABEL_BIAS)), 0)));
             }
         }
-        NDArray w = inScope(scope, NDArrays.stack(weights)).get(new NDIndex("{}", index));   // (B, Lmax, H)
-        NDArray bias = inScope(scope, NDArrays.stack(biases)).get(new NDIndex("{}", index)); // (B, Lmax)
+        NDArray w = perRow(inScope(scope, NDArrays.stack(weights)), index);   // (B, Lmax, H)
+        NDArray bias = perRow(inScope(scope, NDArrays.stack(biases)), index); // (B, Lmax)
         return pooled.expandDims(1).matMul(w.transpose(0, 2, 1)).squeeze(1).add(bias); // (B, 1, H) · (B, H, Lmax) → (B, Lmax)
     }
 }
