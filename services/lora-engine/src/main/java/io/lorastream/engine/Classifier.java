@@ -74,12 +74,24 @@ public final class Classifier {
 
     /** Accuracy, macro-F1 over the adapter's labels, and mean cross-entropy. */
     public Metrics evaluate(List<Example> examples) {
+        return grade(examples).metrics();
+    }
+
+    /**
+     * The metrics and, per example, whether the prediction was right: from one pass, for comparisons
+     * that pair two adapters' answers on the same examples.
+     */
+    public record Graded(Metrics metrics, boolean[] correct) {}
+
+    /** {@link #evaluate} with each example's correctness beside the metrics. */
+    public Graded grade(List<Example> examples) {
         List<String> labels = adapter.labels();
         float[][] probs = probabilities(examples.stream().map(Example::text).toList());
         int n = examples.size();
         int[] truePositive = new int[labels.size()];
         int[] predicted = new int[labels.size()];
         int[] actual = new int[labels.size()];
+        boolean[] right = new boolean[n];
         int correct = 0;
         double loss = 0;
         for (int i = 0; i < n; i++) {
@@ -96,6 +108,7 @@ public final class Classifier {
             actual[truth]++;
             predicted[guess]++;
             if (guess == truth) {
+                right[i] = true;
                 correct++;
                 truePositive[truth]++;
             }
@@ -107,6 +120,6 @@ public final class Classifier {
             double recall = actual[l] == 0 ? 0 : (double) truePositive[l] / actual[l];
             f1Sum += precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
         }
-        return new Metrics((double) correct / n, f1Sum / labels.size(), loss / n, n);
+        return new Graded(new Metrics((double) correct / n, f1Sum / labels.size(), loss / n, n), right);
     }
 }

@@ -38,6 +38,16 @@ class TrainerTest {
 
             assertThat(trained.accuracy()).isGreaterThanOrEqualTo(0.85).isGreaterThan(fresh.accuracy() + 0.2);
             assertThat(trained).isEqualTo(result.best()); // the adapter holds the best epoch's weights
+            // each example's correctness, from the same pass, agrees with the predictions and the accuracy
+            Classifier.Graded graded = new Classifier(adapter, 64).grade(heldOut);
+            assertThat(graded.metrics()).isEqualTo(trained);
+            List<Classifier.Prediction> predictions = new Classifier(adapter, 64).predict(heldOut.stream().map(Example::text).toList());
+            int right = 0;
+            for (int i = 0; i < heldOut.size(); i++) {
+                assertThat(graded.correct()[i]).isEqualTo(predictions.get(i).label().equals(heldOut.get(i).label()));
+                right += graded.correct()[i] ? 1 : 0;
+            }
+            assertThat((double) right / heldOut.size()).isEqualTo(trained.accuracy());
             assertThat(result.epochs()).hasSize(3);
             assertThat(result.epochs().get(2).trainLoss()).isLessThan(result.epochs().get(0).trainLoss());
         }

@@ -1,10 +1,6 @@
 package io.lorastream.trainer;
 
-import io.lorastream.engine.Adapter;
-import io.lorastream.engine.Classifier;
-import io.lorastream.engine.Example;
 import io.lorastream.events.AdapterPublished;
-import java.util.List;
 
 /**
  * The offline gate on the tenant's holdout: a candidate is rejected when it is more than {@code margin}
@@ -24,23 +20,28 @@ record OfflineGate(double margin, double alpha) {
         }
     }
 
-    Verdict judge(Adapter candidate, Adapter stable, List<Example> holdout, double candidateAccuracy, double stableAccuracy) {
-        List<String> texts = holdout.stream().map(Example::text).toList();
-        List<Classifier.Prediction> c = new Classifier(candidate, 64).predict(texts);
-        List<Classifier.Prediction> s = new Classifier(stable, 64).predict(texts);
+    /** From each holdout example's correctness under the candidate and under stable, in the same order. */
+    Verdict judge(boolean[] candidateCorrect, boolean[] stableCorrect) {
+        if (candidateCorrect.length != stableCorrect.length || candidateCorrect.length == 0) {
+            throw new IllegalArgumentException("the gate pairs answers on one holdout: got " + candidateCorrect.length
+                    + " candidate and " + stableCorrect.length + " stable answers");
+        }
         int candidateOnly = 0;
         int stableOnly = 0;
-        for (int i = 0; i < holdout.size(); i++) {
-            boolean candidateRight = c.get(i).label().equals(holdout.get(i).label());
-            boolean stableRight = s.get(i).label().equals(holdout.get(i).label());
-            if (candidateRight && !stableRight) {
+        int candidateRight = 0;
+        int stableRight = 0;
+        for (int i = 0; i < candidateCorrect.length; i++) {
+            candidateRight += candidateCorrect[i] ? 1 : 0;
+            stableRight += stableCorrect[i] ? 1 : 0;
+            if (candidateCorrect[i] && !stableCorrect[i]) {
                 candidateOnly++;
-            } else if (stableRight && !candidateRight) {
+            } else if (stableCorrect[i] && !candidateCorrect[i]) {
                 stableOnly++;
             }
         }
         double p = pWorse(candidateOnly, stableOnly);
-        return new Verdict(passes(candidateAccuracy, stableAccuracy, p), candidateOnly, stableOnly, p);
+        int n = candidateCorrect.length;
+        return new Verdict(passes((double) candidateRight / n, (double) stableRight / n, p), candidateOnly, stableOnly, p);
     }
 
     boolean passes(double candidateAccuracy, double stableAccuracy, double pWorse) {

@@ -101,11 +101,12 @@ public final class TrainingJob {
             }
             try (Adapter trained = candidate; Adapter previous = stableAdapter) {
                 Trainer.Result result = new Trainer(settings.training(), TrainingListener.NONE).train(trained, train, null);
-                Evaluation candidateEval = evaluate(trained, holdout);
-                Evaluation stableEval = previous == null || holdout.isEmpty() ? null : evaluate(previous, holdout);
+                Classifier.Graded candidateGraded = holdout.isEmpty() ? null : new Classifier(trained, 64).grade(holdout);
+                Classifier.Graded stableGraded = previous == null || holdout.isEmpty() ? null : new Classifier(previous, 64).grade(holdout);
+                Evaluation candidateEval = evaluation(candidateGraded);
+                Evaluation stableEval = stableGraded == null ? null : evaluation(stableGraded);
                 OfflineGate gate = new OfflineGate(settings.gateMargin(), settings.gateAlpha());
-                OfflineGate.Verdict verdict = stableEval == null ? null
-                        : gate.judge(trained, previous, holdout, candidateEval.accuracy(), stableEval.accuracy());
+                OfflineGate.Verdict verdict = stableGraded == null ? null : gate.judge(candidateGraded.correct(), stableGraded.correct());
                 boolean passed = verdict == null || verdict.passed();
                 Path out = work.resolve("candidate");
                 AdapterFiles.save(trained, out);
@@ -149,11 +150,12 @@ public final class TrainingJob {
         return h;
     }
 
-    private static Evaluation evaluate(Adapter adapter, List<Example> holdout) {
-        if (holdout.isEmpty()) {
+    /** The event's metrics; an empty holdout is graded as 0 examples. */
+    private static Evaluation evaluation(Classifier.Graded graded) {
+        if (graded == null) {
             return new Evaluation(0, null, null, 0);
         }
-        Metrics m = new Classifier(adapter, 64).evaluate(holdout);
+        Metrics m = graded.metrics();
         return new Evaluation(m.accuracy(), m.macroF1(), m.loss(), m.examples());
     }
 

@@ -26,4 +26,30 @@ class OfflineGateTest {
         assertThat(gate.passes(0.8900, 0.9000, 1e-4)).as("shown worse, but within the margin").isTrue();
         assertThat(gate.passes(0.9500, 0.9000, 1.0)).isTrue();
     }
+
+    @Test
+    void theVerdictCountsTheExamplesOnlyOneOfTheTwoGetsRight() {
+        // 40 examples: both right on 20, only stable on 15, only the candidate on 2, both wrong on 3
+        boolean[] candidate = new boolean[40];
+        boolean[] stable = new boolean[40];
+        for (int i = 0; i < 40; i++) {
+            candidate[i] = i < 20 || (i >= 35 && i < 37);
+            stable[i] = i < 35;
+        }
+        OfflineGate.Verdict verdict = gate.judge(candidate, stable);
+        assertThat(verdict.candidateOnly()).isEqualTo(2);
+        assertThat(verdict.stableOnly()).isEqualTo(15);
+        assertThat(verdict.pWorse()).isCloseTo(0.0011749267578125, offset(1e-12));
+        assertThat(verdict.passed()).as("0.55 vs 0.875 and p = 0.0012").isFalse();
+
+        OfflineGate.Verdict swapped = gate.judge(stable, candidate);
+        assertThat(swapped.candidateOnly()).isEqualTo(15);
+        assertThat(swapped.passed()).isTrue();
+    }
+
+    @Test
+    void answersFromDifferentHoldoutsAreRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gate.judge(new boolean[3], new boolean[4]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 candidate and 4 stable");
+    }
 }
