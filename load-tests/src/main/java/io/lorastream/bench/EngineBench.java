@@ -191,6 +191,8 @@ public final class EngineBench implements Callable<Integer> {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("bench", "engine");
         summary.put("cores", Runtime.getRuntime().availableProcessors());
+        // the VM's host CPU changes between days, and with it the fp32 peak (README "Engine")
+        summary.put("cpu", cpu());
         // the launcher preloads the MKL dispatch shim where it was built (README "Engine")
         summary.put("mkl_intel_dispatch", String.valueOf(System.getenv("LD_PRELOAD")).contains("mkl-intel-dispatch"));
         summary.put("matmul_gflops", matmul);
@@ -208,6 +210,7 @@ public final class EngineBench implements Callable<Integer> {
         summary.put("full_vs_reference", full / REFERENCE.get("full_examples_per_s"));
         summary.put("forward_vs_reference", fwdTokens / REFERENCE.get("forward_tokens_per_s"));
 
+        System.out.println("cpu: " + cpu());
         System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "measure", "value", "goal", "met");
         row("matmul 2048³ fp32 GFLOP/s", matmul, Double.NaN);
         row("forward tokens/s", fwdTokens, 1.2 * REFERENCE.get("forward_tokens_per_s"));
@@ -228,6 +231,27 @@ public final class EngineBench implements Callable<Integer> {
 
     private static double num(Map<String, Object> m, String key) {
         return ((Number) m.get(key)).doubleValue();
+    }
+
+    /** vendor, family and model from /proc/cpuinfo ("AuthenticAMD family 25 model 17" is Zen 4), or "unknown". */
+    static String cpu() {
+        Map<String, String> fields = new LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.isBlank()) {
+                    break; // the first processor is enough
+                }
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    fields.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                }
+            }
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+        return fields.containsKey("cpu family")
+                ? fields.getOrDefault("vendor_id", "?") + " family " + fields.get("cpu family") + " model " + fields.getOrDefault("model", "?")
+                : "unknown";
     }
 
     /** Peak resident memory of this process (Linux VmHWM). */
