@@ -188,11 +188,12 @@ public final class EngineBench implements Callable<Integer> {
         double fwdGflops = num(r.get("forward"), "gflops");
         double lora = num(r.get("lora"), "examples_per_s");
         double full = num(r.get("full"), "examples_per_s");
+        String cpu = cpu();
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("bench", "engine");
         summary.put("cores", Runtime.getRuntime().availableProcessors());
         // the VM's host CPU changes between days, and with it the fp32 peak (README "Engine")
-        summary.put("cpu", cpu());
+        summary.put("cpu", cpu);
         // the launcher preloads the MKL dispatch shim where it was built (README "Engine")
         summary.put("mkl_intel_dispatch", String.valueOf(System.getenv("LD_PRELOAD")).contains("mkl-intel-dispatch"));
         summary.put("matmul_gflops", matmul);
@@ -210,7 +211,7 @@ public final class EngineBench implements Callable<Integer> {
         summary.put("full_vs_reference", full / REFERENCE.get("full_examples_per_s"));
         summary.put("forward_vs_reference", fwdTokens / REFERENCE.get("forward_tokens_per_s"));
 
-        System.out.println("cpu: " + cpu());
+        System.out.println("cpu: " + cpu);
         System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "measure", "value", "goal", "met");
         row("matmul 2048³ fp32 GFLOP/s", matmul, Double.NaN);
         row("forward tokens/s", fwdTokens, 1.2 * REFERENCE.get("forward_tokens_per_s"));

@@ -67,7 +67,6 @@ public final class BaseModel implements AutoCloseable {
                 config.numLayers(), config.hiddenSize(), parameterCount(), sha256);
     }
 
-    /** all-MiniLM-L6-v2 from the Maven artifact on the classpath: no file, no network. */
     /**
      * The base of a long-running service: DJL offline (no download at run time) with one inter-op thread
      * unless set otherwise, {@code intraOpThreads} per operation when given ({@link Devices#useIntraOpThreads};
@@ -82,6 +81,7 @@ public final class BaseModel implements AutoCloseable {
         return dir.map(d -> fromDirectory(d, device, 256)).orElseGet(() -> embedded(device));
     }
 
+    /** all-MiniLM-L6-v2 from the Maven artifact on the classpath: no file, no network. */
     public static BaseModel embedded(Device device) {
         return embedded(device, EncoderConfig.MINILM_L6.maxSequenceLength());
     }

@@ -14,10 +14,13 @@ import io.lorastream.events.AdapterPublished;
 record OfflineGate(double margin, double alpha) {
 
     /** @param candidateOnly holdout examples only the candidate gets right; {@code stableOnly} the reverse */
-    record Verdict(boolean passed, int candidateOnly, int stableOnly, double pWorse) {
-        AdapterPublished.Gate event(OfflineGate gate) {
-            return new AdapterPublished.Gate(passed, gate.margin(), gate.alpha(), pWorse);
-        }
+    record Verdict(boolean passed, int candidateOnly, int stableOnly, double pWorse) {}
+
+    /** The event's gate: {@code verdict} null when there was no stable to compare with (passed, no p). */
+    AdapterPublished.Gate event(Verdict verdict) {
+        return verdict == null
+                ? new AdapterPublished.Gate(true, margin, alpha, null)
+                : new AdapterPublished.Gate(verdict.passed(), margin, alpha, verdict.pWorse());
     }
 
     /** From each holdout example's correctness under the candidate and under stable, in the same order. */

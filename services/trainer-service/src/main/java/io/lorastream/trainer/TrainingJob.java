@@ -107,7 +107,7 @@ public final class TrainingJob {
                 Evaluation stableEval = stableGraded == null ? null : evaluation(stableGraded);
                 OfflineGate gate = new OfflineGate(settings.gateMargin(), settings.gateAlpha());
                 OfflineGate.Verdict verdict = stableGraded == null ? null : gate.judge(candidateGraded.correct(), stableGraded.correct());
-                boolean passed = verdict == null || verdict.passed();
+                AdapterPublished.Gate gateEvent = gate.event(verdict);
                 Path out = work.resolve("candidate");
                 AdapterFiles.save(trained, out);
 
@@ -115,12 +115,12 @@ public final class TrainingJob {
                 VersionManifest draft = new VersionManifest(tenant, version, parent, request.requestId(),
                         new AdapterPublished.BaseModel(base.id(), base.sha256()), request.shards(), replay.shards(),
                         request.holdoutShards(), hyperParameters(result), new AdapterPublished.Metrics(candidateEval, stableEval),
-                        verdict == null ? new AdapterPublished.Gate(true, gate.margin(), gate.alpha(), null) : verdict.event(gate), Map.of(),
+                        gateEvent, Map.of(),
                         Duration.ofNanos(System.nanoTime() - started).toMillis(), base.device().toString(), clock.instant());
                 AdapterRepository.Published published = adapters.publish(draft, out);
                 LOG.infof("%s v%d published: holdout accuracy %.4f (stable %s), gate %s%s, %d examples in %d ms",
                         tenant, version, candidateEval.accuracy(), stableEval == null ? "none" : String.format("%.4f", stableEval.accuracy()),
-                        passed ? "passed" : "failed", verdict == null ? "" : String.format(" (only the candidate right %d, only stable %d, p = %.2g)",
+                        gateEvent.passed() ? "passed" : "failed", verdict == null ? "" : String.format(" (only the candidate right %d, only stable %d, p = %.2g)",
                                 verdict.candidateOnly(), verdict.stableOnly(), verdict.pWorse()), train.size(), draft.durationMs());
                 return new Outcome(event(published), false, result.examples(), result.examplesPerSecond());
             }

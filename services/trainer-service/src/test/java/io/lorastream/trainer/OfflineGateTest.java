@@ -42,6 +42,10 @@ class OfflineGateTest {
         assertThat(verdict.pWorse()).isCloseTo(0.0011749267578125, offset(1e-12));
         assertThat(verdict.passed()).as("0.55 vs 0.875 and p = 0.0012").isFalse();
 
+        assertThat(gate.event(verdict)).isEqualTo(new io.lorastream.events.AdapterPublished.Gate(false, 0.02, 0.01, verdict.pWorse()));
+        assertThat(gate.event(null)).as("no stable to compare with")
+                .isEqualTo(new io.lorastream.events.AdapterPublished.Gate(true, 0.02, 0.01, null));
+
         OfflineGate.Verdict swapped = gate.judge(stable, candidate);
         assertThat(swapped.candidateOnly()).isEqualTo(15);
         assertThat(swapped.passed()).isTrue();
