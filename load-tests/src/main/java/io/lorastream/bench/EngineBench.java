@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorastream.engine.Adapter;
 import io.lorastream.engine.BaseModel;
@@ -51,6 +52,11 @@ public final class EngineBench implements Callable<Integer> {
     @Option(names = "--train-examples", defaultValue = "4000")
     int trainExamples;
 
+    @Option(names = "--profile", paramLabel = "DIR", description = "also run forward, LoRA and full fine-tuning once more "
+            + "under libtorch's profiler, keep the traces in DIR and report the time in matrix products: how fast each "
+            + "could go if everything else were free")
+    Path profile;
+
     @Option(names = "--phase", hidden = true, description = "run one phase in this JVM and print its JSON")
     String phase;
 
@@ -85,7 +91,7 @@ public final class EngineBench implements Callable<Integer> {
             case "matmul" -> out.put("gflops", matmulGflops());
             case "forward" -> {
                 try (BaseModel base = BaseModel.embedded(Device.cpu())) {
-                    out.putAll(forward(base, Example.readTsv(sst2.resolve("dev.tsv"))));
+                    out.putAll(forward(base, Example.readTsv(sst2.resolve("dev.tsv")), profile));
                 }
             }
             case "lora", "full" -> {
@@ -101,11 +107,18 @@ public final class EngineBench implements Callable<Integer> {
                     out.put("examples_per_s", result.examplesPerSecond());
                     out.put("tokens_per_s", result.tokensPerSecond());
                     out.put("examples", result.examples());
+                    if (profile != null) {
+                        out.put("peak_rss_mib", peakRssMiB()); // the profiler's event buffers are not the phase's memory
+                        Trainer.Result[] profiled = new Trainer.Result[1];
+                        out.putAll(profiled(profile.resolve(name + ".trace.json"),
+                                () -> profiled[0] = new Trainer(config, TrainingListener.NONE).train(adapter, train, null)));
+                        out.put("profiled_units", profiled[0].examples());
+                    }
                 }
             }
             default -> throw new IllegalArgumentException("unknown phase " + name);
         }
-        out.put("peak_rss_mib", peakRssMiB());
+        out.putIfAbsent("peak_rss_mib", peakRssMiB());
         return out;
     }
 
@@ -127,8 +140,30 @@ public final class EngineBench implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs {@code work} under libtorch's profiler, keeps the trace at {@code trace}, and returns the time
+     * the work spent in matrix products. The profiler slows everything else a little, not the products.
+     */
+    static Map<String, Object> profiled(Path trace, Runnable work) throws Exception {
+        Files.createDirectories(trace.getParent());
+        JniUtils.startProfile(false, false, false);
+        long start = System.nanoTime();
+        try {
+            work.run();
+        } finally {
+            JniUtils.stopProfile(trace.toString());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        TorchTrace.MatrixProducts products = TorchTrace.matrixProducts(trace);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("profiled_seconds", seconds);
+        out.put("matrix_product_seconds", products.matrixProductSeconds());
+        out.put("matrix_product_calls", products.calls());
+        return out;
+    }
+
     /** Base forward (no adapter) over the texts, batches of 32 sorted by length, 3 passes after a warm-up. */
-    static Map<String, Object> forward(BaseModel base, List<Example> examples) {
+    static Map<String, Object> forward(BaseModel base, List<Example> examples, Path profile) throws Exception {
         BertEncoder encoder = new BertEncoder(base);
         List<long[]> ids = new ArrayList<>(base.encode(examples.stream().map(Example::text).toList()));
         ids.sort(Comparator.comparingInt(r -> r.length));
@@ -146,6 +181,12 @@ public final class EngineBench implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("tokens_per_s", tokens / seconds);
         out.put("gflops", tokens / seconds * MFLOP_PER_TOKEN / 1000);
+        if (profile != null) {
+            out.put("peak_rss_mib", peakRssMiB()); // the profiler's event buffers are not the phase's memory
+            long[] profiledTokens = new long[1];
+            out.putAll(profiled(profile.resolve("forward.trace.json"), () -> profiledTokens[0] = runForward(base, encoder, batches)));
+            out.put("profiled_units", profiledTokens[0]);
+        }
         return out;
     }
 
@@ -165,6 +206,9 @@ public final class EngineBench implements Callable<Integer> {
         List<String> command = new ArrayList<>(List.of(java, "-Xmx6g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), EngineBench.class.getName(),
                 "--sst2", sst2.toString(), "--train-examples", String.valueOf(trainExamples), "--phase", name));
+        if (profile != null) {
+            command.addAll(List.of("--profile", profile.toAbsolutePath().toString()));
+        }
         System.err.println("bench: phase " + name + " ...");
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String last = null;
@@ -221,7 +265,30 @@ public final class EngineBench implements Callable<Integer> {
         row("LoRA peak RSS MiB", num(r.get("lora"), "peak_rss_mib"), Double.NaN);
         row("full fine-tuning peak RSS MiB", num(r.get("full"), "peak_rss_mib"), Double.NaN);
         row("LoRA / full speed", lora / full, Double.NaN);
+        if (r.get("lora").containsKey("matrix_product_seconds")) {
+            // what matrix products alone allow, and how much of today's other work each goal leaves room for
+            System.out.println("matrix products (profiled runs, traces in --profile DIR):");
+            bound(summary, "forward", "tokens/s", r.get("forward"), fwdTokens, 1.2 * REFERENCE.get("forward_tokens_per_s"));
+            bound(summary, "lora", "examples/s", r.get("lora"), lora, 1.5 * REFERENCE.get("lora_examples_per_s"));
+            bound(summary, "full", "examples/s", r.get("full"), full, 1.5 * REFERENCE.get("full_examples_per_s"));
+        }
         System.out.println(new ObjectMapper().writeValueAsString(summary));
+    }
+
+    /**
+     * The rate if matrix products were the only cost, and the share of today's other work (everything but
+     * matrix products, per unit) that fits beside the products within the goal's time per unit: 1 means
+     * the other work may stay as it is, 0 or less that no amount of work on it reaches the goal.
+     */
+    private static void bound(Map<String, Object> summary, String phase, String unit, Map<String, Object> result,
+                              double rate, double goal) {
+        double productsPerUnit = num(result, "matrix_product_seconds") / num(result, "profiled_units");
+        double ceiling = 1 / productsPerUnit;
+        double otherAllowed = (1 / goal - productsPerUnit) / (1 / rate - productsPerUnit);
+        summary.put(phase + "_matrix_product_ceiling", ceiling);
+        summary.put(phase + "_other_work_allowed", otherAllowed);
+        row("  " + phase + " ceiling, " + unit, ceiling, goal);
+        row("  " + phase + " other work the goal allows", otherAllowed, Double.NaN);
     }
 
     private static void row(String name, double value, double goal) {

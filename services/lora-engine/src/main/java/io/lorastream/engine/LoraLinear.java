@@ -36,8 +36,8 @@ public final class LoraLinear {
             return base;
         }
         NDArray in = dropout.apply(x, dropoutRate);
-        NDArray low = Linear.linear(in, a).singletonOrThrow();                     // (B, T, r)
-        return base.add(Scalars.times(Linear.linear(low, b).singletonOrThrow(), scaling)); // (B, T, out)
+        NDArray low = Scalars.times(Linear.linear(in, a).singletonOrThrow(), scaling); // (B, T, r): scaled where it is small
+        return base.addi(Linear.linear(low, b).singletonOrThrow());                     // (B, T, out)
     }
 
     /** ΔW = scaling · B·A, (out, in). */
