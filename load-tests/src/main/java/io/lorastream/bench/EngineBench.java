@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -108,17 +109,14 @@ public final class EngineBench implements Callable<Integer> {
                     out.put("tokens_per_s", result.tokensPerSecond());
                     out.put("examples", result.examples());
                     if (profile != null) {
-                        out.put("peak_rss_mib", peakRssMiB()); // the profiler's event buffers are not the phase's memory
-                        Trainer.Result[] profiled = new Trainer.Result[1];
-                        out.putAll(profiled(profile.resolve(name + ".trace.json"),
-                                () -> profiled[0] = new Trainer(config, TrainingListener.NONE).train(adapter, train, null)));
-                        out.put("profiled_units", profiled[0].examples());
+                        profileAgain(out, profile.resolve(name + ".trace.json"),
+                                () -> new Trainer(config, TrainingListener.NONE).train(adapter, train, null).examples());
                     }
                 }
             }
             default -> throw new IllegalArgumentException("unknown phase " + name);
         }
-        out.putIfAbsent("peak_rss_mib", peakRssMiB());
+        out.putIfAbsent("peak_rss_mib", peakRssMiB()); // unless a profiled run followed the measured one
         return out;
     }
 
@@ -141,21 +139,33 @@ public final class EngineBench implements Callable<Integer> {
     }
 
     /**
-     * Runs {@code work} under libtorch's profiler, keeps the trace at {@code trace}, and returns the time
-     * the work spent in matrix products. The profiler slows everything else a little, not the products.
+     * After a phase's measured run: its peak memory so far (the profiler's event buffers are not the
+     * phase's), then the same work once more under the profiler.
      */
-    static Map<String, Object> profiled(Path trace, Runnable work) throws Exception {
+    private static void profileAgain(Map<String, Object> out, Path trace, LongSupplier work) throws Exception {
+        out.put("peak_rss_mib", peakRssMiB());
+        out.putAll(profiled(trace, work));
+    }
+
+    /**
+     * Runs {@code work} (returning how many units it did: tokens, examples) under libtorch's profiler,
+     * keeps the trace at {@code trace}, and returns the time the work spent in matrix products. The
+     * profiler slows everything else a little, not the products.
+     */
+    static Map<String, Object> profiled(Path trace, LongSupplier work) throws Exception {
         Files.createDirectories(trace.getParent());
         JniUtils.startProfile(false, false, false);
         long start = System.nanoTime();
+        long units;
         try {
-            work.run();
+            units = work.getAsLong();
         } finally {
             JniUtils.stopProfile(trace.toString());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         TorchTrace.MatrixProducts products = TorchTrace.matrixProducts(trace);
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("profiled_units", units);
         out.put("profiled_seconds", seconds);
         out.put("matrix_product_seconds", products.matrixProductSeconds());
         out.put("matrix_product_calls", products.calls());
@@ -182,10 +192,7 @@ public final class EngineBench implements Callable<Integer> {
         out.put("tokens_per_s", tokens / seconds);
         out.put("gflops", tokens / seconds * MFLOP_PER_TOKEN / 1000);
         if (profile != null) {
-            out.put("peak_rss_mib", peakRssMiB()); // the profiler's event buffers are not the phase's memory
-            long[] profiledTokens = new long[1];
-            out.putAll(profiled(profile.resolve("forward.trace.json"), () -> profiledTokens[0] = runForward(base, encoder, batches)));
-            out.put("profiled_units", profiledTokens[0]);
+            profileAgain(out, profile.resolve("forward.trace.json"), () -> runForward(base, encoder, batches));
         }
         return out;
     }

@@ -63,6 +63,7 @@ class TorchTraceTest {
                     a.matMul(b).close();
                 }
                 a.add(1f).close();
+                return 3;
             });
 
             assertThat(trace).isRegularFile();
