@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,7 +41,8 @@ import picocli.CommandLine.Option;
  * The main job, on the running local stack (started with canaries on; {@code ./lorastream demo} does
  * that): three tenants (UCI Amazon, IMDb, Yelp) stream labelled feedback and get first versions; more
  * feedback trains second versions that run as canaries while live traffic is scored over REST and every
- * prediction labelled with the truth, until the rule promotes them; then one tenant is fed label-flipped
+ * prediction labelled with the truth, until the rule promotes them (each canary phase on texts of its own
+ * that no feedback carried: {@link #liveWindow}); then one tenant is fed label-flipped
  * (poisoned) feedback — enough to poison its holdout too, so the offline gate is fooled and only live
  * labels can catch it — and a candidate trained on it must be rolled back by live labels before 200
  * labelled canary predictions, none stable (a poisoned version the gate rejects while the holdout is still
@@ -59,7 +61,10 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--data", required = true,
             description = "directory with amazon, imdb and yelp as .tsv (sentence<TAB>label) or .json (the npm package sentiment's test/fixtures)") Path data;
     @Option(names = "--first-examples", defaultValue = "300", description = "feedback per tenant for its first version") int firstExamples;
-    @Option(names = "--more-examples", defaultValue = "600", description = "feedback per tenant for its second version") int moreExamples;
+    @Option(names = "--more-examples", defaultValue = "400", description = "feedback per tenant for its second version") int moreExamples;
+    @Option(names = "--live-texts", defaultValue = "100",
+            description = "distinct texts scored in one canary phase, each phase its own from the texts never sent as feedback")
+    int liveTexts;
     @Option(names = "--poisoned", defaultValue = "yelp", description = "the data set whose tenant gets poisoned feedback last") String poisonedName;
     @Option(names = "--poisoned-examples", defaultValue = "2000",
             description = "label-flipped feedback for the poisoned tenant (cycling through its file): more than its honest feedback, so its holdout is poisoned too")
@@ -76,6 +81,8 @@ public final class Demo implements Callable<Integer> {
     private final ObjectMapper json = EventJson.MAPPER;
     private final List<AdapterLifecycle> decisions = new ArrayList<>();
     private final List<AdapterPublished> published = new ArrayList<>();
+    /** Canary phases with live traffic so far, per tenant: which window of live texts is next. */
+    private final Map<String, Integer> livePhases = new HashMap<>();
     private final long started = System.nanoTime();
     private KafkaConsumer<String, byte[]> events;
     private long deadline;
@@ -85,6 +92,22 @@ public final class Demo implements Callable<Integer> {
     }
 
     record Tenant(String id, String dataSet, List<Example> examples) {}
+
+    /**
+     * The texts of a tenant's {@code phase}-th canary (0 first): the next {@code size} of {@code pool}, the
+     * texts never sent as feedback. Live labels are feedback too, so a later candidate trains on the texts
+     * an earlier canary was judged on; judged on them again, it would be scored on what it memorised, not on
+     * what it learnt (a poisoned candidate that had seen their honest labels looked almost right). Only when
+     * the pool runs out do windows come round again.
+     */
+    static List<Example> liveWindow(List<Example> pool, int phase, int size) {
+        if (size < 1 || size > pool.size()) {
+            throw new IllegalArgumentException("a window of " + size + " live texts from a pool of " + pool.size());
+        }
+        int windows = pool.size() / size;
+        int from = (phase % windows) * size;
+        return List.copyOf(pool.subList(from, from + size));
+    }
 
     /**
      * A data set of the demo: {@code NAME.tsv} (sentence, label), or {@code NAME.json} as the npm package
@@ -127,6 +150,13 @@ public final class Demo implements Callable<Integer> {
         }
         Tenant poisoned = tenants.stream().filter(t -> t.dataSet().equals(poisonedName)).findFirst()
                 .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(this), "--poisoned must be one of " + DATA_SETS));
+        for (Tenant t : tenants) {
+            int left = t.examples().size() - firstExamples - moreExamples;
+            if (liveTexts < 1 || liveTexts > left) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--live-texts " + liveTexts + ": must be between 1 and the "
+                        + Math.max(left, 0) + " examples of " + t.dataSet() + " beyond --first-examples and --more-examples");
+            }
+        }
         Tenant admin = tenants.get(0);
         List<String> failures = new ArrayList<>();
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -247,7 +277,12 @@ public final class Demo implements Callable<Integer> {
         if (gate.transition() != Transition.CANARY) {
             return gate;
         }
-        Live live = liveTraffic(t, gate.version(), List.copyOf(t.examples().subList(firstExamples + moreExamples, t.examples().size())));
+        int phase = livePhases.merge(t.id(), 1, Integer::sum) - 1;
+        List<Example> pool = t.examples().subList(firstExamples + moreExamples, t.examples().size()); // never sent as feedback
+        if (phase > 0 && phase % (pool.size() / liveTexts) == 0) {
+            log("%s: every window of live texts was used; v%d is judged on texts labelled in an earlier canary", t.id(), gate.version());
+        }
+        Live live = liveTraffic(t, gate.version(), liveWindow(pool, phase, liveTexts));
         canaries.put(t.id() + ":v" + live.decision().version(), live);
         return live.decision();
     }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lorastream.engine.Example;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,5 +33,20 @@ class DemoDataTest {
         assertThatThrownBy(() -> Demo.readDataSet(dir, "yelp")).hasMessageContaining("yelp.tsv").hasMessageContaining("yelp.json");
         Files.writeString(dir.resolve("imdb.json"), "[{\"text\":\"fine\",\"class\":1},{\"text\":\"no label\"},{\"text\":\"\",\"class\":null}]");
         assertThatThrownBy(() -> Demo.readDataSet(dir, "imdb")).hasMessageContaining("imdb.json item 1");
+    }
+
+    @Test
+    void eachCanaryPhaseIsJudgedOnTextsNoEarlierPhaseLabelledUntilThePoolRunsOut() {
+        List<Example> pool = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            pool.add(new Example("text " + i, String.valueOf(i % 2)));
+        }
+        List<Example> first = Demo.liveWindow(pool, 0, 100);
+        List<Example> second = Demo.liveWindow(pool, 1, 100);
+        assertThat(first).hasSize(100).startsWith(pool.get(0)).doesNotContainAnyElementsOf(second);
+        assertThat(second).hasSize(100).startsWith(pool.get(100));
+        assertThat(Demo.liveWindow(pool, 2, 100)).as("the 50 left over are too few for a window: round again").isEqualTo(first);
+        assertThat(Demo.liveWindow(pool, 4, 50)).containsExactlyElementsOf(pool.subList(200, 250));
+        assertThatThrownBy(() -> Demo.liveWindow(pool, 0, 251)).hasMessageContaining("251").hasMessageContaining("250");
     }
 }
