@@ -146,9 +146,12 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
             case PROMOTE -> {
                 TenantRollout next = state.next(state.candidate(), state.stable(), s, null, candidate, Map.of(),
                         new HistoryItem(candidate, AdapterStatus.PROMOTED, at, null, c));
+                // "within the margin" only where the candidate is below stable: a far better one is not "within 0.02"
+                String relation = RolloutRule.accuracy(c) >= RolloutRule.accuracy(s)
+                        ? "is at least" : String.format(Locale.ROOT, "is within %.2f of", rule.margin());
                 commit(next, at, lifecycle(state, candidate, Transition.PROMOTED, candidate, String.format(Locale.ROOT,
-                        "live accuracy %.4f (%d/%d) is within %.2f of stable's %.4f (%d/%d)", RolloutRule.accuracy(c), c.correct(), c.predictions(),
-                        rule.margin(), RolloutRule.accuracy(s), s.correct(), s.predictions()), RolloutRule.CANARY_RULE, c, s, at));
+                        "live accuracy %.4f (%d/%d) %s stable's %.4f (%d/%d)", RolloutRule.accuracy(c), c.correct(), c.predictions(),
+                        relation, RolloutRule.accuracy(s), s.correct(), s.predictions()), RolloutRule.CANARY_RULE, c, s, at));
             }
             case ROLL_BACK -> {
                 TenantRollout next = state.next(state.stable(), state.previousStable(), state.previousStableSample(), null, null, Map.of(),

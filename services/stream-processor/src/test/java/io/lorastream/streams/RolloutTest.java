@@ -188,19 +188,33 @@ class RolloutTest {
                 org.assertj.core.groups.Tuple.tuple(2, AdapterStatus.ROLLED_BACK));
     }
 
-    @Test
-    void aGoodCandidateIsPromotedAndARegressionAfterwardsRollsBackToThePreviousStable() {
+    /** v1 stable, v2 its canary: 100 labels each, stable right 90 times, the canary {@code canaryRight} times. */
+    private List<AdapterLifecycle> canaryJudgedAgainst90Of100(int canaryRight) {
         start(0.5);
         publish("acme", 1, true);
         publish("acme", 2, true);
         transitions();
         for (int i = 0; i < 100; i++) {
-            labelled("acme", 1, i % 10 != 0); // 90 %
-            labelled("acme", 2, i % 25 != 0); // 96 %
+            labelled("acme", 1, i % 10 != 0);
+            labelled("acme", 2, i < canaryRight);
         }
-        List<AdapterLifecycle> promoted = transitions();
+        return transitions();
+    }
+
+    @Test
+    void aCandidateJustBelowStableIsPromotedAsWithinTheMargin() {
+        assertThat(canaryJudgedAgainst90Of100(89)).singleElement().satisfies(d -> {
+            assertThat(d.transition()).isEqualTo(Transition.PROMOTED);
+            assertThat(d.reason()).isEqualTo("live accuracy 0.8900 (89/100) is within 0.02 of stable's 0.9000 (90/100)");
+        });
+    }
+
+    @Test
+    void aGoodCandidateIsPromotedAndARegressionAfterwardsRollsBackToThePreviousStable() {
+        List<AdapterLifecycle> promoted = canaryJudgedAgainst90Of100(96);
         assertThat(promoted).extracting(AdapterLifecycle::transition).containsExactly(Transition.PROMOTED);
         assertThat(promoted.get(0).evidence().candidate().predictions()).isEqualTo(100);
+        assertThat(promoted.get(0).reason()).isEqualTo("live accuracy 0.9600 (96/100) is at least stable's 0.9000 (90/100)");
         assertThat(registry.readValuesToList()).last().satisfies(e -> {
             assertThat(e.stable().version()).isEqualTo(2);
             assertThat(e.candidate()).isNull();
