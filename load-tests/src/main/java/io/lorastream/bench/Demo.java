@@ -151,10 +151,10 @@ public final class Demo implements Callable<Integer> {
         Tenant poisoned = tenants.stream().filter(t -> t.dataSet().equals(poisonedName)).findFirst()
                 .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(this), "--poisoned must be one of " + DATA_SETS));
         for (Tenant t : tenants) {
-            int left = t.examples().size() - firstExamples - moreExamples;
+            int left = Math.max(t.examples().size() - firstExamples - moreExamples, 0);
             if (liveTexts < 1 || liveTexts > left) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--live-texts " + liveTexts + ": must be between 1 and the "
-                        + Math.max(left, 0) + " examples of " + t.dataSet() + " beyond --first-examples and --more-examples");
+                        + left + " examples of " + t.dataSet() + " beyond --first-examples and --more-examples");
             }
         }
         Tenant admin = tenants.get(0);
@@ -279,7 +279,7 @@ public final class Demo implements Callable<Integer> {
         }
         int phase = livePhases.merge(t.id(), 1, Integer::sum) - 1;
         List<Example> pool = t.examples().subList(firstExamples + moreExamples, t.examples().size()); // never sent as feedback
-        if (phase > 0 && phase % (pool.size() / liveTexts) == 0) {
+        if (phase >= pool.size() / liveTexts) {
             log("%s: every window of live texts was used; v%d is judged on texts labelled in an earlier canary", t.id(), gate.version());
         }
         Live live = liveTraffic(t, gate.version(), liveWindow(pool, phase, liveTexts));
