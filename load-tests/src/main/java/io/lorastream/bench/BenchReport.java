@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The table of one {@code ./lorastream bench all} run: every measure of DESIGN.md's performance goals
+ * The table of one {@code ./lorastream bench all} run: every measure of the performance goals (docs/architecture.md)
  * (and issue 3's engine goals), read from the JSON line each benchmark printed last, as tab-separated
  * rows {@code bench, measure, value, unit, goal, met}. A benchmark that did not run leaves its rows out
  * and is named on stderr. The goals live here and nowhere else in the suite's output.
@@ -27,7 +27,7 @@ public final class BenchReport implements Callable<Integer> {
     @Option(names = "--results", required = true, description = "directory with <bench>.json: the last line of each benchmark's output")
     Path results;
 
-    /** One row: where its value is in a benchmark's JSON, and its goal if DESIGN.md sets one. */
+    /** One row: where its value is in a benchmark's JSON, and its goal if one is set. */
     record Measure(String bench, String name, String unit, Function<JsonNode, JsonNode> value, Goal goal) {}
 
     /** A goal as a bound on the value: at least or at most. */

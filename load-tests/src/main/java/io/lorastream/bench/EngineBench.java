@@ -33,7 +33,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The engine's performance goals (DESIGN.md), measured in one run on this machine: a large fp32
+ * The engine's performance goals (docs/architecture.md), measured in one run on this machine: a large fp32
  * matmul (the machine's practical peak), the base forward, LoRA training and full fine-tuning of the
  * same model on the same data. Each phase runs in its own JVM so its peak memory (VmHWM) is its own.
  * Prints a table and, last, one JSON line.
@@ -42,12 +42,12 @@ import picocli.CommandLine.Option;
 public final class EngineBench implements Callable<Integer> {
     /** MiniLM-L6 forward cost per token: 6 blocks · 2 · (4·384² + 2·384·1536) multiply-adds ≈ 21.2 MFLOP. */
     static final double MFLOP_PER_TOKEN = 21.2;
-    /** Plain PyTorch on these 2 cores, same model and data (DESIGN.md). */
+    /** Plain PyTorch on these 2 cores, same model and data. */
     static final Map<String, Double> REFERENCE = Map.of(
             "matmul_gflops", 305.0, "forward_tokens_per_s", 8300.0,
             "lora_examples_per_s", 188.0, "full_examples_per_s", 125.0);
 
-    @Option(names = "--sst2", defaultValue = "../shared/data/sst2", description = "directory with train.tsv and dev.tsv")
+    @Option(names = "--sst2", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2", description = "directory with train.tsv and dev.tsv")
     Path sst2;
 
     @Option(names = "--train-examples", defaultValue = "4000")

@@ -51,7 +51,7 @@ public final class FreshnessBench implements Callable<Integer> {
     @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000") String s3;
     @Option(names = "--access-key", defaultValue = "lorastream") String accessKey;
     @Option(names = "--secret-key", defaultValue = "lorastream-secret") String secretKey;
-    @Option(names = "--data", defaultValue = "../shared/data/uci-sentiment/amazon.tsv", description = "sentence<TAB>label file") Path data;
+    @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/uci-sentiment/amazon.tsv", description = "sentence<TAB>label file") Path data;
     @Option(names = "--batch", defaultValue = "50", description = "examples per request") int batch;
     @Option(names = "--interval-ms", defaultValue = "1000", description = "pause between requests") long intervalMs;
     @Option(names = "--quiet-seconds", defaultValue = "120", description = "stop when no new version came for this long after the last batch") int quietSeconds;

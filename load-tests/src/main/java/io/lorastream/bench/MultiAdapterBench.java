@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Serving's engine goals (DESIGN.md), one run, one JVM: with {@code --adapters} adapters resident,
+ * Serving's engine goals (docs/architecture.md), one run, one JVM: with {@code --adapters} adapters resident,
  * single-text requests of {@code --batch} different tenants per forward (mixed-adapter batches) against
  * the same texts through the bare base, cut into forwards by length the same way (base-only throughput, goal ≥ 0.95×), and against a naive server
  * that swaps the adapter in per request (merge, forward one text, unmerge; goal ≥ 10×); and the resident
@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
 @Command(name = "multi-adapter-bench", mixinStandardHelpOptions = true)
 public final class MultiAdapterBench implements Callable<Integer> {
 
-    @Option(names = "--data", defaultValue = "../shared/data/sst2/dev.tsv", description = "texts (sentence<TAB>label)")
+    @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2/dev.tsv", description = "texts (sentence<TAB>label)")
     Path data;
 
     @Option(names = "--adapters", defaultValue = "1000")

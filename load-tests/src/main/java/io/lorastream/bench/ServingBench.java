@@ -69,7 +69,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
     @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000") String s3;
     @Option(names = "--access-key", defaultValue = "lorastream") String accessKey;
     @Option(names = "--secret-key", defaultValue = "lorastream-secret") String secretKey;
-    @Option(names = "--data", defaultValue = "../shared/data/sst2/dev.tsv") Path data;
+    @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2/dev.tsv") Path data;
     @Option(names = "--reloads", defaultValue = "30") int reloads;
     @Option(names = "--tenants", defaultValue = "16") int tenants;
     @Option(names = "--clients", defaultValue = "16") int clients;

@@ -17,7 +17,7 @@ import java.util.function.Predicate;
 /**
  * Reads a safetensors file into Java floats, checking the header and every offset against the file
  * size first, so a truncated or corrupt file fails with a message and never reaches native code.
- * F16 and BF16 are widened here: DJL's own reader crashes the JVM on BF16 (PLATFORM-NOTES).
+ * F16 and BF16 are widened here: DJL's own reader crashes the JVM on BF16 (docs/platform.md).
  * Writing uses DJL ({@code NDList.encode(SAFETENSORS)}).
  */
 final class Safetensors {

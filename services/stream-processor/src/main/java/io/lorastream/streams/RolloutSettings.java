@@ -1,5 +1,6 @@
 package io.lorastream.streams;
 
+import io.lorastream.events.RolloutRule;
 import java.time.Duration;
 
 /**

@@ -1,5 +1,6 @@
 package io.lorastream.streams;
 
+import io.lorastream.events.RolloutRule;
 import io.lorastream.events.AdapterCommand;
 import io.lorastream.events.AdapterEvent;
 import io.lorastream.events.AdapterLifecycle;

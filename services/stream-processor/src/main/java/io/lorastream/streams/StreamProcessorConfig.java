@@ -1,5 +1,6 @@
 package io.lorastream.streams;
 
+import io.lorastream.events.RolloutRule;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithParentName;
@@ -49,7 +50,7 @@ public interface StreamProcessorConfig {
 
         /**
          * Level of the sequential test that the candidate is worse: the chance that a candidate as good as stable
-         * is ever rolled back on evidence, however often the rule looks ({@link io.lorastream.streams.RolloutRule}).
+         * is ever rolled back on evidence, however often the rule looks ({@link io.lorastream.events.RolloutRule}).
          */
         @WithDefault("0.01")
         double alpha();

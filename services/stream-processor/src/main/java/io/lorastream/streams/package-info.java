@@ -8,7 +8,7 @@
  * exactly-once v2; bad records go to {@code feedback-dlq} with the reason in a header.
  * {@link io.lorastream.streams.Rollout}: the rollout state machine, the only writer of
  * {@code adapter-registry} — offline gate, canary, live accuracy joined from {@code score-results} and
- * labelled feedback, promotion and roll-back by {@link io.lorastream.streams.RolloutRule}, regression
+ * labelled feedback, promotion and roll-back by {@link io.lorastream.events.RolloutRule}, regression
  * watch, admin commands from {@code adapter-commands} (applied or refused with the reason); every
  * transition also an {@code adapter-lifecycle} event.
  * Configuration: {@link io.lorastream.streams.StreamProcessorConfig}.

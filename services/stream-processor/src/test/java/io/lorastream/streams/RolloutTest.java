@@ -1,5 +1,6 @@
 package io.lorastream.streams;
 
+import io.lorastream.events.RolloutRule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lorastream.events.AdapterCommand;

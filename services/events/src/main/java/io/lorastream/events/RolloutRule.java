@@ -1,6 +1,6 @@
-package io.lorastream.streams;
+package io.lorastream.events;
 
-import io.lorastream.events.LiveSample;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,6 +25,10 @@ import java.util.Map;
  * θ̂ &lt; 0 and Λ ≥ 1/alpha keeps the chance that an as-good candidate is ever rolled back on evidence
  * at or below alpha however often the rule looks. τ ({@code effectScale}) is the size of difference
  * the test detects fastest.
+ *
+ * <p>It lives with the event contracts because every decision's {@link AdapterLifecycle.Evidence}
+ * records the counts and {@link #thresholds()} it was taken on: anyone holding the event can recompute
+ * the verdict with {@link #fromThresholds} (the demo does, for every decision it sees).
  */
 public record RolloutRule(int minSamples, int minRollbackSamples, int maxSamples, double alpha, double margin, double effectScale) {
     public static final String CANARY_RULE = "always-valid sequential test (mSPRT, normal mixture) that the candidate is worse, promote within margin";
@@ -60,6 +64,17 @@ public record RolloutRule(int minSamples, int minRollbackSamples, int maxSamples
         return promoted.predictions() >= minSamples ? Verdict.PROMOTE : Verdict.WAIT;
     }
 
+    /** The rule whose {@link #thresholds()} a lifecycle event's evidence recorded. */
+    public static RolloutRule fromThresholds(Map<String, Double> thresholds) {
+        for (String key : List.of("minSamples", "minRollbackSamples", "maxSamples", "alpha", "margin", "effectScale")) {
+            if (thresholds == null || thresholds.get(key) == null) {
+                throw new IllegalArgumentException("evidence thresholds " + thresholds + ": no " + key);
+            }
+        }
+        return new RolloutRule(thresholds.get("minSamples").intValue(), thresholds.get("minRollbackSamples").intValue(),
+                thresholds.get("maxSamples").intValue(), thresholds.get("alpha"), thresholds.get("margin"), thresholds.get("effectScale"));
+    }
+
     public Map<String, Double> thresholds() {
         return Map.of("minSamples", (double) minSamples, "minRollbackSamples", (double) minRollbackSamples,
                 "maxSamples", (double) maxSamples, "alpha", alpha, "margin", margin, "effectScale", effectScale);
@@ -74,7 +89,7 @@ public record RolloutRule(int minSamples, int minRollbackSamples, int maxSamples
      * lower, else 1 (see the class comment). The rule acts the first time it falls below alpha, so the
      * running minimum that makes it a p-value across looks need not be kept.
      */
-    double pWorse(LiveSample a, LiveSample b) {
+    public double pWorse(LiveSample a, LiveSample b) {
         double difference = accuracy(a) - accuracy(b); // θ̂
         if (difference >= 0 || a.predictions() == 0 || b.predictions() == 0) {
             return 1;
@@ -87,7 +102,7 @@ public record RolloutRule(int minSamples, int minRollbackSamples, int maxSamples
         return Math.min(1, Math.exp(-logLambda));
     }
 
-    static double accuracy(LiveSample s) {
+    public static double accuracy(LiveSample s) {
         return s.predictions() == 0 ? 0 : (double) s.correct() / s.predictions();
     }
 

@@ -1,10 +1,9 @@
-package io.lorastream.streams;
+package io.lorastream.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
-import io.lorastream.events.LiveSample;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -139,5 +138,14 @@ class RolloutRuleTest {
         assertThatThrownBy(() -> new RolloutRule(100, 200, 1000, 0.01, 0.02, 0.1)).hasMessageContaining("lorastream.rollout.min-rollback-samples=200");
         assertThatThrownBy(() -> new RolloutRule(100, 30, 1000, 0.7, 0.02, 0.1)).hasMessageContaining("lorastream.rollout.alpha=0.7");
         assertThatThrownBy(() -> new RolloutRule(100, 30, 1000, 0.01, 0.02, 0)).hasMessageContaining("lorastream.rollout.effect-scale=0.0");
+    }
+
+    @Test
+    void theRuleIsRebuiltFromTheThresholdsAnEventRecords() throws Exception {
+        AdapterLifecycle.Evidence evidence = new AdapterLifecycle.Evidence(RolloutRule.CANARY_RULE, sample(2, 30, 3), sample(1, 30, 29),
+                null, rule.thresholds());
+        AdapterLifecycle.Evidence read = EventJson.MAPPER.readValue(EventJson.MAPPER.writeValueAsString(evidence), AdapterLifecycle.Evidence.class);
+        assertThat(RolloutRule.fromThresholds(read.thresholds())).isEqualTo(rule);
+        assertThatThrownBy(() -> RolloutRule.fromThresholds(java.util.Map.of("margin", 0.02))).hasMessageContaining("no minSamples");
     }
 }

@@ -1,0 +1,202 @@
+package io.lorastream.bench.demo;
+
+import io.lorastream.bench.StackClient;
+import io.lorastream.bench.demo.AdapterEventLog.Progress;
+import io.lorastream.bench.demo.DemoData.Tenant;
+import io.lorastream.events.AdapterLifecycle;
+import io.lorastream.events.AdapterLifecycle.Transition;
+import io.lorastream.events.EventJson;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The main job, on the running local stack (started with canaries on; {@code ./lorastream demo} does
+ * that), in four phases:
+ * <ol>
+ *   <li>three tenants (UCI Amazon, IMDb, Yelp) send labelled feedback and get first versions;</li>
+ *   <li>more feedback trains second versions, which run as canaries while live traffic is scored over
+ *       REST and every prediction labelled with the truth, until the rule decides ({@link Canaries});</li>
+ *   <li>one tenant is fed label-flipped feedback, enough to poison its holdout too, so that the offline
+ *       gate is fooled and only live labels can catch a candidate trained on it (a poisoned version the gate
+ *       rejects while the holdout is still mostly honest is shown, and more poison follows);</li>
+ *   <li>an admin rolls one tenant back, promotes it again and has a bad command refused ({@link AdminSteps}).</li>
+ * </ol>
+ * Progress is printed as it happens, from adapter-events and the admin API; a table and one JSON line end
+ * it. The exit code is 0 when nothing the platform guarantees was violated ({@link DemoChecks}); what the
+ * demo only expects (each second version promoted and better, the poison rolled back within 200 labels)
+ * is reported under "expected" in the JSON.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Three tenants from feedback to promoted versions, a poisoned one rolled back, an admin roll-back.")
+public final class Demo implements Callable<Integer> {
+    @Option(names = "--ingest", defaultValue = "http://127.0.0.1:8081") String ingest;
+    @Option(names = "--serving", defaultValue = "http://127.0.0.1:8083") String serving;
+    @Option(names = "--token", required = true, description = "an admin bearer token") String token;
+    @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
+    @Option(names = "--data", required = true,
+            description = "directory with amazon, imdb and yelp as .tsv (sentence<TAB>label) or .json (the npm package sentiment's test/fixtures)") Path data;
+    @Option(names = "--first-examples", defaultValue = "300", description = "feedback per tenant for its first version") int firstExamples;
+    @Option(names = "--more-examples", defaultValue = "400", description = "feedback per tenant for its second version") int moreExamples;
+    @Option(names = "--live-texts", defaultValue = "100",
+            description = "distinct texts scored in one canary phase, each phase its own from the texts never sent as feedback")
+    int liveTexts;
+    @Option(names = "--poisoned", defaultValue = "yelp", description = "the data set whose tenant gets poisoned feedback last") String poisonedName;
+    @Option(names = "--poisoned-examples", defaultValue = "2000",
+            description = "label-flipped feedback for the poisoned tenant (cycling through its file): more than its honest feedback, so its holdout is poisoned too")
+    int poisonedExamples;
+    @Option(names = "--max-live-labels", defaultValue = "1500", description = "labelled live predictions per canary at most") int maxLiveLabels;
+    @Option(names = "--timeout-minutes", defaultValue = "12") int timeoutMinutes;
+
+    /** Rounds of more poison after the gate rejected a poisoned version, before the demo gives up on showing a roll-back. */
+    static final int MAX_MORE_POISON = 3;
+
+    private final Progress progress = new Progress();
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Demo()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 4);
+        List<Tenant> tenants = new ArrayList<>();
+        for (String name : DemoData.DATA_SETS) {
+            tenants.add(new Tenant(name + "-" + run, name, DemoData.readDataSet(data, name)));
+        }
+        Tenant poisoned = tenants.stream().filter(t -> t.dataSet().equals(poisonedName)).findFirst()
+                .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(this), "--poisoned must be one of " + DemoData.DATA_SETS));
+        for (Tenant t : tenants) {
+            int left = Math.max(t.examples().size() - firstExamples - moreExamples, 0);
+            if (liveTexts < 1 || liveTexts > left) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--live-texts " + liveTexts + ": must be between 1 and the "
+                        + left + " examples of " + t.dataSet() + " beyond --first-examples and --more-examples");
+            }
+        }
+        Tenant admin = tenants.get(0);
+        List<String> ids = tenants.stream().map(Tenant::id).toList();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        DemoChecks.Findings findings;
+        try (StackClient client = new StackClient(token, kafka);
+             AdapterEventLog events = new AdapterEventLog(client, progress, timeoutMinutes)) {
+            DemoStack stack = new DemoStack(client, ingest, serving);
+            Canaries canaries = new Canaries(stack, events, progress, liveTexts, maxLiveLabels, firstExamples + moreExamples);
+
+            progress.log("phase 1 — first versions: %d labelled examples each for %s", firstExamples, String.join(", ", ids));
+            for (Tenant t : tenants) {
+                stack.sendFeedback(t.id(), DemoData.feedback("first", t.examples().subList(0, firstExamples), false));
+            }
+            for (Tenant t : tenants) {
+                events.awaitDecision(t.id(), v -> v == 1, l -> l.transition() == Transition.PROMOTED);
+                awaitServed(stack, events, t.id(), 1);
+            }
+
+            progress.log("phase 2 — more feedback, canaries judged by live labels: %d more examples each", moreExamples);
+            for (Tenant t : tenants) {
+                stack.sendFeedback(t.id(), DemoData.feedback("more", t.examples().subList(firstExamples, firstExamples + moreExamples), false));
+            }
+            Map<String, AdapterLifecycle> second = new LinkedHashMap<>();
+            for (Tenant t : tenants) {
+                second.put(t.id(), canaries.next(t, 1));
+            }
+
+            AdapterLifecycle poisonEnd = poison(stack, events, canaries, poisoned, summary);
+
+            progress.log("phase 4 — admin: roll %s back, promote it again, a command that is refused", admin.id());
+            AdminSteps.Outcome adminOutcome = AdminSteps.run(stack, admin.id(), progress);
+
+            Canaries.Live poisonLive = canaries.of(poisoned.id(), poisonEnd.version());
+            findings = DemoChecks.check(new DemoChecks.Run(ids, poisoned.id(), List.copyOf(events.decisions), List.copyOf(events.published),
+                    second, poisonEnd, poisonLive == null ? null : poisonLive.canaryLabels(), admin.id(), adminOutcome));
+            for (Tenant t : tenants) {
+                summary.put(t.id() + ".secondDecision", second.get(t.id()).transition().name() + " v" + second.get(t.id()).version());
+            }
+            summary.put(poisoned.id() + ".poisoned", poisonEnd.transition().name() + " v" + poisonEnd.version());
+            summary.put(poisoned.id() + ".poisonedCanaryLabels", poisonLive == null ? 0 : poisonLive.canaryLabels());
+            summary.put(admin.id() + ".admin", adminOutcome);
+
+            DemoTable.print(stack, events, canaries, ids, summary);
+            tryIt(ids.get(0));
+        }
+        summary.put("seconds", Math.round(progress.seconds() * 10) / 10.0);
+        summary.put("expected", findings.expected());
+        summary.put("failures", findings.violations());
+        findings.expected().forEach((what, held) -> {
+            if (!held) {
+                progress.log("expected, did not happen this run (not a failure): %s", what);
+            }
+        });
+        findings.violations().forEach(f -> progress.log("FAILED: %s", f));
+        System.out.println(EventJson.MAPPER.writeValueAsString(summary));
+        return findings.violations().isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * Phase 3: label-flipped feedback for one tenant, then its candidates judged as any other, until live
+     * labels roll one back or the gate has rejected {@link #MAX_MORE_POISON} + 1 of them. Returns the last decision.
+     */
+    private AdapterLifecycle poison(DemoStack stack, AdapterEventLog events, Canaries canaries, Tenant poisoned, Map<String, Object> summary)
+            throws Exception {
+        progress.log("phase 3 — %d label-flipped examples for %s (stable v%d)", poisonedExamples, poisoned.id(), stack.stableVersion(poisoned.id()));
+        int lastBeforePoison = Math.max(events.lastPublished(poisoned.id()), 1);
+        stack.sendFeedback(poisoned.id(), DemoData.feedback("poison", DemoData.cycling(poisoned, firstExamples, poisonedExamples), true));
+        AdapterLifecycle bad = canaries.next(poisoned, lastBeforePoison);
+        List<String> rejected = new ArrayList<>();
+        for (int more = 0; bad.transition() == Transition.PROMOTED || bad.transition() == Transition.REJECTED; ) {
+            if (bad.transition() == Transition.PROMOTED) {
+                // the tenant's honest live labels were already waiting: the first request after the poison may hold them and only
+                // the first poisoned shards; judged on live labels like any other. The rest of the poison comes in the next request.
+                progress.log("%s v%d (the waiting honest labels and the first poisoned shards) was promoted on live labels; the rest of the poison is next",
+                        poisoned.id(), bad.version());
+                summary.put(poisoned.id() + ".promotedMeanwhile", "v" + bad.version());
+            } else {
+                // the gate caught a version trained on the poison while the holdout was still mostly honest; the poison goes on
+                // until the holdout is poisoned too and only live labels can tell: the roll-back this phase is for
+                rejected.add("v" + bad.version());
+                if (more++ == MAX_MORE_POISON) {
+                    break;
+                }
+                progress.log("%s v%d was rejected by the offline gate; %d more label-flipped examples, until the holdout is poisoned too",
+                        poisoned.id(), bad.version(), poisonedExamples / 2);
+                stack.sendFeedback(poisoned.id(), DemoData.feedback("poison-" + more,
+                        DemoData.cycling(poisoned, firstExamples + poisonedExamples + (more - 1) * (poisonedExamples / 2), poisonedExamples / 2), true));
+            }
+            bad = canaries.next(poisoned, bad.version());
+        }
+        if (!rejected.isEmpty()) {
+            summary.put(poisoned.id() + ".rejectedByGate", String.join(" ", rejected));
+        }
+        return bad;
+    }
+
+    /** Scores until {@code tenant}'s answers come from {@code version} or later: the registry entry reached serving and the adapter is loaded. */
+    private static void awaitServed(DemoStack stack, AdapterEventLog events, String tenant, int version) throws Exception {
+        while (true) {
+            StackClient.Response r = stack.tryScore(tenant, "warm up");
+            if (r.status() == 200 && r.body().path("predictions").get(0).path("version").asInt() >= version) {
+                return;
+            }
+            events.checkDeadline("serving " + tenant + " v" + version + " (last answer " + r.status() + ")");
+            Thread.sleep(200);
+        }
+    }
+
+    private void tryIt(String tenant) {
+        System.out.println();
+        System.out.println("The stack stays up. Try it:");
+        System.out.println("  T=$(./lorastream token " + tenant + ")");
+        System.out.println("  curl -s -H \"Authorization: Bearer $T\" -H 'Content-Type: application/json' -d '{\"texts\": [\"works great\"]}' "
+                + serving + "/v1/tenants/" + tenant + "/score");
+        System.out.println("  A=$(./lorastream token ops --admin); curl -s -H \"Authorization: Bearer $A\" " + serving + "/v1/tenants/"
+                + tenant + "/adapters");
+        System.out.println("  console: " + serving + "/console/   (with the admin token $A)");
+        System.out.println();
+    }
+}
