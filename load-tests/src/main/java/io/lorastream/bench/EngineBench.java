@@ -265,19 +265,19 @@ public final class EngineBench implements Callable<Integer> {
         System.out.println("cpu: " + cpu);
         System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "measure", "value", "goal", "met");
         row("matmul 2048³ fp32 GFLOP/s", matmul, Double.NaN);
-        row("forward tokens/s", fwdTokens, 1.2 * REFERENCE.get("forward_tokens_per_s"));
-        row("forward efficiency (of matmul)", fwdGflops / matmul, 0.7);
-        row("LoRA q,v r=8 examples/s", lora, 1.5 * REFERENCE.get("lora_examples_per_s"));
-        row("full fine-tuning examples/s", full, 1.5 * REFERENCE.get("full_examples_per_s"));
+        row("forward tokens/s", fwdTokens, BenchReport.FORWARD_VS_REFERENCE.bound() * REFERENCE.get("forward_tokens_per_s"));
+        row("forward efficiency (of matmul)", fwdGflops / matmul, BenchReport.FORWARD_EFFICIENCY_VS_MATMUL.bound());
+        row("LoRA q,v r=8 examples/s", lora, BenchReport.LORA_VS_REFERENCE.bound() * REFERENCE.get("lora_examples_per_s"));
+        row("full fine-tuning examples/s", full, BenchReport.FULL_FINETUNE_VS_REFERENCE.bound() * REFERENCE.get("full_examples_per_s"));
         row("LoRA peak RSS MiB", num(r.get("lora"), "peak_rss_mib"), Double.NaN);
         row("full fine-tuning peak RSS MiB", num(r.get("full"), "peak_rss_mib"), Double.NaN);
         row("LoRA / full speed", lora / full, Double.NaN);
         if (r.get("lora").containsKey("matrix_product_seconds")) {
             // what matrix products alone allow, and how much of today's other work each goal leaves room for
             System.out.println("matrix products (profiled runs, traces in --profile DIR):");
-            bound(summary, "forward", "tokens/s", r.get("forward"), fwdTokens, 1.2 * REFERENCE.get("forward_tokens_per_s"));
-            bound(summary, "lora", "examples/s", r.get("lora"), lora, 1.5 * REFERENCE.get("lora_examples_per_s"));
-            bound(summary, "full", "examples/s", r.get("full"), full, 1.5 * REFERENCE.get("full_examples_per_s"));
+            bound(summary, "forward", "tokens/s", r.get("forward"), fwdTokens, BenchReport.FORWARD_VS_REFERENCE.bound() * REFERENCE.get("forward_tokens_per_s"));
+            bound(summary, "lora", "examples/s", r.get("lora"), lora, BenchReport.LORA_VS_REFERENCE.bound() * REFERENCE.get("lora_examples_per_s"));
+            bound(summary, "full", "examples/s", r.get("full"), full, BenchReport.FULL_FINETUNE_VS_REFERENCE.bound() * REFERENCE.get("full_examples_per_s"));
         }
         System.out.println(new ObjectMapper().writeValueAsString(summary));
     }

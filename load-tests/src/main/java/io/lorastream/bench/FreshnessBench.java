@@ -3,15 +3,13 @@ package io.lorastream.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorastream.engine.Example;
+import io.lorastream.events.AdapterEvent;
 import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.EventJson;
-import io.lorastream.events.EventSerde;
 import io.lorastream.events.Topics;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -24,14 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,8 +41,8 @@ public final class FreshnessBench implements Callable<Integer> {
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
     @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
     @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000") String s3;
-    @Option(names = "--access-key", defaultValue = "lorastream") String accessKey;
-    @Option(names = "--secret-key", defaultValue = "lorastream-secret") String secretKey;
+    @Option(names = "--access-key", required = true, description = "the stack's S3 access key (the launcher passes its own)") String accessKey;
+    @Option(names = "--secret-key", required = true) String secretKey;
     @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/uci-sentiment/amazon.tsv", description = "sentence<TAB>label file") Path data;
     @Option(names = "--batch", defaultValue = "50", description = "examples per request") int batch;
     @Option(names = "--interval-ms", defaultValue = "1000", description = "pause between requests") long intervalMs;
@@ -67,15 +59,10 @@ public final class FreshnessBench implements Callable<Integer> {
         Map<String, Long> acceptedAt = new HashMap<>();
         Map<String, Double> freshness = new LinkedHashMap<>();
         List<String> versions = new ArrayList<>();
-        HttpClient http = HttpClient.newHttpClient();
         ObjectMapper json = EventJson.MAPPER;
-        var events = EventSerde.of(io.lorastream.events.AdapterEvent.class, "/bench").deserializer(); // rollout events ride along
-        try (KafkaConsumer<String, byte[]> consumer = consumer();
+        try (StackClient stack = new StackClient(token, kafka);
+             StackClient.Follower<AdapterEvent> events = stack.follow(Topics.ADAPTER_EVENTS, AdapterEvent.class); // rollout events ride along
              MinioClient minio = MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build()) {
-            consumer.subscribe(List.of(Topics.ADAPTER_EVENTS));
-            while (consumer.assignment().isEmpty()) {
-                consumer.poll(Duration.ofMillis(100)); // joined: nothing published from now on is missed
-            }
             int next = 0;
             long lastEventNanos = System.nanoTime();
             long lastSendNanos = 0;
@@ -89,9 +76,8 @@ public final class FreshnessBench implements Callable<Integer> {
                         ids.add(id);
                         body.append(json.writeValueAsString(Map.of("id", id, "text", examples.get(i).text(), "label", examples.get(i).label()))).append('\n');
                     }
-                    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/tenants/" + tenant + "/feedback"))
-                            .header("Authorization", "Bearer " + token).header("Content-Type", "application/x-ndjson")
-                            .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> response = stack.send(stack.request(url + "/v1/tenants/" + tenant + "/feedback", "application/x-ndjson")
+                            .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build());
                     if (response.statusCode() != 202) {
                         throw new IllegalStateException("ingest answered " + response.statusCode() + ": " + response.body());
                     }
@@ -100,12 +86,9 @@ public final class FreshnessBench implements Callable<Integer> {
                     next += ids.size();
                     lastSendNanos = now;
                 }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    if (!tenant.equals(record.key())) {
-                        continue;
-                    }
+                for (var record : events.poll(Duration.ofMillis(100))) {
                     long received = System.nanoTime();
-                    if (!(events.deserialize(record.topic(), record.headers(), record.value()) instanceof AdapterPublished event)) {
+                    if (!tenant.equals(record.key()) || !(record.value() instanceof AdapterPublished event)) {
                         continue;
                     }
                     lastEventNanos = received;
@@ -142,14 +125,6 @@ public final class FreshnessBench implements Callable<Integer> {
                 percentile(sorted, 0.5), percentile(sorted, 0.9), summary.get("max_s"));
         System.out.println(new ObjectMapper().writeValueAsString(summary));
         return sorted.isEmpty() ? 1 : 0;
-    }
-
-    private KafkaConsumer<String, byte[]> consumer() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "freshness-bench-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     private static byte[] read(MinioClient minio, String key) throws Exception {

@@ -1,7 +1,6 @@
 package io.lorastream.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -74,13 +73,14 @@ public final class IngestBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<Phase> phases = new ArrayList<>();
-        for (int batchSize : batchSizes) {
-            List<String> bodies = bodies(batchSize);
-            run(client, bodies, batchSize, Duration.ofSeconds(5)); // warm-up: JIT, connections, producer buffers
-            System.err.printf("bench: batches of %d ...%n", batchSize);
-            phases.add(run(client, bodies, batchSize, Duration.ofSeconds(seconds)));
+        try (StackClient client = new StackClient(token, kafka, HttpClient.Version.HTTP_1_1)) { // one connection per client thread
+            for (int batchSize : batchSizes) {
+                List<String> bodies = bodies(batchSize);
+                run(client, bodies, batchSize, Duration.ofSeconds(5)); // warm-up: JIT, connections, producer buffers
+                System.err.printf("bench: batches of %d ...%n", batchSize);
+                phases.add(run(client, bodies, batchSize, Duration.ofSeconds(seconds)));
+            }
         }
         Drain drain = drain();
         report(phases, drain);
@@ -101,7 +101,7 @@ public final class IngestBench implements Callable<Integer> {
         return bodies;
     }
 
-    private Phase run(HttpClient client, List<String> bodies, int batchSize, Duration duration) throws Exception {
+    private Phase run(StackClient client, List<String> bodies, int batchSize, Duration duration) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         AtomicLong events = new AtomicLong();
         AtomicLong failures = new AtomicLong();
@@ -117,14 +117,12 @@ public final class IngestBench implements Callable<Integer> {
                 int n = worker;
                 while (System.nanoTime() < end) {
                     String tenant = "bench-" + (n % bodies.size());
-                    HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/v1/tenants/" + tenant + "/feedback"))
-                            .header("Authorization", "Bearer " + token)
-                            .header("Content-Type", "application/x-ndjson")
+                    HttpRequest request = client.request(url + "/v1/tenants/" + tenant + "/feedback", "application/x-ndjson")
                             .POST(HttpRequest.BodyPublishers.ofString(bodies.get(n % bodies.size()), StandardCharsets.UTF_8))
                             .build();
                     long sent = System.nanoTime();
                     try {
-                        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                        HttpResponse<String> response = client.send(request);
                         if (response.statusCode() == 202) {
                             events.addAndGet(batchSize);
                             mine.add(System.nanoTime() - sent);

@@ -2,26 +2,20 @@ package io.lorastream.bench;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorastream.engine.Adapter;
 import io.lorastream.engine.AdapterFiles;
 import io.lorastream.engine.BaseModel;
 import io.lorastream.engine.Example;
 import io.lorastream.engine.LoraConfig;
 import io.lorastream.events.AdapterPublished;
-import io.lorastream.events.EventJson;
-import io.lorastream.events.EventSerde;
 import io.lorastream.events.Evaluation;
+import io.lorastream.events.RegistryEntry;
 import io.lorastream.events.ScoreCompleted;
 import io.lorastream.events.ScoreRequested;
 import io.lorastream.events.Topics;
 import io.lorastream.store.AdapterRepository;
 import io.lorastream.store.ObjectStore;
 import io.lorastream.store.VersionManifest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,23 +26,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,8 +49,8 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
     @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
     @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000") String s3;
-    @Option(names = "--access-key", defaultValue = "lorastream") String accessKey;
-    @Option(names = "--secret-key", defaultValue = "lorastream-secret") String secretKey;
+    @Option(names = "--access-key", required = true, description = "the stack's S3 access key (the launcher passes its own)") String accessKey;
+    @Option(names = "--secret-key", required = true) String secretKey;
     @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2/dev.tsv") Path data;
     @Option(names = "--reloads", defaultValue = "30") int reloads;
     @Option(names = "--tenants", defaultValue = "16") int tenants;
@@ -76,8 +58,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
     @Option(names = "--seconds", defaultValue = "20") int seconds;
     @Option(names = "--kafka-load", defaultValue = "0.5", description = "Kafka request rate as a share of the HTTP phase's throughput") double kafkaLoad;
 
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final ObjectMapper json = EventJson.MAPPER;
+    private StackClient stack;
 
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", "true");
@@ -92,30 +73,29 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
         summary.put("bench", "serving");
         try (BaseModel base = BaseModel.embedded(Device.cpu());
              ObjectStore store = ObjectStore.connect(s3, "us-east-1", accessKey, secretKey, "lorastream");
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
-                     ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, "0"), new StringSerializer(), new ByteArraySerializer())) {
+             StackClient client = new StackClient(token, kafka)) {
+            stack = client;
             String run = UUID.randomUUID().toString().substring(0, 6);
-            reload(base, store, producer, "reload-" + run, summary);
+            reload(base, store, "reload-" + run, summary);
             List<String> loadTenants = new ArrayList<>();
             for (int i = 0; i < tenants; i++) {
                 String tenant = "load-" + run + "-" + i;
-                publish(base, store, producer, tenant, 1);
+                publish(base, store, tenant, 1);
                 loadTenants.add(tenant);
             }
             for (String tenant : loadTenants) {
                 awaitVersion(tenant, 1, Duration.ofSeconds(60));
             }
             double httpRate = httpLoad(loadTenants, texts, summary);
-            kafkaLoad(loadTenants, texts, producer, Math.max(1, httpRate * kafkaLoad), summary);
+            kafkaLoad(loadTenants, texts, Math.max(1, httpRate * kafkaLoad), summary);
         }
-        System.out.println(new ObjectMapper().writeValueAsString(summary));
+        System.out.println(io.lorastream.events.EventJson.MAPPER.writeValueAsString(summary));
         return 0;
     }
 
     /** (1) event → first answer carrying the version, while a client scores without pause. */
-    private void reload(BaseModel base, ObjectStore store, KafkaProducer<String, byte[]> producer, String tenant, Map<String, Object> summary)
-            throws Exception {
-        publish(base, store, producer, tenant, 1);
+    private void reload(BaseModel base, ObjectStore store, String tenant, Map<String, Object> summary) throws Exception {
+        publish(base, store, tenant, 1);
         awaitVersion(tenant, 1, Duration.ofSeconds(60));
         Map<Integer, Long> firstSeen = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -138,27 +118,19 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
         client.start();
         // where the time goes: the stream-processor's registry entry naming the version (read_committed, as serving reads it)
         Map<Integer, Long> registered = new ConcurrentHashMap<>();
+        StackClient.Follower<RegistryEntry> entries = stack.follow(Topics.ADAPTER_REGISTRY, RegistryEntry.class); // from now, as serving reads it
         Thread registry = new Thread(() -> {
-            Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
-            props.put(ConsumerConfig.GROUP_ID_CONFIG, "serving-bench-registry-" + UUID.randomUUID());
-            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            var entries = EventSerde.of(io.lorastream.events.RegistryEntry.class, "/bench").deserializer();
-            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-                consumer.subscribe(List.of(Topics.ADAPTER_REGISTRY));
+            try (entries) {
                 while (!stop.get()) {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+                    for (var record : entries.poll(Duration.ofMillis(20))) {
                         if (tenant.equals(record.key())) {
-                            var entry = entries.deserialize(record.topic(), record.headers(), record.value());
-                            registered.putIfAbsent(entry.stable().version(), System.nanoTime());
+                            registered.putIfAbsent(record.value().stable().version(), System.nanoTime());
                         }
                     }
                 }
             }
         });
         registry.start();
-        Thread.sleep(2_000); // the registry consumer has joined
         List<Double> latencies = new ArrayList<>();
         List<Double> toRegistry = new ArrayList<>();
         for (int version = 2; version <= reloads + 1; version++) {
@@ -167,7 +139,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
             swapping.set(true);
             long sent = System.nanoTime();
             long sentWall = System.currentTimeMillis();
-            send(producer, event);
+            stack.publish(Topics.ADAPTER_EVENTS, event).get();
             long deadline = sent + Duration.ofSeconds(30).toNanos();
             while (!firstSeen.containsKey(version) && System.nanoTime() < deadline) {
                 Thread.sleep(1);
@@ -252,21 +224,10 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
     }
 
     /** (2b) open loop at {@code rate} requests/s over score-requests; latency = produce → result consumed. */
-    private void kafkaLoad(List<String> loadTenants, List<String> texts, KafkaProducer<String, byte[]> producer, double rate,
-                           Map<String, Object> summary) throws Exception {
+    private void kafkaLoad(List<String> loadTenants, List<String> texts, double rate, Map<String, Object> summary) throws Exception {
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         List<Double> latencies = new ArrayList<>();
-        var serializer = EventSerde.of(ScoreRequested.class, "/bench").serializer();
-        var results = EventSerde.of(ScoreCompleted.class, "/bench").deserializer();
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "serving-bench-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.SCORE_RESULTS));
-            while (consumer.assignment().isEmpty()) {
-                consumer.poll(Duration.ofMillis(100));
-            }
+        try (StackClient.Follower<ScoreCompleted> results = stack.follow(Topics.SCORE_RESULTS, ScoreCompleted.class)) {
             Random random = new Random(7);
             long intervalNanos = (long) (1e9 / rate);
             long start = System.nanoTime();
@@ -278,17 +239,14 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
                     String tenant = loadTenants.get(random.nextInt(loadTenants.size()));
                     ScoreRequested request = new ScoreRequested("bench-" + UUID.randomUUID(), tenant,
                             List.of(texts.get(random.nextInt(texts.size()))), Instant.now());
-                    RecordHeaders headers = new RecordHeaders();
-                    byte[] value = serializer.serialize(Topics.SCORE_REQUESTS, headers, request);
                     sentAt.put(request.requestId(), System.nanoTime());
-                    producer.send(new ProducerRecord<>(Topics.SCORE_REQUESTS, null, tenant, value, headers));
+                    stack.publish(Topics.SCORE_REQUESTS, request);
                     sent++;
                     next += intervalNanos;
                 }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(5))) {
+                for (var record : results.poll(Duration.ofMillis(5))) {
                     long now = System.nanoTime();
-                    ScoreCompleted completed = results.deserialize(record.topic(), record.headers(), record.value());
-                    Long at = sentAt.remove(completed.requestId());
+                    Long at = sentAt.remove(record.value().requestId());
                     if (at != null) {
                         latencies.add((now - at) / 1e6);
                     }
@@ -306,14 +264,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
     }
 
     private JsonNode score(String tenant, List<String> texts) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/tenants/" + tenant + "/score"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(Map.of("texts", texts)))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("serving answered " + response.statusCode() + ": " + response.body());
-        }
-        return json.readTree(response.body());
+        return stack.score(url, tenant, texts);
     }
 
     private void awaitVersion(String tenant, int version, Duration within) throws Exception {
@@ -331,8 +282,8 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
         throw new IllegalStateException(tenant + " v" + version + " not served within " + within);
     }
 
-    private void publish(BaseModel base, ObjectStore store, KafkaProducer<String, byte[]> producer, String tenant, int version) throws Exception {
-        send(producer, prepare(base, store, tenant, version));
+    private void publish(BaseModel base, ObjectStore store, String tenant, int version) throws Exception {
+        stack.publish(Topics.ADAPTER_EVENTS, prepare(base, store, tenant, version)).get();
     }
 
     /** The version's files and manifest in S3, as the trainer writes them (manifest last); the event that announces it. */
@@ -363,11 +314,5 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
         VersionManifest manifest = published.manifest();
         return new AdapterPublished(tenant, version, manifest.parentVersion(), repository.uri(tenant, version), manifest.baseModel(),
                 published.files(), manifest.trainingRequestId(), manifest.metrics(), manifest.gate(), Instant.now());
-    }
-
-    private static void send(KafkaProducer<String, byte[]> producer, AdapterPublished event) throws Exception {
-        RecordHeaders headers = new RecordHeaders();
-        byte[] value = EventSerde.of(AdapterPublished.class, "/bench").serializer().serialize(Topics.ADAPTER_EVENTS, headers, event);
-        producer.send(new ProducerRecord<>(Topics.ADAPTER_EVENTS, null, event.tenant(), value, headers)).get();
     }
 }
