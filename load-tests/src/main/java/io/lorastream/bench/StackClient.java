@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,7 +25,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -49,6 +52,8 @@ public final class StackClient implements AutoCloseable {
     private final String token;
     private final String kafka;
     private KafkaProducer<String, byte[]> producer;
+    /** One serializer per event type: the open-loop benchmarks publish hundreds a second. */
+    private final Map<Class<?>, Serializer<LoraEvent>> serializers = new ConcurrentHashMap<>();
 
     /** @param kafka bootstrap servers; null when the caller never reads or writes a topic */
     public StackClient(String token, String kafka) {
@@ -112,9 +117,11 @@ public final class StackClient implements AutoCloseable {
 
     /** Sends {@code event} to {@code topic} under its key; the future completes once the broker has it (acks=all). */
     @SuppressWarnings("unchecked")
-    public <E extends LoraEvent> Future<RecordMetadata> publish(String topic, E event) {
+    public Future<RecordMetadata> publish(String topic, LoraEvent event) {
         RecordHeaders headers = new RecordHeaders();
-        byte[] value = EventSerde.of((Class<E>) event.getClass(), SOURCE).serializer().serialize(topic, headers, event);
+        Serializer<LoraEvent> serializer = serializers.computeIfAbsent(event.getClass(),
+                type -> (Serializer<LoraEvent>) EventSerde.of((Class<LoraEvent>) type, SOURCE).serializer());
+        byte[] value = serializer.serialize(topic, headers, event);
         return producer().send(new ProducerRecord<>(topic, null, event.kafkaKey(), value, headers));
     }
 
@@ -145,9 +152,9 @@ public final class StackClient implements AutoCloseable {
         public record Received<T>(String key, T value) {}
 
         private final KafkaConsumer<String, byte[]> consumer;
-        private final org.apache.kafka.common.serialization.Deserializer<T> decoder;
+        private final Deserializer<T> decoder;
 
-        Follower(KafkaConsumer<String, byte[]> consumer, org.apache.kafka.common.serialization.Deserializer<T> decoder) {
+        Follower(KafkaConsumer<String, byte[]> consumer, Deserializer<T> decoder) {
             this.consumer = consumer;
             this.decoder = decoder;
         }
