@@ -97,7 +97,8 @@ public final class BenchAll implements Callable<Integer> {
     private List<String> running() throws IOException, InterruptedException {
         Path status = Files.createTempFile("lorastream-status", ".txt");
         try {
-            launch(List.of("status"), status); // exits 1 unless all are healthy: only the rows matter here
+            // exits 1 unless all are healthy, and on a fresh clone says the stack is not built yet: only the rows matter here
+            new ProcessBuilder(launcher.toString(), "status").redirectErrorStream(true).redirectOutput(status.toFile()).start().waitFor();
             List<String> running = new ArrayList<>();
             for (String line : Files.readAllLines(status)) {
                 String[] columns = line.trim().split("\\s+");
