@@ -74,7 +74,7 @@ final class AdapterEventLog implements AutoCloseable {
     }
 
     AdapterPublished published(String tenant, int version) {
-        return published.stream().filter(p -> p.tenant().equals(tenant) && p.version() == version).findFirst().orElse(null);
+        return DemoChecks.published(published, tenant, version);
     }
 
     int lastPublished(String tenant) {

@@ -7,6 +7,7 @@ import io.lorastream.bench.demo.DemoData.Feedback;
 import io.lorastream.events.EventJson;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 /** The calls the demo makes on the stack: feedback to ingest, scoring and the admin API on serving. */
 final class DemoStack {
@@ -50,8 +51,7 @@ final class DemoStack {
 
     /** The same, whatever serving answers (a tenant's first version may not be loaded yet). */
     StackClient.Response tryScore(String tenant, String text) throws IOException, InterruptedException {
-        return client.call("POST", serving + "/v1/tenants/" + tenant + "/score",
-                EventJson.MAPPER.createObjectNode().set("texts", EventJson.MAPPER.createArrayNode().add(text)).toString());
+        return client.call("POST", serving + "/v1/tenants/" + tenant + "/score", EventJson.MAPPER.writeValueAsString(Map.of("texts", List.of(text))));
     }
 
     /** An admin call on serving, whatever its status. */
