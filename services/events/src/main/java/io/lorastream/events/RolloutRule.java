@@ -108,7 +108,7 @@ public record RolloutRule(int minSamples, int minRollbackSamples, int maxSamples
 
     private static void require(boolean ok, String key, Object value, String expected) {
         if (!ok) {
-            throw new IllegalArgumentException("lorastream.rollout." + key + "=" + value + ": must be " + expected);
+            throw new IllegalArgumentException(key + "=" + value + ": must be " + expected);
         }
     }
 }

@@ -4,7 +4,9 @@ import java.util.regex.Pattern;
 
 /** Tenant ids become Kafka keys and S3 path segments, so they are restricted (common.v1.json#/$defs/tenantId). */
 public final class TenantIds {
-    public static final Pattern PATTERN = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    /** For annotations, which need a constant string. */
+    public static final String REGEX = "[a-z0-9][a-z0-9-]{0,62}";
+    public static final Pattern PATTERN = Pattern.compile(REGEX);
 
     private TenantIds() {}
 

@@ -135,9 +135,9 @@ class RolloutRuleTest {
 
     @Test
     void invalidSettingsNameTheKey() {
-        assertThatThrownBy(() -> new RolloutRule(100, 200, 1000, 0.01, 0.02, 0.1)).hasMessageContaining("lorastream.rollout.min-rollback-samples=200");
-        assertThatThrownBy(() -> new RolloutRule(100, 30, 1000, 0.7, 0.02, 0.1)).hasMessageContaining("lorastream.rollout.alpha=0.7");
-        assertThatThrownBy(() -> new RolloutRule(100, 30, 1000, 0.01, 0.02, 0)).hasMessageContaining("lorastream.rollout.effect-scale=0.0");
+        assertThatThrownBy(() -> new RolloutRule(100, 200, 1000, 0.01, 0.02, 0.1)).hasMessageContaining("min-rollback-samples=200");
+        assertThatThrownBy(() -> new RolloutRule(100, 30, 1000, 0.7, 0.02, 0.1)).hasMessageContaining("alpha=0.7");
+        assertThatThrownBy(() -> new RolloutRule(100, 30, 1000, 0.01, 0.02, 0)).hasMessageContaining("effect-scale=0.0");
     }
 
     @Test

@@ -41,7 +41,7 @@ public final class FeedbackBatch {
     /** One item of the body and where it started. */
     private record Item(int line, Integer index, JsonNode node) {}
 
-    public static List<FeedbackReceived> read(String tenant, byte[] body, boolean ndjson, IngestLimits limits, Instant now) {
+    public static List<FeedbackReceived> read(String tenant, byte[] body, boolean ndjson, IngestConfig limits, Instant now) {
         if (body.length > limits.maxBodyBytes()) {
             throw new BodyTooLargeException(body.length, limits.maxBodyBytes());
         }
@@ -79,7 +79,7 @@ public final class FeedbackBatch {
         return events;
     }
 
-    private static FeedbackReceived toEvent(String tenant, Item item, IngestLimits limits, Instant now, List<FieldError> errors) {
+    private static FeedbackReceived toEvent(String tenant, Item item, IngestConfig limits, Instant now, List<FieldError> errors) {
         if (!(item.node() instanceof ObjectNode input)) {
             errors.add(new FieldError(item.line(), item.index(), null, "expected a JSON object, found " + item.node().getNodeType().name().toLowerCase()));
             return null;

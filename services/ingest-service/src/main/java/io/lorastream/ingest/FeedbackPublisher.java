@@ -18,10 +18,10 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 @ApplicationScoped
 public class FeedbackPublisher {
     private final MutinyEmitter<FeedbackReceived> emitter;
-    private final IngestLimits limits;
+    private final IngestConfig limits;
 
     FeedbackPublisher(@Channel("feedback") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 200_000)
-                      MutinyEmitter<FeedbackReceived> emitter, IngestLimits limits) {
+                      MutinyEmitter<FeedbackReceived> emitter, IngestConfig limits) {
         this.emitter = emitter;
         this.limits = limits;
     }

@@ -24,10 +24,10 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 public class FeedbackResource {
     private final FeedbackPublisher publisher;
     private final IngestMetrics metrics;
-    private final IngestLimits limits;
+    private final IngestConfig limits;
     private final JsonWebToken token;
 
-    FeedbackResource(FeedbackPublisher publisher, IngestMetrics metrics, IngestLimits limits, JsonWebToken token) {
+    FeedbackResource(FeedbackPublisher publisher, IngestMetrics metrics, IngestConfig limits, JsonWebToken token) {
         this.publisher = publisher;
         this.metrics = metrics;
         this.limits = limits;

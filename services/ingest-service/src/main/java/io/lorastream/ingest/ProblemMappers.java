@@ -7,9 +7,9 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 /** Exceptions to problem+json responses: fatal (fix the request) and retriable (send it again later). */
 public class ProblemMappers {
     private final IngestMetrics metrics;
-    private final IngestLimits limits;
+    private final IngestConfig limits;
 
-    ProblemMappers(IngestMetrics metrics, IngestLimits limits) {
+    ProblemMappers(IngestMetrics metrics, IngestConfig limits) {
         this.metrics = metrics;
         this.limits = limits;
     }

@@ -4,14 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lorastream.events.FeedbackReceived;
+import io.lorastream.testing.ConfigMappings;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FeedbackBatchTest {
-    private static final IngestLimits LIMITS = new IngestLimits(100, 100_000, 1000, Duration.ofSeconds(5), Duration.ofSeconds(5));
+    private static final IngestConfig LIMITS = ConfigMappings.load(IngestConfig.class, "lorastream.ingest",
+            Map.of("max-batch-size", "100", "max-body-bytes", "100000", "max-text-length", "1000"));
     private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
 
     private static List<FeedbackReceived> read(String body, boolean ndjson) {

@@ -78,16 +78,16 @@ public class AdminResource {
     private final RolloutView view;
     private final ServedAdapters adapters;
     private final ServingMetrics metrics;
-    private final ServingSettings settings;
+    private final ServingConfig.Serving settings;
     private final MutinyEmitter<AdapterCommand> commands;
     private final Clock clock = Clock.systemUTC();
 
-    AdminResource(RolloutView view, ServedAdapters adapters, ServingMetrics metrics, ServingSettings settings,
+    AdminResource(RolloutView view, ServedAdapters adapters, ServingMetrics metrics, ServingConfig config,
                   @Channel("adapter-commands") MutinyEmitter<AdapterCommand> commands) {
         this.view = view;
         this.adapters = adapters;
         this.metrics = metrics;
-        this.settings = settings;
+        this.settings = config.serving();
         this.commands = commands;
     }
 

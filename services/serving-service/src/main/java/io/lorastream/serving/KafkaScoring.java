@@ -40,18 +40,18 @@ public class KafkaScoring {
     private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(2);
 
     private final Scoring scoring;
-    private final ServingSettings settings;
+    private final ServingConfig.Serving settings;
     private final ServingMetrics metrics;
     private final MutinyEmitter<ScoreCompleted> results;
     private final MutinyEmitter<DeadLetter> deadLetters;
     private final Deserializer<ScoreRequested> requests = EventSerde.of(ScoreRequested.class, KafkaSerdes.SOURCE).deserializer();
     private final Clock clock = Clock.systemUTC();
 
-    KafkaScoring(Scoring scoring, ServingSettings settings, ServingMetrics metrics,
+    KafkaScoring(Scoring scoring, ServingConfig config, ServingMetrics metrics,
                  @Channel("score-results") MutinyEmitter<ScoreCompleted> results,
                  @Channel("score-requests-dlq") MutinyEmitter<DeadLetter> deadLetters) {
         this.scoring = scoring;
-        this.settings = settings;
+        this.settings = config.serving();
         this.metrics = metrics;
         this.results = results;
         this.deadLetters = deadLetters;
@@ -104,7 +104,7 @@ public class KafkaScoring {
             throw new IllegalArgumentException("the record key " + key + " is not the request's tenant " + request.tenant()
                     + " (score-requests are keyed by tenant)");
         }
-        settings.checkTexts(request.texts());
+        Scoring.checkTexts(settings, request.texts());
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, List<String> errors) {

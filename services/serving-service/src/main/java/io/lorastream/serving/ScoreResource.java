@@ -38,14 +38,14 @@ public class ScoreResource {
     JsonWebToken token;
 
     private final Scoring scoring;
-    private final ServingSettings settings;
+    private final ServingConfig.Serving settings;
     private final ServingMetrics metrics;
     private final MutinyEmitter<ScoreCompleted> results;
 
-    ScoreResource(Scoring scoring, ServingSettings settings, ServingMetrics metrics,
+    ScoreResource(Scoring scoring, ServingConfig config, ServingMetrics metrics,
                   @Channel("score-results") MutinyEmitter<ScoreCompleted> results) {
         this.scoring = scoring;
-        this.settings = settings;
+        this.settings = config.serving();
         this.metrics = metrics;
         this.results = results;
     }
@@ -57,7 +57,7 @@ public class ScoreResource {
     public ScoreResponse score(@PathParam("tenant") String tenant, ScoreRequest request) throws InterruptedException {
         TenantAccess.check(token, tenant);
         List<String> texts = request == null ? null : request.texts();
-        settings.checkTexts(texts);
+        Scoring.checkTexts(settings, texts);
         ScoreCompleted completed = scoring.score(UUID.randomUUID().toString(), tenant, texts, ScoreCompleted.Source.REST);
         record(completed);
         return new ScoreResponse(completed.requestId(), tenant, completed.predictions().stream()

@@ -26,6 +26,31 @@ final class Scoring {
     }
 
     /**
+     * The texts of one request, REST or Kafka, within this replica's limits.
+     *
+     * @throws TenantAccess.InvalidRequestException naming {@code texts} or {@code texts[i]} and the limit
+     */
+    static void checkTexts(ServingConfig.Serving limits, List<String> texts) {
+        if (texts == null || texts.isEmpty()) {
+            throw new TenantAccess.InvalidRequestException("texts: a non-empty array of strings is required, e.g. {\"texts\": [\"great product\"]}");
+        }
+        if (texts.size() > limits.maxTextsPerRequest()) {
+            throw new TenantAccess.InvalidRequestException("texts: " + texts.size() + " texts, at most "
+                    + limits.maxTextsPerRequest() + " per request (lorastream.serving.max-texts-per-request)");
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            String text = texts.get(i);
+            if (text == null || text.isBlank()) {
+                throw new TenantAccess.InvalidRequestException("texts[" + i + "]: must be a non-blank string");
+            }
+            if (text.length() > limits.maxTextLength()) {
+                throw new TenantAccess.InvalidRequestException("texts[" + i + "]: " + text.length() + " characters, at most "
+                        + limits.maxTextLength() + " (lorastream.serving.max-text-length)");
+            }
+        }
+    }
+
+    /**
      * Prediction {@code i} gets the id {@code requestId:i}: unique, and the same again for a redelivered request.
      * A shadowing candidate scores the same texts in the same micro-batches; its predictions ride along
      * under the same ids and are never the answer.

@@ -327,4 +327,9 @@ final class ServedAdapters implements AutoCloseable {
             super(message);
         }
     }
+
+    /** This replica's name, as its events and metrics carry it. */
+    String replica() {
+        return replica;
+    }
 }

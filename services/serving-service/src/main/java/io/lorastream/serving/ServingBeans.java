@@ -23,15 +23,9 @@ public class ServingBeans {
 
     @Produces
     @Singleton
-    ServingSettings settings(ServingConfig config) {
-        return ServingSettings.from(config.serving());
-    }
-
-    @Produces
-    @Singleton
     @Startup
-    BaseModel base(ServingConfig config, ServingSettings settings) {
-        BaseModel base = BaseModel.forService(config.serving().device(), settings.intraOpThreads(), config.serving().baseDir().map(Path::of));
+    BaseModel base(ServingConfig config) {
+        BaseModel base = BaseModel.forService(config.serving().device(), config.serving().intraOpThreads(), config.serving().baseDir().map(Path::of));
         LOG.infof("base model %s (sha256 %s) on %s (lorastream.serving.device=%s)", base.id(), base.sha256(), base.device(),
                 config.serving().device());
         return base;
@@ -60,16 +54,17 @@ public class ServingBeans {
 
     @Produces
     @Singleton
-    ServedAdapters adapters(BaseModel base, ObjectStore store, ServingSettings settings, ServingMetrics metrics,
+    ServedAdapters adapters(BaseModel base, ObjectStore store, ServingConfig config, ServingMetrics metrics,
                             @Channel("adapter-events") MutinyEmitter<AdapterLoadFailed> events) {
-        AdapterCache cache = new AdapterCache(settings.cacheMaxBytes(), settings.pinnedTenants());
+        ServingConfig.Serving settings = config.serving();
+        AdapterCache cache = new AdapterCache(settings.cacheMaxBytes(), settings.pinnedTenants().orElse(java.util.Set.of()));
         metrics.residentGauges(cache::size, cache::bytes);
         return new ServedAdapters(cache, new AdapterLoader(base, store), metrics,
                 refusal -> events.sendMessage(Message.of(refusal)
                                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(refusal.tenant()).build()))
                         .subscribe().with(ok -> { }, e -> LOG.warnf("adapter-load-failed for %s v%d not sent: %s",
                                 refusal.tenant(), refusal.version(), e.getMessage())),
-                settings.replica(), settings.loadThreads(), Clock.systemUTC());
+                settings.replicaName(), settings.loadThreads(), Clock.systemUTC());
     }
 
     void close(@Disposes ServedAdapters adapters) {
@@ -78,8 +73,8 @@ public class ServingBeans {
 
     @Produces
     @Singleton
-    ScoringQueue queue(BaseModel base, ServingSettings settings, ServingMetrics metrics) {
-        return new ScoringQueue(base, settings.maxBatchTexts(), metrics);
+    ScoringQueue queue(BaseModel base, ServingConfig config, ServingMetrics metrics) {
+        return new ScoringQueue(base, config.serving().maxBatchTexts(), metrics);
     }
 
     void close(@Disposes ScoringQueue queue) {

@@ -21,18 +21,18 @@ public class TenantsResource {
 
     private final RolloutView view;
     private final ServedAdapters adapters;
-    private final ServingSettings settings;
+    private final ServingConfig.Serving settings;
 
-    TenantsResource(RolloutView view, ServedAdapters adapters, ServingSettings settings) {
+    TenantsResource(RolloutView view, ServedAdapters adapters, ServingConfig config) {
         this.view = view;
         this.adapters = adapters;
-        this.settings = settings;
+        this.settings = config.serving();
     }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Tenants tenants() {
-        return new Tenants(settings.replica(), adapters.residentAdapters(), adapters.residentBytes(), settings.cacheMaxBytes(),
+        return new Tenants(adapters.replica(), adapters.residentAdapters(), adapters.residentBytes(), settings.cacheMaxBytes(),
                 view.entries().stream().map(TenantsResource::summary).toList());
     }
 

@@ -35,15 +35,17 @@ public final class FeedbackDatasets {
 
     static final String INTAKE = "feedback-intake";
 
-    public static void addTo(Topology topology, FeedbackSettings settings, DatasetStore datasets, FeedbackMetrics metrics) {
-        addTo(topology, settings, datasets, metrics, null);
+    public static void addTo(Topology topology, StreamProcessorConfig.Feedback settings, StreamProcessorConfig.Policies policies,
+                             DatasetStore datasets, FeedbackMetrics metrics) {
+        addTo(topology, settings, policies, datasets, metrics, null);
     }
 
     /** @param labelsChild a processor (added after this) that gets accepted feedback naming a {@code predictionId} */
-    public static void addTo(Topology topology, FeedbackSettings settings, DatasetStore datasets, FeedbackMetrics metrics, String labelsChild) {
+    public static void addTo(Topology topology, StreamProcessorConfig.Feedback settings, StreamProcessorConfig.Policies policies,
+                             DatasetStore datasets, FeedbackMetrics metrics, String labelsChild) {
         long window = settings.dedupWindow().toMillis();
         topology.addSource("feedback-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.FEEDBACK)
-                .addProcessor(INTAKE, () -> new FeedbackIntake(settings, datasets, metrics, labelsChild), "feedback-source")
+                .addProcessor(INTAKE, () -> new FeedbackIntake(settings, policies, datasets, metrics, labelsChild), "feedback-source")
                 .addStateStore(Stores.windowStoreBuilder(
                                 Stores.persistentWindowStore(SEEN_IDS_STORE,
                                         java.time.Duration.ofMillis(2 * window), java.time.Duration.ofMillis(window), false),

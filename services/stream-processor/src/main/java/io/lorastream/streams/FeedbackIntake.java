@@ -44,7 +44,9 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private static final Logger LOG = Logger.getLogger(FeedbackIntake.class);
     private static final String FAILED_BY = "stream-processor";
 
-    private final FeedbackSettings settings;
+    private final StreamProcessorConfig.Feedback settings;
+    private final StreamProcessorConfig.Policies policies;
+    private final HoldoutSplit split;
     private final DatasetStore datasets;
     private final FeedbackMetrics metrics;
     private final Deserializer<FeedbackReceived> decoder = EventSerde.of(FeedbackReceived.class, FeedbackDatasets.SOURCE).deserializer();
@@ -60,9 +62,11 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     /** The child that gets accepted feedback naming a prediction (the rollout's live accuracy); null: none. */
     private final String labelsChild;
 
-    FeedbackIntake(FeedbackSettings settings, DatasetStore datasets, FeedbackMetrics metrics, String labelsChild) {
+    FeedbackIntake(StreamProcessorConfig.Feedback settings, StreamProcessorConfig.Policies policies, DatasetStore datasets, FeedbackMetrics metrics, String labelsChild) {
         this.labelsChild = labelsChild;
         this.settings = settings;
+        this.policies = policies;
+        this.split = new HoldoutSplit(settings.holdoutFraction());
         this.datasets = datasets;
         this.metrics = metrics;
     }
@@ -113,7 +117,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
             context.forward(new Record<String, LoraEvent>(event.tenant(), event, time), labelsChild);
         }
 
-        DatasetKind kind = settings.split().isHoldout(event.id()) ? DatasetKind.HOLDOUT : DatasetKind.TRAIN;
+        DatasetKind kind = split.isHoldout(event.id()) ? DatasetKind.HOLDOUT : DatasetKind.TRAIN;
         (kind == DatasetKind.TRAIN ? metrics.train : metrics.holdout).increment();
         long now = context.currentSystemTimeMs();
         TenantDatasets state = Optional.ofNullable(tenants.get(event.tenant())).orElseGet(() -> TenantDatasets.empty(event.tenant()));
@@ -149,7 +153,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private TenantDatasets tryRequest(TenantDatasets state, long now) {
         long waited = state.newExamples() == 0 ? 0 : now - state.oldestNewExampleAtMs();
         long sinceLast = state.requests() == 0 ? Long.MAX_VALUE : now - state.lastRequestAtMs();
-        Optional<Trigger> trigger = settings.policy(state.tenant()).decide(state.newExamples(), waited, sinceLast);
+        Optional<Trigger> trigger = policies.policy(state.tenant()).decide(state.newExamples(), waited, sinceLast);
         if (trigger.isEmpty()) {
             return state;
         }

@@ -12,7 +12,7 @@ public record HoldoutSplit(double fraction) {
 
     public HoldoutSplit {
         if (!(fraction >= 0 && fraction < 1)) {
-            throw new IllegalArgumentException("lorastream.feedback.holdout-fraction=" + fraction + ": must be at least 0 and below 1");
+            throw new IllegalArgumentException("holdout fraction " + fraction + ": must be at least 0 and below 1");
         }
     }
 

@@ -38,7 +38,7 @@ public final class Rollout {
 
     private Rollout() {}
 
-    public static void addTo(Topology topology, RolloutSettings settings, String feedbackProcessor) {
+    public static void addTo(Topology topology, StreamProcessorConfig.Rollout settings, String feedbackProcessor) {
         Duration window = settings.labelWindow();
         topology.addSource("score-results-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.SCORE_RESULTS)
                 .addSource("adapter-events-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.ADAPTER_EVENTS)

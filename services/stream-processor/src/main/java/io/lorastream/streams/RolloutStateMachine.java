@@ -38,14 +38,14 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
     /** How often a phase in progress shows its live counts on the registry (in labels). */
     static final int LIVE_REPORT_EVERY = 10;
 
-    private final RolloutSettings settings;
+    private final StreamProcessorConfig.Rollout settings;
     private final RolloutRule rule;
     private final Deserializer<AdapterEvent> decoder = EventSerde.of(AdapterEvent.class, FeedbackDatasets.SOURCE).deserializer();
     private final Deserializer<AdapterCommand> commands = EventSerde.of(AdapterCommand.class, FeedbackDatasets.SOURCE).deserializer();
     private ProcessorContext<String, LoraEvent> context;
     private KeyValueStore<String, TenantRollout> tenants;
 
-    RolloutStateMachine(RolloutSettings settings) {
+    RolloutStateMachine(StreamProcessorConfig.Rollout settings) {
         this.settings = settings;
         this.rule = settings.rule();
     }

@@ -1,18 +1,27 @@
 package io.lorastream.streams;
 
 import io.lorastream.events.RolloutRule;
+import io.lorastream.events.TenantIds;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithParentName;
+import io.smallrye.config.WithName;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.hibernate.validator.constraints.time.DurationMin;
 
 /**
  * Everything the stream-processor reads from configuration ({@code application.properties},
  * environment variables such as {@code LORASTREAM_FEEDBACK_HOLDOUT_FRACTION}, system properties).
- * Values that types cannot check are checked at start by {@link FeedbackSettings#from}, naming key and value.
+ * Each setting is declared here once, with its rule: Quarkus validates the constraints at start and
+ * refuses to start on a value that breaks one, naming the key and the value.
  */
 @ConfigMapping(prefix = "lorastream")
 public interface StreamProcessorConfig {
@@ -22,14 +31,19 @@ public interface StreamProcessorConfig {
     Feedback feedback();
 
     /** {@code lorastream.training-policy.defaults.*} and per tenant {@code lorastream.training-policy.tenants."acme".*}. */
+    @WithName("training-policy") // the name it has anyway; spelled out so that validation errors name it so too
     Policies trainingPolicy();
 
     /** {@code lorastream.rollout.*}: canary share and the promote / roll-back rule ({@link RolloutRule}). */
     Rollout rollout();
 
-    interface Rollout {
+    /** The sample counts, alpha, effect scale and margin must make a valid {@link RolloutRule}; its own checks say how. */
+    @ConsistentSettings
+    interface Rollout extends ConsistentSettings.Checked {
         /** Share of a tenant's traffic a candidate gets (by request hash). 0: a gate-passed version is promoted at once. */
         @WithDefault("0.0")
+        @DecimalMin("0")
+        @DecimalMax(value = "1", inclusive = false)
         double canaryShare();
 
         /** The candidate also scores stable's requests (answers still come from stable). */
@@ -65,7 +79,22 @@ public interface StreamProcessorConfig {
 
         /** How long a prediction waits for its label. */
         @WithDefault("P1D")
+        @DurationMin(millis = 1, message = "{lorastream.duration.positive}")
         Duration labelWindow();
+
+        default RolloutRule rule() {
+            return new RolloutRule(minSamples(), minRollbackSamples(), maxSamples(), alpha(), margin(), effectScale());
+        }
+
+        @Override
+        default List<String> inconsistencies() {
+            try {
+                rule();
+                return List.of();
+            } catch (IllegalArgumentException e) {
+                return List.of(e.getMessage());
+            }
+        }
     }
 
     interface S3 {
@@ -86,56 +115,98 @@ public interface StreamProcessorConfig {
     interface Feedback {
         /** Share of each tenant's examples kept out of training, by a hash of the feedback id. */
         @WithDefault("0.2")
+        @DecimalMin("0")
+        @DecimalMax(value = "1", inclusive = false)
         double holdoutFraction();
 
         /** How long a feedback id is remembered to drop a second copy of it (by record time). */
         @WithDefault("P7D")
+        @DurationMin(millis = 1, message = "{lorastream.duration.positive}")
         Duration dedupWindow();
 
         /** A shard is sealed (written to S3) when it holds this many examples ... */
         @WithDefault("500")
+        @Min(1)
         int shardMaxExamples();
 
         /** ... or when its oldest example has waited this long. */
         @WithDefault("PT5S")
+        @DurationMin(millis = 1, message = "{lorastream.duration.positive}")
         Duration shardMaxAge();
 
         /** How often shard ages and time-based policies are checked (wall clock). */
         @WithDefault("PT1S")
+        @DurationMin(millis = 1, message = "{lorastream.duration.positive}")
         Duration checkInterval();
     }
 
-    interface Policies {
+    /** Each tenant's policy, its own values over the defaults, must wait for no more examples than it requests on. */
+    @ConsistentSettings
+    interface Policies extends ConsistentSettings.Checked {
         Policy defaults();
 
-        Map<String, PolicyOverride> tenants();
+        Map<@Pattern(regexp = TenantIds.REGEX) String, PolicyOverride> tenants();
+
+        /** The policy that decides for a tenant: its own values where it has them, else the defaults. */
+        default TrainingPolicy policy(String tenant) {
+            Policy d = defaults();
+            PolicyOverride o = tenants().get(tenant);
+            if (o == null) {
+                return new TrainingPolicy(d.minExamples(), d.maxWait(), d.minExamplesAfterWait(), d.minInterval());
+            }
+            int minExamples = o.minExamples().orElse(d.minExamples());
+            // a tenant that lowers min-examples below the default after-wait count gets its own min-examples as that count
+            int afterWait = o.minExamplesAfterWait().orElse(Math.min(d.minExamplesAfterWait(), minExamples));
+            return new TrainingPolicy(minExamples, o.maxWait().orElse(d.maxWait()), afterWait, o.minInterval().orElse(d.minInterval()));
+        }
+
+        @Override
+        default List<String> inconsistencies() {
+            List<String> problems = new ArrayList<>();
+            check("defaults", policy(""), problems);
+            tenants().keySet().stream().sorted().forEach(tenant -> check("tenants.\"" + tenant + "\"", policy(tenant), problems));
+            return problems;
+        }
+
+        private static void check(String key, TrainingPolicy policy, List<String> problems) {
+            if (policy.minExamplesAfterWait() > policy.minExamples()) {
+                problems.add(key + ".min-examples-after-wait=" + policy.minExamplesAfterWait()
+                        + ": must be at most min-examples (" + policy.minExamples() + ")");
+            }
+        }
     }
 
     interface Policy {
         /** Request training once this many new training examples are waiting. */
         @WithDefault("200")
+        @Min(1)
         int minExamples();
 
         /** ... or once the oldest waited this long, if at least min-examples-after-wait are waiting. */
         @WithDefault("PT60S")
+        @DurationMin(millis = 1, message = "{lorastream.duration.positive}")
         Duration maxWait();
 
         @WithDefault("20")
+        @Min(1)
         int minExamplesAfterWait();
 
         /** Never two requests for one tenant closer than this. */
         @WithDefault("PT30S")
+        @DurationMin(nanos = 0, message = "{lorastream.duration.not-negative}")
         Duration minInterval();
     }
 
     /** A tenant's own values; what it leaves out comes from the defaults. */
     interface PolicyOverride {
+        @Min(1)
         OptionalInt minExamples();
 
-        Optional<Duration> maxWait();
+        Optional<@DurationMin(millis = 1, message = "{lorastream.duration.positive}") Duration> maxWait();
 
+        @Min(1)
         OptionalInt minExamplesAfterWait();
 
-        Optional<Duration> minInterval();
+        Optional<@DurationMin(nanos = 0, message = "{lorastream.duration.not-negative}") Duration> minInterval();
     }
 }

@@ -107,7 +107,7 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, items);
     }
 
-    RegistryEntry entry(RolloutSettings settings, Instant at) {
+    RegistryEntry entry(StreamProcessorConfig.Rollout settings, Instant at) {
         return new RegistryEntry(tenant, revision, stable,
                 candidate == null ? null : new RegistryEntry.Candidate(candidate, settings.canaryShare(), settings.shadow()),
                 pinned, live.values().stream().sorted(java.util.Comparator.comparingInt(LiveSample::version)).toList(), history, at);

@@ -12,8 +12,8 @@ public class TopologyProducer {
     @Produces
     Topology topology(StreamProcessorConfig config, S3DatasetStore datasets, MeterRegistry registry) {
         Topology topology = new Topology();
-        FeedbackDatasets.addTo(topology, FeedbackSettings.from(config), datasets, new FeedbackMetrics(registry), Rollout.LIVE_ACCURACY);
-        Rollout.addTo(topology, RolloutSettings.from(config.rollout()), FeedbackDatasets.INTAKE);
+        FeedbackDatasets.addTo(topology, config.feedback(), config.trainingPolicy(), datasets, new FeedbackMetrics(registry), Rollout.LIVE_ACCURACY);
+        Rollout.addTo(topology, config.rollout(), FeedbackDatasets.INTAKE);
         return topology;
     }
 }

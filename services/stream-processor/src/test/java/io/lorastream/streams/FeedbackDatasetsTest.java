@@ -9,6 +9,7 @@ import io.lorastream.events.Sha256;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.Topics;
+import io.lorastream.testing.ConfigMappings;
 import io.lorastream.events.TrainingRequested;
 import io.lorastream.events.TrainingRequested.Trigger;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -36,8 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
 class FeedbackDatasetsTest {
     private static final Instant START = Instant.parse("2026-11-22T10:00:00Z");
     private static final HoldoutSplit SPLIT = new HoldoutSplit(0.2);
-    private static final TrainingPolicy POLICY =
-            new TrainingPolicy("test", 10, Duration.ofSeconds(60), 3, Duration.ofSeconds(30));
 
     @TempDir
     Path stateDir;
@@ -65,11 +64,17 @@ class FeedbackDatasetsTest {
         }
     }
 
-    private void start(Map<String, TrainingPolicy> tenantPolicies) {
-        FeedbackSettings settings = new FeedbackSettings(SPLIT, Duration.ofDays(1), 5, Duration.ofSeconds(5),
-                Duration.ofSeconds(1), POLICY, tenantPolicies);
+    /** @param tenantPolicies {@code lorastream.training-policy.tenants.*} properties, e.g. {@code "big".min-examples} */
+    private void start(Map<String, String> tenantPolicies) {
+        var settings = ConfigMappings.load(StreamProcessorConfig.Feedback.class, "lorastream.feedback", Map.of(
+                "holdout-fraction", Double.toString(SPLIT.fraction()), "dedup-window", "P1D",
+                "shard-max-examples", "5", "shard-max-age", "PT5S", "check-interval", "PT1S"));
+        Map<String, String> policies = new java.util.HashMap<>(Map.of("defaults.min-examples", "10", "defaults.max-wait", "PT60S",
+                "defaults.min-examples-after-wait", "3", "defaults.min-interval", "PT30S"));
+        tenantPolicies.forEach((key, value) -> policies.put("tenants." + key, value));
         Topology topology = new Topology();
-        FeedbackDatasets.addTo(topology, settings, store, new FeedbackMetrics(registry));
+        FeedbackDatasets.addTo(topology, settings, ConfigMappings.load(StreamProcessorConfig.Policies.class, "lorastream.training-policy", policies),
+                store, new FeedbackMetrics(registry));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "feedback-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -307,7 +312,7 @@ class FeedbackDatasetsTest {
 
     @Test
     void aTenantsOwnPolicyOverridesTheDefaults() {
-        start(Map.of("big", new TrainingPolicy("big", 20, Duration.ofSeconds(60), 3, Duration.ofSeconds(30))));
+        start(Map.of("\"big\".min-examples", "20"));
         sendTrain("big", 10);
         sendTrain("acme", 10);
         assertThat(requests.readValue().tenant()).isEqualTo("acme");

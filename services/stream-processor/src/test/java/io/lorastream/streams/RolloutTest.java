@@ -15,6 +15,7 @@ import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.RegistryEntry;
 import io.lorastream.events.ScoreCompleted;
 import io.lorastream.events.Topics;
+import io.lorastream.testing.ConfigMappings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The rollout state machine with its live-accuracy join, through the real topology (TopologyTestDriver). */
 class RolloutTest {
     private static final Instant START = Instant.parse("2026-11-29T10:00:00Z");
-    private static final RolloutRule RULE = new RolloutRule(100, 30, 1000, 0.01, 0.02, 0.1);
 
     @TempDir
     Path stateDir;
@@ -59,11 +59,17 @@ class RolloutTest {
 
     private void start(double canaryShare, boolean shadow) {
         Topology topology = new Topology();
-        FeedbackSettings feedbackSettings = new FeedbackSettings(new HoldoutSplit(0.2), Duration.ofDays(1), 500, Duration.ofHours(1),
-                Duration.ofHours(1), new TrainingPolicy("test", 100_000, Duration.ofDays(1), 100_000, Duration.ofDays(1)), Map.of());
-        FeedbackDatasets.addTo(topology, feedbackSettings, new InMemoryDatasetStore(), new FeedbackMetrics(new SimpleMeterRegistry()),
+        // feedback here is labels only: no shard fills or ages, no policy triggers
+        var feedbackSettings = ConfigMappings.load(StreamProcessorConfig.Feedback.class, "lorastream.feedback",
+                Map.of("shard-max-age", "PT1H", "check-interval", "PT1H"));
+        var policies = ConfigMappings.load(StreamProcessorConfig.Policies.class, "lorastream.training-policy", Map.of(
+                "defaults.min-examples", "100000", "defaults.min-examples-after-wait", "100000",
+                "defaults.max-wait", "P1D", "defaults.min-interval", "P1D"));
+        FeedbackDatasets.addTo(topology, feedbackSettings, policies, new InMemoryDatasetStore(), new FeedbackMetrics(new SimpleMeterRegistry()),
                 Rollout.LIVE_ACCURACY);
-        Rollout.addTo(topology, new RolloutSettings(canaryShare, shadow, RULE, Duration.ofDays(1)), FeedbackDatasets.INTAKE);
+        // the rule's defaults: 100 / 30 / 1000 samples, alpha 0.01, margin 0.02, effect scale 0.1
+        Rollout.addTo(topology, ConfigMappings.load(StreamProcessorConfig.Rollout.class, "lorastream.rollout",
+                Map.of("canary-share", Double.toString(canaryShare), "shadow", Boolean.toString(shadow))), FeedbackDatasets.INTAKE);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "rollout-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -45,6 +45,6 @@ public class TrainerBeans {
     @Singleton
     TrainingJob job(BaseModel base, ObjectStore store, TrainerConfig config) {
         return new TrainingJob(base, new AdapterRepository(store), new TenantData(store),
-                JobSettings.from(config.trainer()), Clock.systemUTC());
+                config.trainer(), Clock.systemUTC());
     }
 }

@@ -1,12 +1,20 @@
 package io.lorastream.trainer;
 
+import io.lorastream.engine.LoraConfig;
+import io.lorastream.engine.TrainingConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 import java.util.Optional;
 
 /**
- * Everything the trainer-service reads from configuration; checked at start by {@link JobSettings#from}.
- * Kafka settings are SmallRye's own (application.properties).
+ * Everything the trainer-service reads from configuration, each setting declared once with its rule: the
+ * start fails on a value that breaks one, naming the key and the value. Kafka settings are SmallRye's own
+ * (application.properties).
  */
 @ConfigMapping(prefix = "lorastream")
 public interface TrainerConfig {
@@ -32,29 +40,42 @@ public interface TrainerConfig {
     interface Trainer {
         /** auto (CUDA when present, else CPU), cpu or gpu. */
         @WithDefault("auto")
+        @Pattern(regexp = "auto|cpu|gpu")
         String device();
 
         /** A Hugging Face model directory; absent: the embedded all-MiniLM-L6-v2. */
         Optional<String> baseDir();
 
         @WithDefault("3")
+        @Min(1)
+        @Max(1000)
         int epochs();
 
         @WithDefault("16")
+        @Min(1)
+        @Max(4096)
         int batchSize();
 
         /** Higher than the engine's 1e-3 default: continual jobs see a few hundred examples, so few steps. */
         @WithDefault("0.002")
+        @DecimalMin(value = "0", inclusive = false)
+        @DecimalMax(value = "1", inclusive = false)
         double learningRate();
 
         @WithDefault("8")
+        @Min(1)
+        @Max(1024)
         int rank();
 
         @WithDefault("16")
+        @DecimalMin(value = "0", inclusive = false)
+        @DecimalMax("1e6")
         double alpha();
 
         /** Older training examples mixed in, as a share of the new ones (against forgetting). */
         @WithDefault("1.0")
+        @DecimalMin("0")
+        @DecimalMax("10")
         double replayRatio();
 
         /**
@@ -62,13 +83,30 @@ public interface TrainerConfig {
          * when the holdout also shows it worse beyond chance ({@code gate-alpha}).
          */
         @WithDefault("0.02")
+        @DecimalMin("0")
+        @DecimalMax("1")
         double gateMargin();
 
         /** Level of the gate's one-sided exact McNemar test on the paired holdout predictions ({@link OfflineGate}). */
         @WithDefault("0.01")
+        @DecimalMin(value = "0", inclusive = false)
+        @DecimalMax(value = "0.5", inclusive = false)
         double gateAlpha();
 
         @WithDefault("42")
         long seed();
+
+        /** The engine's training settings: these, with its defaults for the rest (weight decay 0.01, 6 % warm-up, clip 1.0). */
+        default TrainingConfig training() {
+            TrainingConfig defaults = TrainingConfig.defaults();
+            return new TrainingConfig(epochs(), batchSize(), learningRate(), defaults.weightDecay(), defaults.warmupRatio(),
+                    defaults.maxGradNorm(), seed(), 0, false);
+        }
+
+        /** The engine's LoRA settings: rank and alpha from here, the rest the engine's defaults (query and value, dropout 0.1). */
+        default LoraConfig lora() {
+            LoraConfig defaults = LoraConfig.defaults();
+            return new LoraConfig(rank(), alpha(), defaults.loraDropout(), defaults.targetModules(), defaults.useRslora(), defaults.modulesToSave());
+        }
     }
 }

@@ -45,10 +45,10 @@ public final class TrainingJob {
     private final BaseModel base;
     private final AdapterRepository adapters;
     private final TenantData data;
-    private final JobSettings settings;
+    private final TrainerConfig.Trainer settings;
     private final Clock clock;
 
-    public TrainingJob(BaseModel base, AdapterRepository adapters, TenantData data, JobSettings settings, Clock clock) {
+    public TrainingJob(BaseModel base, AdapterRepository adapters, TenantData data, TrainerConfig.Trainer settings, Clock clock) {
         this.base = base;
         this.adapters = adapters;
         this.data = data;

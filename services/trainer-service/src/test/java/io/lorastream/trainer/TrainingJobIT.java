@@ -13,13 +13,12 @@ import io.lorastream.engine.AdapterFiles;
 import io.lorastream.engine.BaseModel;
 import io.lorastream.engine.Classifier;
 import io.lorastream.engine.Example;
-import io.lorastream.engine.LoraConfig;
-import io.lorastream.engine.TrainingConfig;
 import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.EventJson;
 import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.Sha256;
 import io.lorastream.events.TrainingRequested;
+import io.lorastream.testing.ConfigMappings;
 import io.lorastream.testing.S3Endpoint;
 import io.lorastream.testing.WithKafkaAndS3;
 import java.nio.charset.StandardCharsets;
@@ -52,8 +51,8 @@ class TrainingJobIT {
         base = BaseModel.embedded(Device.cpu());
         store = new ObjectStore(s3.newClient(), s3.bucket());
         adapters = new AdapterRepository(store);
-        JobSettings settings = new JobSettings(new TrainingConfig(3, 16, 2e-3, 0.01, 0.06, 1.0, 42, 0, false),
-                LoraConfig.defaults(), 1.0, 0.02, 0.01);
+        // the service's defaults: 3 epochs, batch 16, lr 2e-3, r=8, alpha 16, replay 1.0, gate margin 0.02, alpha 0.01
+        TrainerConfig.Trainer settings = ConfigMappings.load(TrainerConfig.Trainer.class, "lorastream.trainer", Map.of());
         job = new TrainingJob(base, adapters, new TenantData(store), settings, Clock.systemUTC());
         yelp = Example.readTsv(Path.of(TrainingJobIT.class.getResource("/uci/yelp.tsv").toURI()));
     }

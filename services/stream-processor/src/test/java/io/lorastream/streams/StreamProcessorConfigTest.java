@@ -1,0 +1,108 @@
+package io.lorastream.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lorastream.events.RolloutRule;
+import io.lorastream.events.TrainingRequested.Trigger;
+import io.lorastream.testing.ConfigMappings;
+import io.smallrye.config.ConfigValidationException;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The settings as declared on {@link StreamProcessorConfig}: defaults, and the start refusing bad values by key and value. */
+class StreamProcessorConfigTest {
+    private static final TrainingPolicy POLICY = new TrainingPolicy(100, Duration.ofSeconds(60), 10, Duration.ofSeconds(30));
+
+    private static StreamProcessorConfig.Feedback feedback(Map<String, String> values) {
+        return ConfigMappings.load(StreamProcessorConfig.Feedback.class, "lorastream.feedback", values);
+    }
+
+    private static StreamProcessorConfig.Policies policies(Map<String, String> values) {
+        return ConfigMappings.load(StreamProcessorConfig.Policies.class, "lorastream.training-policy", values);
+    }
+
+    private static StreamProcessorConfig.Rollout rollout(Map<String, String> values) {
+        return ConfigMappings.load(StreamProcessorConfig.Rollout.class, "lorastream.rollout", values);
+    }
+
+    @Test
+    void theDefaultsAreValid() {
+        assertThat(feedback(Map.of()).holdoutFraction()).isEqualTo(0.2);
+        assertThat(policies(Map.of()).policy("acme")).isEqualTo(new TrainingPolicy(200, Duration.ofSeconds(60), 20, Duration.ofSeconds(30)));
+        assertThat(rollout(Map.of()).rule()).isEqualTo(new RolloutRule(100, 30, 1000, 0.01, 0.02, 0.1));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            holdout-fraction   | 1.0   | lorastream.feedback.holdout-fraction must be less than 1 (was 1.0)
+            holdout-fraction   | -0.1  | lorastream.feedback.holdout-fraction must be at least 0 (was -0.1)
+            shard-max-examples | 0     | lorastream.feedback.shard-max-examples must be at least 1 (was 0)
+            dedup-window       | PT0S  | lorastream.feedback.dedup-window must be a positive duration (was PT0S)
+            shard-max-age      | -PT1S | lorastream.feedback.shard-max-age must be a positive duration (was PT-1S)
+            check-interval     | PT0S  | lorastream.feedback.check-interval must be a positive duration (was PT0S)
+            """)
+    void aBadFeedbackSettingIsRefusedNamingKeyAndValue(String key, String value, String message) {
+        assertThatThrownBy(() -> feedback(Map.of(key, value))).isInstanceOf(ConfigValidationException.class).hasMessageContaining(message);
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            defaults.min-examples               | 0     | lorastream.training-policy.defaults.min-examples must be at least 1 (was 0)
+            defaults.max-wait                   | PT0S  | lorastream.training-policy.defaults.max-wait must be a positive duration (was PT0S)
+            defaults.min-interval               | -PT1S | lorastream.training-policy.defaults.min-interval must not be a negative duration (was PT-1S)
+            defaults.min-examples-after-wait    | 201   | lorastream.training-policy defaults.min-examples-after-wait=201: must be at most min-examples (200)
+            tenants."acme".min-examples         | 0     | lorastream.training-policy.tenants.acme.min-examples must be at least 1 (was 0)
+            tenants."acme".max-wait             | PT0S  | lorastream.training-policy.tenants.acme.max-wait must be a positive duration (was PT0S)
+            tenants."acme".min-examples-after-wait | 300 | lorastream.training-policy tenants."acme".min-examples-after-wait=300: must be at most min-examples (200)
+            tenants."Not_A_Tenant".min-examples | 5     | lorastream.training-policy.tenants.Not_A_Tenant must match
+            """)
+    void aBadPolicyIsRefusedNamingKeyAndValue(String key, String value, String message) {
+        assertThatThrownBy(() -> policies(Map.of(key, value))).isInstanceOf(ConfigValidationException.class).hasMessageContaining(message);
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            canary-share         | 1     | lorastream.rollout.canary-share must be less than 1 (was 1.0)
+            label-window         | PT0S  | lorastream.rollout.label-window must be a positive duration (was PT0S)
+            min-rollback-samples | 101   | lorastream.rollout min-rollback-samples=101: must be between 1 and min-samples (100)
+            max-samples          | 99    | lorastream.rollout max-samples=99: must be at least min-samples (100)
+            alpha                | 0.5   | lorastream.rollout alpha=0.5: must be in (0, 0.5)
+            """)
+    void aBadRolloutSettingIsRefusedNamingKeyAndValue(String key, String value, String message) {
+        assertThatThrownBy(() -> rollout(Map.of(key, value))).isInstanceOf(ConfigValidationException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void aTenantsOwnValuesOverrideTheDefaultsOneByOne() {
+        StreamProcessorConfig.Policies policies = policies(Map.of("defaults.min-examples", "100", "defaults.min-examples-after-wait", "30",
+                "tenants.\"big\".max-wait", "PT10M", "tenants.\"small\".min-examples", "10"));
+        assertThat(policies.policy("acme")).isEqualTo(new TrainingPolicy(100, Duration.ofSeconds(60), 30, Duration.ofSeconds(30)));
+        assertThat(policies.policy("big")).isEqualTo(new TrainingPolicy(100, Duration.ofMinutes(10), 30, Duration.ofSeconds(30)));
+        // lowering min-examples below the default after-wait count lowers that count with it
+        assertThat(policies.policy("small")).isEqualTo(new TrainingPolicy(10, Duration.ofSeconds(60), 10, Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void policyDecisions() {
+        assertThat(POLICY.decide(100, 0, Long.MAX_VALUE)).contains(Trigger.MIN_EXAMPLES);
+        assertThat(POLICY.decide(99, 59_999, Long.MAX_VALUE)).isEmpty();
+        assertThat(POLICY.decide(10, 60_000, Long.MAX_VALUE)).contains(Trigger.MAX_WAIT);
+        assertThat(POLICY.decide(9, 600_000, Long.MAX_VALUE)).isEmpty();
+        assertThat(POLICY.decide(500, 600_000, 29_999)).isEmpty();
+        assertThat(POLICY.decide(500, 600_000, 30_000)).contains(Trigger.MIN_EXAMPLES);
+        assertThat(POLICY.decide(0, 0, Long.MAX_VALUE)).isEmpty();
+    }
+
+    @Test
+    void theSplitIsAFunctionOfTheIdOnly() {
+        HoldoutSplit split = new HoldoutSplit(0.3);
+        assertThat(split.isHoldout("fb-1")).isEqualTo(new HoldoutSplit(0.3).isHoldout("fb-1"));
+        assertThat(new HoldoutSplit(0).isHoldout("anything")).isFalse();
+        long holdout = java.util.stream.IntStream.range(0, 10_000).filter(i -> split.isHoldout("id-" + i)).count();
+        assertThat(holdout).isBetween(2_850L, 3_150L);
+    }
+}

@@ -1,0 +1,46 @@
+package io.lorastream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lorastream.engine.LoraConfig;
+import io.lorastream.testing.ConfigMappings;
+import io.smallrye.config.ConfigValidationException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The trainer's settings as declared on {@link TrainerConfig}: the engine's configs built from them, and bad values refused by key and value. */
+class TrainerConfigTest {
+    private static TrainerConfig.Trainer trainer(Map<String, String> values) {
+        return ConfigMappings.load(TrainerConfig.Trainer.class, "lorastream.trainer", values);
+    }
+
+    @Test
+    void theEnginesConfigsComeFromTheseSettingsAndItsDefaults() {
+        TrainerConfig.Trainer settings = trainer(Map.of("epochs", "2", "rank", "4", "alpha", "8", "seed", "7"));
+        assertThat(settings.training().epochs()).isEqualTo(2);
+        assertThat(settings.training().batchSize()).isEqualTo(16);
+        assertThat(settings.training().seed()).isEqualTo(7);
+        assertThat(settings.lora().r()).isEqualTo(4);
+        assertThat(settings.lora().loraAlpha()).isEqualTo(8.0);
+        assertThat(settings.lora().targetModules()).isEqualTo(LoraConfig.defaults().targetModules());
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = ';', textBlock = """
+            epochs        ; 0    ; lorastream.trainer.epochs must be at least 1 (was 0)
+            batch-size    ; 5000 ; lorastream.trainer.batch-size must be at most 4096 (was 5000)
+            learning-rate ; 0    ; lorastream.trainer.learning-rate must be greater than 0 (was 0.0)
+            rank          ; 2000 ; lorastream.trainer.rank must be at most 1024 (was 2000)
+            alpha         ; -1   ; lorastream.trainer.alpha must be greater than 0 (was -1.0)
+            replay-ratio  ; 11   ; lorastream.trainer.replay-ratio must be at most 10 (was 11.0)
+            gate-margin   ; 1.5  ; lorastream.trainer.gate-margin must be at most 1 (was 1.5)
+            gate-alpha    ; 0.5  ; lorastream.trainer.gate-alpha must be less than 0.5 (was 0.5)
+            device        ; tpu  ; lorastream.trainer.device must match "auto|cpu|gpu" (was "tpu")
+            """)
+    void aBadSettingIsRefusedNamingKeyAndValue(String key, String value, String message) {
+        assertThatThrownBy(() -> trainer(Map.of(key, value))).isInstanceOf(ConfigValidationException.class).hasMessageContaining(message);
+    }
+}
