@@ -49,19 +49,6 @@ public final class AdapterRepository {
         return versions.stream().filter(v -> requestId.equals(v.trainingRequestId())).findFirst();
     }
 
-    /**
-     * The version to warm-start from: the newest that passed the offline gate. (Once the rollout state
-     * machine runs, the registry's stable version takes this place.)
-     */
-    public static Optional<VersionManifest> stable(List<VersionManifest> all) {
-        for (int i = all.size() - 1; i >= 0; i--) {
-            if (all.get(i).gate().passed()) {
-                return Optional.of(all.get(i));
-            }
-        }
-        return Optional.empty();
-    }
-
     public static int nextVersion(List<VersionManifest> versions) {
         return versions.stream().mapToInt(VersionManifest::version).max().orElse(0) + 1;
     }
@@ -102,10 +89,7 @@ public final class AdapterRepository {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        VersionManifest manifest = new VersionManifest(draft.tenant(), draft.version(), draft.parentVersion(),
-                draft.trainingRequestId(), draft.baseModel(), draft.shards(), draft.replayShards(), draft.holdoutShards(),
-                draft.hyperParameters(), draft.metrics(), draft.gate(), Map.copyOf(files), draft.durationMs(), draft.device(),
-                draft.createdAt());
+        VersionManifest manifest = draft.withFiles(files);
         byte[] json;
         try {
             json = EventJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);

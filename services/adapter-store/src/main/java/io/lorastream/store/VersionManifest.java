@@ -10,12 +10,17 @@ import java.util.Map;
 /**
  * {@code adapters/{tenant}/v{n}/manifest.json}, written last: a version without it does not exist.
  * Lineage (base, data, parent, hyper-parameters), the offline evaluation and every file's sha256.
+ *
+ * @param parentVersion   the version it was warm-started from: the registry's stable when the job started; absent for a fresh adapter
+ * @param baselineVersion the version the offline gate compared it with (the same stable, also when it trained fresh); absent for none
+ * @param replayShards    older shards it replayed, all from the data its parent's line was trained on
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VersionManifest(
         String tenant,
         int version,
         Integer parentVersion,
+        Integer baselineVersion,
         String trainingRequestId,
         AdapterPublished.BaseModel baseModel,
         List<String> shards,
@@ -30,6 +35,12 @@ public record VersionManifest(
         Instant createdAt) {
 
     public static final String FILE = "manifest.json";
+
+    /** This manifest with the files' sha256s, as {@link AdapterRepository#publish} writes it. */
+    public VersionManifest withFiles(Map<String, String> files) {
+        return new VersionManifest(tenant, version, parentVersion, baselineVersion, trainingRequestId, baseModel, shards, replayShards,
+                holdoutShards, hyperParameters, metrics, gate, Map.copyOf(files), durationMs, device, createdAt);
+    }
 
     public static String prefix(String tenant) {
         return "adapters/" + tenant + "/";

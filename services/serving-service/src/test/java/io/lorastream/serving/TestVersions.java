@@ -42,7 +42,7 @@ final class TestVersions {
         try (Adapter adapter = Adapter.create(base, LoraConfig.defaults(), labels, seed)) {
             AdapterFiles.save(adapter, dir);
         }
-        VersionManifest draft = new VersionManifest(tenant, version, version > 1 ? version - 1 : null, "training:" + tenant + ":" + version,
+        VersionManifest draft = new VersionManifest(tenant, version, version > 1 ? version - 1 : null, version > 1 ? version - 1 : null, "training:" + tenant + ":" + version,
                 trainedOn, List.of(), List.of(), List.of(), Map.of("seed", seed),
                 new AdapterPublished.Metrics(new Evaluation(0.9, null, null, 100), null), new AdapterPublished.Gate(true, 0.02),
                 Map.of(), 1, "cpu", Instant.now());
@@ -71,13 +71,7 @@ final class TestVersions {
                 List.of(new RegistryEntry.HistoryItem(stable.version(), io.lorastream.events.AdapterStatus.PROMOTED, Instant.now())), Instant.now()));
     }
 
-    /** One event, keyed by its tenant, acknowledged by the broker. */
     static <T extends LoraEvent> void send(String bootstrap, String topic, Class<T> type, T event) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
-            RecordHeaders headers = new RecordHeaders();
-            byte[] value = EventSerde.of(type, "/test").serializer().serialize(topic, headers, event);
-            producer.send(new ProducerRecord<>(topic, null, event.kafkaKey(), value, headers)).get();
-        }
+        io.lorastream.testing.TestEvents.send(bootstrap, topic, type, event);
     }
 }

@@ -2,12 +2,10 @@ package io.lorastream.trainer;
 
 import io.lorastream.store.ObjectStore;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.lorastream.engine.Example;
 import io.lorastream.events.EventJson;
 import io.lorastream.events.EventType;
 import io.lorastream.events.FeedbackReceived;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,43 +36,30 @@ public final class TenantData {
     }
 
     /**
-     * Up to {@code count} examples drawn from the tenant's training shards older than the first requested
-     * one (shards are numbered in sealing order), shards picked at random with the seed: the replay that
-     * keeps a warm-started adapter from forgetting what it learnt before. Newer shards are not touched:
-     * they belong to a request still to come.
+     * Up to {@code count} examples drawn from {@code pool} (the shards of the stable version's line), shards
+     * picked at random with the seed: the replay that keeps a warm-started adapter from forgetting what it
+     * learnt before. The requested shards themselves are not replayed.
      * @return the examples and the shards they came from
      */
-    public Replay replay(String tenant, List<String> requested, int count, long seed) {
-        String firstRequested = requested.stream().min(String::compareTo).orElse("");
+    public Replay replay(java.util.Collection<String> pool, List<String> requested, int count, long seed) {
         if (count <= 0) {
             return new Replay(List.of(), List.of());
         }
-        List<String> older = new ArrayList<>();
-        store.get("datasets/" + tenant + "/manifest.json").ifPresent(bytes -> {
-            try {
-                for (JsonNode shard : EventJson.MAPPER.readTree(bytes).path("shards")) {
-                    String key = shard.path("key").asText();
-                    if ("TRAIN".equals(shard.path("kind").asText()) && key.compareTo(firstRequested) < 0) {
-                        older.add(key);
-                    }
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("datasets/" + tenant + "/manifest.json is not readable: " + e.getMessage(), e);
-            }
-        });
+        List<String> older = new ArrayList<>(new java.util.TreeSet<>(pool)); // sorted first: the shuffle depends on the seed alone
+        older.removeAll(requested);
         Random random = new Random(seed);
         Collections.shuffle(older, random);
         List<String> used = new ArrayList<>();
-        List<Example> pool = new ArrayList<>();
+        List<Example> examples = new ArrayList<>();
         for (String key : older) {
-            if (pool.size() >= count) {
+            if (examples.size() >= count) {
                 break;
             }
-            pool.addAll(read(List.of(key)));
+            examples.addAll(read(List.of(key)));
             used.add(key);
         }
-        Collections.shuffle(pool, random);
-        return new Replay(List.copyOf(pool.subList(0, Math.min(count, pool.size()))), used);
+        Collections.shuffle(examples, random);
+        return new Replay(List.copyOf(examples.subList(0, Math.min(count, examples.size()))), used);
     }
 
     public record Replay(List<Example> examples, List<String> shards) {}

@@ -10,11 +10,14 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Clock;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-/** The worker's long-lived parts: the base model (loaded once), the bucket, the job. */
+/** The worker's long-lived parts: the base model (loaded once), the bucket, the registry's view, the job. */
 public class TrainerBeans {
     private static final Logger LOG = Logger.getLogger(TrainerBeans.class);
+    /** Beyond it a job waits with backoff, as for S3 (the broker is down or far behind). */
+    private static final java.time.Duration REGISTRY_TIMEOUT = java.time.Duration.ofSeconds(30);
 
     @Produces
     @Singleton
@@ -43,8 +46,18 @@ public class TrainerBeans {
 
     @Produces
     @Singleton
-    TrainingJob job(BaseModel base, ObjectStore store, TrainerConfig config) {
-        return new TrainingJob(base, new AdapterRepository(store), new TenantData(store),
-                config.trainer(), Clock.systemUTC());
+    @Startup // reading the registry starts with the service, not with the first job
+    RegistryView registry(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        return new RegistryView(bootstrapServers, REGISTRY_TIMEOUT);
+    }
+
+    void close(@Disposes RegistryView registry) {
+        registry.close();
+    }
+
+    @Produces
+    @Singleton
+    TrainingJob job(BaseModel base, ObjectStore store, RegistryView registry, TrainerConfig config) {
+        return new TrainingJob(base, new AdapterRepository(store), new TenantData(store), registry, config.trainer(), Clock.systemUTC());
     }
 }

@@ -22,19 +22,24 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
- * One training request → one adapter version. Warm start from the tenant's stable version (fresh for a
- * new tenant, or when the data brings a label the stable adapter does not know), train on the requested
- * shards plus a replay sample of older ones, evaluate candidate and stable on the tenant's holdout,
- * decide the offline gate, publish {@code adapters/{tenant}/v{n}/} with the manifest last.
+ * One training request → one adapter version. The tenant's stable version is the registry's, as the
+ * rollout decided when the job starts ({@link StableVersions}): a version live labels rolled back is never
+ * inherited. Warm start from it (fresh for a new tenant, or when the data brings a label the stable adapter
+ * does not know), train on the requested shards plus a replay sample drawn only from the data the stable's
+ * line was trained on, evaluate candidate and stable on the tenant's holdout, decide the offline gate,
+ * publish {@code adapters/{tenant}/v{n}/} with the manifest last, naming the parent and the baseline it used.
  *
  * <p>Idempotent: a request that already produced a version (its id is in that version's manifest)
  * publishes nothing new and returns the same event, so redelivery after a crash is safe.
@@ -45,13 +50,16 @@ public final class TrainingJob {
     private final BaseModel base;
     private final AdapterRepository adapters;
     private final TenantData data;
+    private final StableVersions registry;
     private final TrainerConfig.Trainer settings;
     private final Clock clock;
 
-    public TrainingJob(BaseModel base, AdapterRepository adapters, TenantData data, TrainerConfig.Trainer settings, Clock clock) {
+    public TrainingJob(BaseModel base, AdapterRepository adapters, TenantData data, StableVersions registry,
+                       TrainerConfig.Trainer settings, Clock clock) {
         this.base = base;
         this.adapters = adapters;
         this.data = data;
+        this.registry = registry;
         this.settings = settings;
         this.clock = clock;
     }
@@ -69,16 +77,16 @@ public final class TrainingJob {
             return new Outcome(event(adapters.published(done.get())), true, 0, 0);
         }
         long started = System.nanoTime();
+        Optional<VersionManifest> stable = stable(tenant, versions);
         List<Example> fresh = data.read(request.shards());
         List<Example> holdout = data.read(request.holdoutShards());
-        TenantData.Replay replay = data.replay(tenant, request.shards(),
+        TenantData.Replay replay = data.replay(lineageShards(stable, versions), request.shards(),
                 (int) Math.round(fresh.size() * settings.replayRatio()), settings.training().seed());
         List<Example> train = new ArrayList<>(fresh);
         train.addAll(replay.examples());
         LOG.infof("training %s for %s: %d new + %d replayed examples, %d held out", request.requestId(), tenant,
                 fresh.size(), replay.examples().size(), holdout.size());
 
-        Optional<VersionManifest> stable = AdapterRepository.stable(versions);
         TreeSet<String> labels = labels(train, holdout);
         Path work = tempDir(tenant);
         try {
@@ -112,7 +120,8 @@ public final class TrainingJob {
                 AdapterFiles.save(trained, out);
 
                 int version = AdapterRepository.nextVersion(versions);
-                VersionManifest draft = new VersionManifest(tenant, version, parent, request.requestId(),
+                VersionManifest draft = new VersionManifest(tenant, version, parent, stable.map(VersionManifest::version).orElse(null),
+                        request.requestId(),
                         new AdapterPublished.BaseModel(base.id(), base.sha256()), request.shards(), replay.shards(),
                         request.holdoutShards(), hyperParameters(result), new AdapterPublished.Metrics(candidateEval, stableEval),
                         gateEvent, Map.of(),
@@ -127,6 +136,32 @@ public final class TrainingJob {
         } finally {
             deleteRecursively(work);
         }
+    }
+
+    /** The registry's stable version of the tenant, with its manifest. */
+    private Optional<VersionManifest> stable(String tenant, List<VersionManifest> versions) {
+        OptionalInt stable = registry.stable(tenant, versions.stream().mapToInt(VersionManifest::version).max().orElse(0));
+        if (stable.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(versions.stream().filter(v -> v.version() == stable.getAsInt()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the registry's stable " + tenant + " v" + stable.getAsInt()
+                        + " has no manifest in " + adapters.uri(tenant, stable.getAsInt()))));
+    }
+
+    /**
+     * The data a version's line has been trained on: its own shards and replayed shards, and its parent's,
+     * back to the first. A rolled-back version is in no stable's line, so its data is never replayed.
+     */
+    static Set<String> lineageShards(Optional<VersionManifest> from, List<VersionManifest> versions) {
+        Map<Integer, VersionManifest> byNumber = new HashMap<>();
+        versions.forEach(v -> byNumber.put(v.version(), v));
+        Set<String> shards = new TreeSet<>();
+        for (VersionManifest v = from.orElse(null); v != null; v = v.parentVersion() == null ? null : byNumber.get(v.parentVersion())) {
+            shards.addAll(v.shards());
+            shards.addAll(v.replayShards());
+        }
+        return shards;
     }
 
     private AdapterPublished event(AdapterRepository.Published published) {

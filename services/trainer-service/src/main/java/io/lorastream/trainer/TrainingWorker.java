@@ -60,8 +60,8 @@ public class TrainingWorker {
         long started = System.nanoTime();
         try {
             TrainingJob.Outcome outcome = Uni.createFrom().item(() -> job.run(request))
-                    .onFailure(ObjectStore.UnavailableException.class).invoke(this::retrying)
-                    .onFailure(ObjectStore.UnavailableException.class).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
+                    .onFailure(TrainingWorker::retriable).invoke(this::retrying)
+                    .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
                     .await().indefinitely();
             Message<AdapterPublished> message = Message.of(outcome.event())
                     .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.tenant()).build());
@@ -81,6 +81,11 @@ public class TrainingWorker {
             LOG.errorf(bug, "training %s for %s failed; skipping it", request.requestId(), request.tenant());
             metrics.done(request.tenant(), "failed", Duration.ofNanos(System.nanoTime() - started), 0);
         }
+    }
+
+    /** An outage of S3 or of the broker: the same request will succeed once it is over. */
+    private static boolean retriable(Throwable failure) {
+        return failure instanceof ObjectStore.UnavailableException || failure instanceof StableVersions.Unavailable;
     }
 
     private void retrying(Throwable failure) {

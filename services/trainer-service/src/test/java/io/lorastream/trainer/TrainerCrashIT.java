@@ -11,6 +11,7 @@ import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.Topics;
 import io.lorastream.events.TrainingRequested;
+import io.lorastream.testing.TestEvents;
 import io.lorastream.testing.Infrastructure;
 import io.lorastream.testing.S3Endpoint;
 import io.lorastream.testing.ServiceProcess;
@@ -94,12 +95,7 @@ class TrainerCrashIT {
     }
 
     static void send(String bootstrap, TrainingRequested request) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
-            RecordHeaders headers = new RecordHeaders();
-            byte[] value = EventSerde.of(TrainingRequested.class, "/test").serializer().serialize(Topics.TRAINING_REQUESTS, headers, request);
-            producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTS, null, request.tenant(), value, headers)).get();
-        }
+        TestEvents.send(bootstrap, Topics.TRAINING_REQUESTS, TrainingRequested.class, request);
     }
 
     private static void awaitLog(Path log, String text, Duration within) throws Exception {

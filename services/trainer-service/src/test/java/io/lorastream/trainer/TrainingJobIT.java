@@ -18,13 +18,19 @@ import io.lorastream.events.EventJson;
 import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.Sha256;
 import io.lorastream.events.TrainingRequested;
+import io.lorastream.events.AdapterStatus;
+import io.lorastream.events.RegistryEntry;
+import io.lorastream.events.Topics;
 import io.lorastream.testing.ConfigMappings;
+import io.lorastream.testing.Infrastructure;
 import io.lorastream.testing.S3Endpoint;
+import io.lorastream.testing.TestEvents;
 import io.lorastream.testing.WithKafkaAndS3;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +41,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The training job against a real S3 server and the real engine: versions in PEFT layout with the
- * manifest last, warm start and replay, the gate, redelivery and a crash mid-upload.
+ * The training job against a real S3 server, a real broker's registry and the real engine: versions in
+ * PEFT layout with the manifest last, warm start and replay from the registry's stable, the gate,
+ * redelivery and a crash mid-upload.
  */
 @WithKafkaAndS3
 class TrainingJobIT {
@@ -45,20 +52,26 @@ class TrainingJobIT {
     static TrainingJob job;
     static AdapterRepository adapters;
     static List<Example> yelp;
+    static RegistryView registry;
+    static String bootstrap;
 
     @BeforeAll
-    static void setUp(S3Endpoint s3) throws Exception {
+    static void setUp(Infrastructure infra) throws Exception {
+        S3Endpoint s3 = infra.s3();
+        bootstrap = infra.kafkaBootstrapServers();
+        registry = new RegistryView(bootstrap, Duration.ofSeconds(30));
         base = BaseModel.embedded(Device.cpu());
         store = new ObjectStore(s3.newClient(), s3.bucket());
         adapters = new AdapterRepository(store);
         // the service's defaults: 3 epochs, batch 16, lr 2e-3, r=8, alpha 16, replay 1.0, gate margin 0.02, alpha 0.01
         TrainerConfig.Trainer settings = ConfigMappings.load(TrainerConfig.Trainer.class, "lorastream.trainer", Map.of());
-        job = new TrainingJob(base, adapters, new TenantData(store), settings, Clock.systemUTC());
+        job = new TrainingJob(base, adapters, new TenantData(store), registry, settings, Clock.systemUTC());
         yelp = Example.readTsv(Path.of(TrainingJobIT.class.getResource("/uci/yelp.tsv").toURI()));
     }
 
     @AfterAll
     static void tearDown() throws Exception {
+        registry.close();
         store.close();
         base.close();
     }
@@ -73,12 +86,18 @@ class TrainingJobIT {
         store.put(key, jsonl.toString().getBytes(StandardCharsets.UTF_8), "application/x-ndjson");
     }
 
-    static void datasetManifest(String tenant, List<String> trainShards) {
-        StringBuilder json = new StringBuilder("{\"tenant\":\"" + tenant + "\",\"shards\":[");
-        for (int i = 0; i < trainShards.size(); i++) {
-            json.append(i == 0 ? "" : ",").append("{\"key\":\"").append(trainShards.get(i)).append("\",\"kind\":\"TRAIN\"}");
-        }
-        store.put("datasets/" + tenant + "/manifest.json", json.append("]}").toString().getBytes(StandardCharsets.UTF_8), "application/json");
+    /**
+     * What the stream-processor's rollout writes when it makes {@code stable} the tenant's stable: the
+     * entry, with the history so far.
+     */
+    static void register(String tenant, long revision, AdapterPublished stable, RegistryEntry.HistoryItem... history) throws Exception {
+        TestEvents.send(bootstrap, Topics.ADAPTER_REGISTRY, RegistryEntry.class, new RegistryEntry(tenant, revision,
+                new RegistryEntry.VersionRef(stable.version(), stable.uri(), stable.files().get(VersionManifest.FILE)), null, null, null,
+                List.of(history), Instant.now()));
+    }
+
+    static RegistryEntry.HistoryItem item(AdapterPublished version, AdapterStatus status) {
+        return new RegistryEntry.HistoryItem(version.version(), status, Instant.now());
     }
 
     static TrainingRequested request(String tenant, int n, List<String> shards, List<String> holdout) {
@@ -93,8 +112,6 @@ class TrainingJobIT {
         String h1 = "datasets/" + t + "/holdout/000001.jsonl";
         shard(store, t, s1, yelp.subList(0, 300));
         shard(store, t, h1, yelp.subList(800, 1000));
-        // the manifest already lists s2, sealed for a request still to come: v1 must not replay it
-        datasetManifest(t, List.of(s1, s2));
 
         TrainingJob.Outcome first = job.run(request(t, 1, List.of(s1), List.of(h1)));
         AdapterPublished v1 = first.event();
@@ -119,7 +136,8 @@ class TrainingJobIT {
                     .isCloseTo(v1.metrics().candidate().accuracy(), org.assertj.core.data.Offset.offset(1e-9));
         }
         assertThat(m1.shards()).containsExactly(s1);
-        assertThat(m1.replayShards()).as("nothing older than s1").isEmpty();
+        assertThat(m1.replayShards()).as("no stable, nothing to replay").isEmpty();
+        assertThat(m1.baselineVersion()).isNull();
         assertThat(m1.hyperParameters()).containsEntry("r", 8).containsEntry("epochs", 3);
 
         // redelivered: the same version, nothing new
@@ -128,9 +146,14 @@ class TrainingJobIT {
         assertThat(again.event()).isEqualTo(v1);
         assertThat(adapters.versions(t)).hasSize(1);
 
-        // more data: warm start from v1, with v1's data replayed
+        // more data; the job starts before the rollout has decided on v1, and waits for that decision:
+        // v1 becomes stable, and v2 warm-starts from it, with v1's data replayed
         shard(store, t, s2, yelp.subList(300, 600));
-        AdapterPublished v2 = job.run(request(t, 2, List.of(s2), List.of(h1))).event();
+        java.util.concurrent.CompletableFuture<TrainingJob.Outcome> second =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> job.run(request(t, 2, List.of(s2), List.of(h1))));
+        Thread.sleep(2_000);
+        register(t, 1, v1, item(v1, AdapterStatus.PROMOTED));
+        AdapterPublished v2 = second.get(10, java.util.concurrent.TimeUnit.MINUTES).event();
         assertThat(v2.version()).isEqualTo(2);
         assertThat(v2.parentVersion()).isEqualTo(1);
         assertThat(v2.metrics().stable().accuracy()).isEqualTo(v1.metrics().candidate().accuracy());
@@ -139,6 +162,34 @@ class TrainingJobIT {
         assertThat(v2.gate().alpha()).isEqualTo(0.01);
         assertThat(v2.gate().passed()).isEqualTo(!(worseByTheMargin && v2.gate().pWorse() < 0.01));
         assertThat(adapters.versions(t).get(1).replayShards()).containsExactly(s1);
+        assertThat(adapters.versions(t).get(1).baselineVersion()).isEqualTo(1);
+    }
+
+    @Test
+    void aVersionTheRolloutRolledBackIsNeitherParentNorBaselineNorReplayed() throws Exception {
+        String t = "rolled-" + UUID.randomUUID().toString().substring(0, 8);
+        String h1 = "datasets/" + t + "/holdout/000001.jsonl";
+        shard(store, t, h1, yelp.subList(800, 1000));
+        List<String> shards = new java.util.ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            shards.add("datasets/" + t + "/shards/00000" + i + ".jsonl");
+            shard(store, t, shards.get(i - 1), yelp.subList(200 * (i - 1), 200 * i));
+        }
+        AdapterPublished v1 = job.run(request(t, 1, List.of(shards.get(0)), List.of(h1))).event();
+        register(t, 1, v1, item(v1, AdapterStatus.PROMOTED));
+        AdapterPublished v2 = job.run(request(t, 2, List.of(shards.get(1)), List.of(h1))).event();
+        assertThat(v2.gate().passed()).as("v2 passed the offline gate: only live labels reject it").isTrue();
+        register(t, 2, v2, item(v1, AdapterStatus.PROMOTED), item(v2, AdapterStatus.PROMOTED));
+        // ... and rolled back by live labels: v1 is stable again
+        register(t, 3, v1, item(v1, AdapterStatus.PROMOTED), item(v2, AdapterStatus.PROMOTED), item(v2, AdapterStatus.ROLLED_BACK));
+
+        AdapterPublished v3 = job.run(request(t, 3, List.of(shards.get(2)), List.of(h1))).event();
+        VersionManifest m3 = adapters.versions(t).get(2);
+        assertThat(v3.parentVersion()).as("warm-started from the registry's stable, not the newest that passed the gate").isEqualTo(1);
+        assertThat(m3.parentVersion()).isEqualTo(1);
+        assertThat(m3.baselineVersion()).isEqualTo(1);
+        assertThat(v3.metrics().stable().accuracy()).as("gated against v1").isEqualTo(v1.metrics().candidate().accuracy());
+        assertThat(m3.replayShards()).as("only v1's line is replayed, never the rolled-back v2's data").containsExactly(shards.get(0));
     }
 
     @Test

@@ -1,0 +1,26 @@
+package io.lorastream.testing;
+
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.LoraEvent;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Events put on a topic as the services put them: binary CloudEvents, keyed by the tenant. */
+public final class TestEvents {
+    private TestEvents() {}
+
+    /** One event, keyed by its {@link LoraEvent#kafkaKey()}, acknowledged by the broker before this returns. */
+    public static <T extends LoraEvent> void send(String bootstrap, String topic, Class<T> type, T event) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            RecordHeaders headers = new RecordHeaders();
+            byte[] value = EventSerde.of(type, "/test").serializer().serialize(topic, headers, event);
+            producer.send(new ProducerRecord<>(topic, null, event.kafkaKey(), value, headers)).get();
+        }
+    }
+}
