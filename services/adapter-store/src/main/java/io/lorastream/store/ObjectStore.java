@@ -28,6 +28,10 @@ public final class ObjectStore implements AutoCloseable {
         return new ObjectStore(MinioClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey).build(), bucket);
     }
 
+    /**
+     * @throws UnavailableException when S3 or the network failed: the same call may succeed later
+     * @throws RefusedException when S3 (or the client, before sending) refuses this very call: it never will
+     */
     public Optional<byte[]> get(String key) {
         try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
             return Optional.of(in.readAllBytes());
@@ -35,10 +39,23 @@ public final class ObjectStore implements AutoCloseable {
             if ("NoSuchKey".equals(e.errorResponse().code())) {
                 return Optional.empty();
             }
-            throw unavailable("get", key, e);
+            throw failed("get", key, e);
+        } catch (IllegalArgumentException e) {
+            throw new RefusedException("get " + uri(key) + " refused by the S3 client: " + e.getMessage(), e);
         } catch (Exception e) {
             throw unavailable("get", key, e);
         }
+    }
+
+    /** S3's answers that no retry changes: the request itself is wrong or not allowed. */
+    private static final java.util.Set<String> REFUSALS = java.util.Set.of("AccessDenied", "InvalidObjectName", "InvalidArgument",
+            "KeyTooLongError", "InvalidBucketName", "InvalidRequest", "MethodNotAllowed");
+
+    private RuntimeException failed(String op, String key, ErrorResponseException e) {
+        String code = e.errorResponse().code();
+        return REFUSALS.contains(code)
+                ? new RefusedException(op + " " + uri(key) + " refused: " + code + " " + e.getMessage(), e)
+                : unavailable(op, key, e);
     }
 
     public void put(String key, byte[] content, String contentType) {
@@ -74,6 +91,13 @@ public final class ObjectStore implements AutoCloseable {
     @Override
     public void close() throws Exception {
         client.close();
+    }
+
+    /** Not retriable: S3 (or its client) refuses this call — an invalid key, no permission. */
+    public static final class RefusedException extends RuntimeException {
+        RefusedException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** Retriable: S3 or the network to it failed. */

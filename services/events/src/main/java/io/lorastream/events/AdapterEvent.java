@@ -1,8 +1,9 @@
 package io.lorastream.events;
 
-/** What travels on {@code adapter-events}: a published version, a rollout transition, or a version serving refused. */
-public sealed interface AdapterEvent extends LoraEvent permits AdapterPublished, AdapterLifecycle, AdapterLoadFailed {
+/**
+ * What travels on {@code adapter-events}: a published version, a rollout transition, a version serving
+ * refused, or a training request that produced no version.
+ */
+public sealed interface AdapterEvent extends LoraEvent permits AdapterPublished, AdapterLifecycle, AdapterLoadFailed, TrainingFailed {
     String tenant();
-
-    int version();
 }

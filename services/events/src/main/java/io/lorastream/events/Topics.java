@@ -10,6 +10,7 @@ public final class Topics {
     public static final String FEEDBACK = "feedback";
     public static final String FEEDBACK_DLQ = "feedback-dlq";
     public static final String TRAINING_REQUESTS = "training-requests";
+    public static final String TRAINING_REQUESTS_DLQ = "training-requests-dlq";
     public static final String ADAPTER_EVENTS = "adapter-events";
     public static final String ADAPTER_COMMANDS = "adapter-commands";
     public static final String ADAPTER_REGISTRY = "adapter-registry";
@@ -33,6 +34,7 @@ public final class Topics {
             new Spec(FEEDBACK, PARTITIONS, false),
             new Spec(FEEDBACK_DLQ, PARTITIONS, false),
             new Spec(TRAINING_REQUESTS, PARTITIONS, false),
+            new Spec(TRAINING_REQUESTS_DLQ, PARTITIONS, false),
             new Spec(ADAPTER_EVENTS, PARTITIONS, false),
             new Spec(ADAPTER_COMMANDS, PARTITIONS, false),
             new Spec(ADAPTER_REGISTRY, PARTITIONS, true),

@@ -18,16 +18,17 @@ public record TrainingRequested(
     public TrainingRequested {
         shards = List.copyOf(shards);
         holdoutShards = List.copyOf(holdoutShards);
-        // The schema cannot say it: a request may only name its own tenant's data.
-        String prefix = "datasets/" + tenant + "/";
+        // The schema checks the grammar; it cannot say that a request may only name its own tenant's data.
         for (String key : shards) {
-            if (!key.startsWith(prefix)) {
-                throw new IllegalArgumentException("shards: " + key + " is not under " + prefix);
+            if (!ShardKeys.isTrainingShard(tenant, key)) {
+                throw new IllegalArgumentException("shards: " + key + " is not a training shard of " + tenant
+                        + " (datasets/" + tenant + "/shards/NNNNNN.jsonl)");
             }
         }
         for (String key : holdoutShards) {
-            if (!key.startsWith(prefix)) {
-                throw new IllegalArgumentException("holdoutShards: " + key + " is not under " + prefix);
+            if (!ShardKeys.isHoldoutShard(tenant, key)) {
+                throw new IllegalArgumentException("holdoutShards: " + key + " is not a holdout shard of " + tenant
+                        + " (datasets/" + tenant + "/holdout/NNNNNN.jsonl)");
             }
         }
     }

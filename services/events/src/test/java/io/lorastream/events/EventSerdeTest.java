@@ -78,15 +78,27 @@ class EventSerdeTest {
                 .hasMessageContaining("tenant");
     }
 
-    @Test
-    void aTrainingRequestMayOnlyNameItsOwnTenantsShards() {
-        byte[] json = ("{\"requestId\":\"r1\",\"tenant\":\"acme\",\"shards\":[\"datasets/globex/shards/1.jsonl\"],"
+    private static byte[] requestNaming(String shard) {
+        return ("{\"requestId\":\"r1\",\"tenant\":\"acme\",\"shards\":[\"" + shard + "\"],"
                 + "\"holdoutShards\":[],\"newExamples\":3,\"trigger\":\"MANUAL\",\"requestedAt\":\"2026-11-22T08:00:00Z\"}")
                 .getBytes(StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> EventJson.decode(EventType.TRAINING_REQUESTED, json, TrainingRequested.class))
+    }
+
+    @Test
+    void aTrainingRequestMayOnlyNameItsOwnTenantsShardsInTheShardGrammar() {
+        assertThatThrownBy(() -> EventJson.decode(EventType.TRAINING_REQUESTED, requestNaming("datasets/globex/shards/000001.jsonl"),
+                TrainingRequested.class))
                 .isInstanceOf(InvalidEventException.class)
                 .hasMessageContaining("shards")
-                .hasMessageContaining("datasets/acme/");
+                .hasMessageContaining("datasets/acme/shards/NNNNNN.jsonl");
+        // inside the tenant's prefix, yet another tenant's object once resolved: the grammar refuses it
+        for (String traversal : java.util.List.of("datasets/acme/../globex/shards/000001.jsonl",
+                "datasets/acme/shards/../../globex/shards/000001.jsonl", "datasets/acme/shards/000001.jsonl/..")) {
+            assertThatThrownBy(() -> EventJson.decode(EventType.TRAINING_REQUESTED, requestNaming(traversal), TrainingRequested.class))
+                    .as(traversal).isInstanceOf(InvalidEventException.class).hasMessageContaining("/shards/0");
+        }
+        assertThat(EventJson.decode(EventType.TRAINING_REQUESTED, requestNaming("datasets/acme/shards/000001.jsonl"),
+                TrainingRequested.class).shards()).containsExactly("datasets/acme/shards/000001.jsonl");
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.lorastream.events.AdapterLifecycle;
 import io.lorastream.events.AdapterStatus;
 import io.lorastream.events.LiveSample;
 import io.lorastream.events.RegistryEntry;
+import io.lorastream.events.TrainingFailed;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -67,10 +68,12 @@ public class AdminResource {
      * @param trafficSplit     configured share of requests answered per version (a shadow answers none)
      * @param servedNow        the versions this replica serves now, by role
      * @param predictionCounts this replica's predictions since it started, by version and route
+     * @param trainingFailures the tenant's newest training requests that made no version, seen since this replica started
      */
     public record TenantAdapters(String tenant, long revision, Instant updatedAt, Integer stable, Integer candidate, Integer pinned,
                                  boolean shadow, Map<Integer, Double> trafficSplit, Map<String, Integer> servedNow,
-                                 Map<Integer, Map<String, Long>> predictionCounts, List<VersionView> versions) {}
+                                 Map<Integer, Map<String, Long>> predictionCounts, List<VersionView> versions,
+                                 List<TrainingFailed> trainingFailures) {}
 
     @Inject
     JsonWebToken token;
@@ -112,7 +115,8 @@ public class AdminResource {
         servedNow.put("candidate", adapters.servedVersion(Slots.candidate(tenant)));
         return new TenantAdapters(tenant, entry.revision(), entry.updatedAt(), version(entry.stable()),
                 entry.candidate() == null ? null : entry.candidate().ref().version(), version(entry.pinned()),
-                entry.candidate() != null && entry.candidate().shadow(), split, servedNow, metrics.predictionCounts(tenant), versions(entry));
+                entry.candidate() != null && entry.candidate().shadow(), split, servedNow, metrics.predictionCounts(tenant), versions(entry),
+                view.trainingFailures(tenant));
     }
 
     private static List<VersionView> versions(RegistryEntry entry) {

@@ -6,6 +6,7 @@ import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.RegistryEntry;
 import io.lorastream.events.Topics;
+import io.lorastream.events.TrainingFailed;
 import io.lorastream.store.VersionManifest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,6 +123,8 @@ final class RegistryFollower implements AutoCloseable {
                         new RegistryEntry.VersionRef(published.version(), published.uri(), published.files().get(VersionManifest.FILE)));
             } else if (event instanceof AdapterLifecycle lifecycle) {
                 view.answered(lifecycle);
+            } else if (event instanceof TrainingFailed failed) {
+                view.trainingFailed(failed);
             }
         } catch (RuntimeException e) {
             LOG.debugf("skipped %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());

@@ -2,6 +2,7 @@ package io.lorastream.serving;
 
 import io.lorastream.events.AdapterLifecycle;
 import io.lorastream.events.RegistryEntry;
+import io.lorastream.events.TrainingFailed;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -10,11 +11,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What this replica knows of the rollout, for the admin API: the latest registry entry per tenant, and
- * the answers (lifecycle events under a command id) to the admin commands it sent and still waits for.
+ * What this replica knows of the rollout, for the admin API: the latest registry entry per tenant, the
+ * tenant's last training requests that made no version (seen since this replica started), and the answers
+ * (lifecycle events under a command id) to the admin commands it sent and still waits for.
  */
 final class RolloutView {
+    /** Failed training requests kept per tenant: the newest. */
+    static final int MAX_FAILURES = 5;
+
     private final Map<String, RegistryEntry> entries = new ConcurrentHashMap<>();
+    private final Map<String, List<TrainingFailed>> failures = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<AdapterLifecycle>> awaited = new ConcurrentHashMap<>();
 
     void entry(RegistryEntry entry) {
@@ -23,6 +29,20 @@ final class RolloutView {
 
     void removed(String tenant) {
         entries.remove(tenant);
+        failures.remove(tenant);
+    }
+
+    void trainingFailed(TrainingFailed failed) {
+        failures.merge(failed.tenant(), List.of(failed), (old, now) -> {
+            List<TrainingFailed> all = new java.util.ArrayList<>(old);
+            all.addAll(now);
+            return List.copyOf(all.subList(Math.max(0, all.size() - MAX_FAILURES), all.size()));
+        });
+    }
+
+    /** The tenant's newest failed training requests, oldest first. */
+    List<TrainingFailed> trainingFailures(String tenant) {
+        return failures.getOrDefault(tenant, List.of());
     }
 
     /** Every tenant in the registry, by id. */

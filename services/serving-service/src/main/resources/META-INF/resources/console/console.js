@@ -101,6 +101,12 @@ function tenantCard(adapters) {
   const legend = el("div", { class: "legend" }, el("span", { class: "holdout" }, "● holdout"), el("span", { class: "live" }, "● live"));
   card.append(el("div", { class: "row" }, table, el("div", {}, accuracyPlot(adapters.versions), legend),
     el("div", {}, el("div", {}, "traffic split"), trafficSplit(adapters.trafficSplit))));
+  if (adapters.trainingFailures && adapters.trainingFailures.length) {
+    const failures = el("ul", { class: "failures" });
+    adapters.trainingFailures.forEach(f => failures.append(el("li", { title: f.failedAt },
+      `${f.requestId} ${f.kind}: ${f.reason} (${f.retryShards.length} shards go into the next request)`)));
+    card.append(el("div", {}, el("div", {}, "training requests that made no version"), failures));
+  }
   return card;
 }
 

@@ -21,6 +21,7 @@ import io.lorastream.events.LiveSample;
 import io.lorastream.events.RegistryEntry;
 import io.lorastream.events.ScoreCompleted;
 import io.lorastream.events.Topics;
+import io.lorastream.events.TrainingFailed;
 import io.lorastream.store.ObjectStore;
 import io.lorastream.testing.KafkaAndS3TestResource;
 import io.lorastream.testing.TestTokenKeys;
@@ -89,8 +90,8 @@ class AdminApiTest {
         throw new AssertionError("no command for " + tenant + " on adapter-commands");
     }
 
-    private static void answer(AdapterLifecycle lifecycle) throws Exception {
-        TestVersions.send(bootstrap(), Topics.ADAPTER_EVENTS, AdapterEvent.class, lifecycle);
+    private static void answer(AdapterEvent event) throws Exception {
+        TestVersions.send(bootstrap(), Topics.ADAPTER_EVENTS, AdapterEvent.class, event);
     }
 
     private static CompletableFuture<Response> post(String path, String tenant, String body) {
@@ -114,6 +115,19 @@ class AdminApiTest {
                 .body("versions[0].holdoutAccuracy", equalTo(0.88f)).body("versions[1].live.predictions", equalTo(120))
                 .body("predictionCounts.'2'.STABLE", equalTo(1));
         given().auth().oauth2(token(tenant)).when().get("/v1/tenants/{tenant}/adapters", tenant).then().statusCode(403);
+
+        // a training request of the tenant that made no version shows up with its reason
+        answer(new TrainingFailed("training:" + tenant + ":3", tenant, TrainingFailed.Kind.REFUSED, "fewer than two labels",
+                List.of("datasets/" + tenant + "/shards/000009.jsonl"), Instant.now()));
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (given().auth().oauth2(admin()).when().get("/v1/tenants/{tenant}/adapters", tenant).jsonPath()
+                .getList("trainingFailures").isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        given().auth().oauth2(admin()).when().get("/v1/tenants/{tenant}/adapters", tenant).then().statusCode(200)
+                .body("trainingFailures[0].requestId", equalTo("training:" + tenant + ":3"))
+                .body("trainingFailures[0].kind", equalTo("REFUSED"))
+                .body("trainingFailures[0].reason", equalTo("fewer than two labels"));
 
         try (KafkaConsumer<String, byte[]> commands = commandsFromNow()) {
             CompletableFuture<Response> rollback = post("rollback", tenant, "{\"reason\": \"complaints\"}");

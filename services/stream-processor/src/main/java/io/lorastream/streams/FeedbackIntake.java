@@ -168,7 +168,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         TrainingRequested request = new TrainingRequested(
                 "training:" + state.tenant() + ":" + (state.requests() + 1), state.tenant(),
-                state.unrequestedKeys(), state.holdoutKeys(), state.unrequestedExamples(),
+                state.nextRequestKeys(), state.holdoutKeys(), state.unrequestedExamples() + state.retryExamples(),
                 trigger.get(), Instant.ofEpochMilli(now));
         context.forward(new Record<String, LoraEvent>(state.tenant(), request, now), FeedbackDatasets.TRAINING_REQUESTS_SINK);
         metrics.requested(trigger.get());

@@ -35,18 +35,19 @@ public final class Rollout {
     static final String STATE_STORE = "rollout-tenants";
     static final String REGISTRY_SINK = "adapter-registry-sink";
     static final String EVENTS_SINK = "rollout-events-sink";
+    static final String ADAPTER_EVENTS_SOURCE = "adapter-events-source";
 
     private Rollout() {}
 
     public static void addTo(Topology topology, StreamProcessorConfig.Rollout settings, String feedbackProcessor) {
         Duration window = settings.labelWindow();
         topology.addSource("score-results-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.SCORE_RESULTS)
-                .addSource("adapter-events-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.ADAPTER_EVENTS)
+                .addSource(ADAPTER_EVENTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.ADAPTER_EVENTS)
                 .addProcessor(LIVE_ACCURACY, () -> new LiveAccuracy(window), feedbackProcessor, "score-results-source")
                 .addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(PREDICTIONS_STORE, window.multipliedBy(2), window, false),
                         Serdes.String(), Serdes.String()), LIVE_ACCURACY)
                 .addSource("adapter-commands-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.ADAPTER_COMMANDS)
-                .addProcessor(STATE_MACHINE, () -> new RolloutStateMachine(settings), "adapter-events-source", "adapter-commands-source", LIVE_ACCURACY)
+                .addProcessor(STATE_MACHINE, () -> new RolloutStateMachine(settings), ADAPTER_EVENTS_SOURCE, "adapter-commands-source", LIVE_ACCURACY)
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(TenantRollout.class, EventJson.MAPPER)), STATE_MACHINE)
                 .addSink(REGISTRY_SINK, Topics.ADAPTER_REGISTRY, Serdes.String().serializer(),

@@ -17,6 +17,8 @@ import java.util.stream.IntStream;
  * @param unrequestedExamples   examples in shards firstUnrequestedShard..trainShards
  * @param requests              training requests emitted so far
  * @param manifestShards        shards listed in the manifest last written (it lags by at most one check interval)
+ * @param retryShards           training shards of failed requests ({@code training-failed}), named again by the next
+ *                              request (at most {@link #MAX_RETRY_SHARDS}); they do not trigger one by themselves
  */
 public record TenantDatasets(
         String tenant,
@@ -30,7 +32,15 @@ public record TenantDatasets(
         long oldestUnrequestedAtMs,
         long lastRequestAtMs,
         int requests,
-        int manifestShards) {
+        int manifestShards,
+        List<Retry> retryShards) {
+
+    /** Bounds the state (and a request) whatever fails: beyond it the oldest retry shards are dropped, with a log line. */
+    static final int MAX_RETRY_SHARDS = 200;
+
+    public TenantDatasets {
+        retryShards = retryShards == null ? List.of() : List.copyOf(retryShards); // absent in states stored before retries existed
+    }
 
     /** Examples waiting for their shard: how many, and since when (epoch ms of the oldest). */
     public record Pending(int count, long oldestAtMs) {
@@ -45,7 +55,7 @@ public record TenantDatasets(
     public record Shard(String key, DatasetKind kind, int examples, String sha256, Instant sealedAt, Instant oldestExampleAt) {}
 
     public static TenantDatasets empty(String tenant) {
-        return new TenantDatasets(tenant, 0, Pending.NONE, Pending.NONE, 0, 0, 1, 0, 0, 0, 0, 0);
+        return new TenantDatasets(tenant, 0, Pending.NONE, Pending.NONE, 0, 0, 1, 0, 0, 0, 0, 0, List.of());
     }
 
     public Pending pending(DatasetKind kind) {
@@ -85,28 +95,61 @@ public record TenantDatasets(
 
     TenantDatasets manifestWritten() {
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
-                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, trainShards + holdoutShards);
+                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, trainShards + holdoutShards,
+                retryShards);
     }
 
     TenantDatasets accepted(DatasetKind kind, long nowMs) {
         return new TenantDatasets(tenant, arrivals + 1,
                 kind == DatasetKind.TRAIN ? pendingTrain.plusOne(nowMs) : pendingTrain,
                 kind == DatasetKind.HOLDOUT ? pendingHoldout.plusOne(nowMs) : pendingHoldout,
-                trainShards, holdoutShards, firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards);
+                trainShards, holdoutShards, firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards,
+                retryShards);
     }
 
     TenantDatasets sealed(Shard shard) {
         if (shard.kind() == DatasetKind.HOLDOUT) {
             return new TenantDatasets(tenant, arrivals, pendingTrain, Pending.NONE, trainShards, holdoutShards + 1,
-                    firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards);
+                    firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, retryShards);
         }
         long oldest = unrequestedExamples > 0 ? oldestUnrequestedAtMs : shard.oldestExampleAt().toEpochMilli();
         return new TenantDatasets(tenant, arrivals, Pending.NONE, pendingHoldout, trainShards + 1, holdoutShards,
-                firstUnrequestedShard, unrequestedExamples + shard.examples(), oldest, lastRequestAtMs, requests, manifestShards);
+                firstUnrequestedShard, unrequestedExamples + shard.examples(), oldest, lastRequestAtMs, requests, manifestShards,
+                retryShards);
     }
 
     TenantDatasets requested(long nowMs) {
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
-                trainShards + 1, 0, 0, nowMs, requests + 1, manifestShards);
+                trainShards + 1, 0, 0, nowMs, requests + 1, manifestShards, List.of());
+    }
+
+    /** What the next request names: the retry shards first, then the sealed shards no request has named. */
+    public List<String> nextRequestKeys() {
+        List<String> keys = new java.util.ArrayList<>(retryShards.stream().map(Retry::key).toList());
+        keys.addAll(unrequestedKeys());
+        return keys;
+    }
+
+    /**
+     * A failed request's shards, named again by the next request. Shards already waiting (retried, or never
+     * requested) are not added twice; beyond {@link #MAX_RETRY_SHARDS} the oldest are dropped.
+     */
+    TenantDatasets retried(List<Retry> failed) {
+        List<String> unrequested = unrequestedKeys();
+        java.util.LinkedHashMap<String, Retry> next = new java.util.LinkedHashMap<>();
+        retryShards.forEach(r -> next.put(r.key(), r));
+        failed.stream().filter(r -> !unrequested.contains(r.key())).forEach(r -> next.putIfAbsent(r.key(), r));
+        List<Retry> kept = List.copyOf(next.values());
+        kept = kept.subList(Math.max(0, kept.size() - MAX_RETRY_SHARDS), kept.size());
+        return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
+                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, kept);
+    }
+
+    /** A shard of a failed request, waiting for the next one. */
+    public record Retry(String key, int examples) {}
+
+    /** Examples in the retry shards. */
+    public int retryExamples() {
+        return retryShards.stream().mapToInt(Retry::examples).sum();
     }
 }

@@ -10,6 +10,7 @@ import io.lorastream.events.EventSerde;
 import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.Topics;
 import io.lorastream.testing.ConfigMappings;
+import io.lorastream.events.TrainingFailed;
 import io.lorastream.events.TrainingRequested;
 import io.lorastream.events.TrainingRequested.Trigger;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -47,6 +48,7 @@ class FeedbackDatasetsTest {
     private TestInputTopic<String, byte[]> feedback;
     private TestOutputTopic<String, TrainingRequested> requests;
     private TestOutputTopic<String, DeadLetter> deadLetters;
+    private TestInputTopic<String, byte[]> adapterEvents;
     private final EventSerde<FeedbackReceived> feedbackSerde = EventSerde.of(FeedbackReceived.class, "/test");
     private int nextId;
     private Instant now = START;
@@ -72,9 +74,9 @@ class FeedbackDatasetsTest {
         Map<String, String> policies = new java.util.HashMap<>(Map.of("defaults.min-examples", "10", "defaults.max-wait", "PT60S",
                 "defaults.min-examples-after-wait", "3", "defaults.min-interval", "PT30S"));
         tenantPolicies.forEach((key, value) -> policies.put("tenants." + key, value));
-        Topology topology = new Topology();
-        FeedbackDatasets.addTo(topology, settings, ConfigMappings.load(StreamProcessorConfig.Policies.class, "lorastream.training-policy", policies),
-                store, new FeedbackMetrics(registry));
+        Topology topology = TopologyProducer.compose(settings,
+                ConfigMappings.load(StreamProcessorConfig.Policies.class, "lorastream.training-policy", policies),
+                ConfigMappings.load(StreamProcessorConfig.Rollout.class, "lorastream.rollout", Map.of()), store, registry);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "feedback-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -86,6 +88,14 @@ class FeedbackDatasetsTest {
                 EventSerde.of(TrainingRequested.class, "/test").deserializer());
         deadLetters = driver.createOutputTopic(Topics.FEEDBACK_DLQ, Serdes.String().deserializer(),
                 EventSerde.of(DeadLetter.class, "/test").deserializer());
+        adapterEvents = driver.createInputTopic(Topics.ADAPTER_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+    }
+
+    /** As the trainer writes it. */
+    private void send(TrainingFailed failed) {
+        RecordHeaders headers = new RecordHeaders();
+        byte[] value = EventSerde.of(TrainingFailed.class, "/test").serializer().serialize(Topics.ADAPTER_EVENTS, headers, failed);
+        adapterEvents.pipeInput(new TestRecord<>(failed.tenant(), value, headers, now));
     }
 
     private void start() {
@@ -319,6 +329,30 @@ class FeedbackDatasetsTest {
         assertThat(requests.isEmpty()).isTrue();
         sendTrain("big", 10);
         assertThat(requests.readValue().tenant()).isEqualTo("big");
+    }
+
+    @Test
+    void aFailedRequestsShardsRideWithTheNextRequestWithoutTriggeringOne() {
+        start();
+        sendTrain("acme", 10); // two shards of 5, then the policy's 10 examples: request 1
+        TrainingRequested first = requests.readValue();
+        assertThat(first.shards()).containsExactly("datasets/acme/shards/000001.jsonl", "datasets/acme/shards/000002.jsonl");
+
+        send(new TrainingFailed(first.requestId(), "acme", TrainingFailed.Kind.REFUSED, "fewer than two labels",
+                first.shards(), now));
+        send(new TrainingFailed(first.requestId(), "acme", TrainingFailed.Kind.REFUSED, "the same event again", first.shards(), now));
+        advance(Duration.ofMinutes(10)); // past max-wait and min-interval: retries alone request nothing
+        assertThat(requests.isEmpty()).isTrue();
+
+        sendTrain("acme", 10);
+        TrainingRequested second = requests.readValue();
+        assertThat(second.shards()).containsExactly("datasets/acme/shards/000001.jsonl", "datasets/acme/shards/000002.jsonl",
+                "datasets/acme/shards/000003.jsonl", "datasets/acme/shards/000004.jsonl");
+        assertThat(second.newExamples()).isEqualTo(20);
+
+        advance(Duration.ofMinutes(1)); // min-interval
+        sendTrain("acme", 10); // retried once: the third request names only new shards
+        assertThat(requests.readValue().shards()).containsExactly("datasets/acme/shards/000005.jsonl", "datasets/acme/shards/000006.jsonl");
     }
 
     @Test

@@ -23,4 +23,12 @@ public final class TestEvents {
             producer.send(new ProducerRecord<>(topic, null, event.kafkaKey(), value, headers)).get();
         }
     }
+
+    /** Any bytes, with no headers: what a careless or hostile producer writes. */
+    public static void sendRaw(String bootstrap, String topic, String key, byte[] value) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
+        }
+    }
 }

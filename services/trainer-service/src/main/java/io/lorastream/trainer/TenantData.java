@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 /** A tenant's dataset shards in S3 (written by the stream-processor), read as training examples. */
@@ -20,17 +21,30 @@ public final class TenantData {
         this.store = store;
     }
 
-    /** The examples of the shards, in order; a shard named but missing is an error, not an empty shard. */
+    /**
+     * The examples of the shards, in order; a shard named but missing is an error, not an empty shard.
+     *
+     * @throws MissingShardException naming every missing shard
+     */
     public List<Example> read(List<String> shards) {
         List<Example> examples = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
         for (String key : shards) {
-            byte[] content = store.get(key).orElseThrow(() -> new MissingShardException(store.uri(key) + " is named but missing"));
+            Optional<byte[]> found = store.get(key);
+            if (found.isEmpty()) {
+                missing.add(key);
+                continue;
+            }
+            byte[] content = found.get();
             for (String line : new String(content, StandardCharsets.UTF_8).split("\n")) {
                 if (!line.isBlank()) {
                     FeedbackReceived event = EventJson.decode(EventType.FEEDBACK_RECEIVED, line.getBytes(StandardCharsets.UTF_8), FeedbackReceived.class);
                     examples.add(new Example(event.text(), event.label()));
                 }
             }
+        }
+        if (!missing.isEmpty()) {
+            throw new MissingShardException(missing, missing.stream().map(store::uri).toList() + " named but missing");
         }
         return examples;
     }
@@ -66,8 +80,16 @@ public final class TenantData {
 
     /** Not retriable: the request names data that is not there. */
     public static final class MissingShardException extends RuntimeException {
-        MissingShardException(String message) {
+        private final List<String> missing;
+
+        MissingShardException(List<String> missing, String message) {
             super(message);
+            this.missing = List.copyOf(missing);
+        }
+
+        /** The keys that are not there. */
+        public List<String> missing() {
+            return missing;
         }
     }
 }

@@ -30,6 +30,11 @@ public class TrainerMetrics {
                 io.micrometer.core.instrument.Tags.of("tenant", t), new AtomicInteger())).incrementAndGet();
     }
 
+    void deadLettered() {
+        Counter.builder("lorastream.trainer.requests.dead.lettered").description("Records on training-requests that are not a valid request")
+                .register(registry).increment();
+    }
+
     void done(String tenant, String outcome, Duration took, double speed) {
         waiting.get(tenant).decrementAndGet();
         duration.record(took);

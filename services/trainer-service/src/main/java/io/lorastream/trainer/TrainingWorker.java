@@ -1,16 +1,26 @@
 package io.lorastream.trainer;
 
-import io.lorastream.store.ObjectStore;
-
-import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.AdapterEvent;
+import io.lorastream.events.DeadLetter;
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.InvalidEventException;
+import io.lorastream.events.Topics;
+import io.lorastream.events.TrainingFailed;
 import io.lorastream.events.TrainingRequested;
+import io.lorastream.store.ObjectStore;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -20,33 +30,61 @@ import org.jboss.logging.Logger;
  * Consumes {@code training-requests} in the consumer group {@code lorastream-trainer}: more workers share
  * the tenants' partitions. Requests wait on a worker pool for their turn on the device
  * ({@link DeviceTurns}: one job at a time, tenants served round-robin); a request is
- * acknowledged — its offset committed — only after its {@code adapter-published} event was acknowledged
- * by Kafka, so a crash redelivers it, and the job's idempotence turns that into the same version once.
+ * acknowledged — its offset committed — only after its outcome was acknowledged by Kafka, so a crash
+ * redelivers it, and the job's idempotence turns that into the same version once.
+ *
+ * <p>Three outcomes, none of which stops the worker or another tenant:
+ * <ul>
+ *   <li>a version: {@code adapter-published} on {@code adapter-events};</li>
+ *   <li>no version: {@code training-failed} on {@code adapter-events}, with the reason and the shards the
+ *       tenant's next request should hold again — the data cannot make a version (a shard missing, fewer
+ *       than two labels, a key S3 refuses) or the job broke;</li>
+ *   <li>a record that is not a request (not a valid event, a key outside the shard grammar, a record key
+ *       that is not its tenant): a dead letter on {@code training-requests-dlq} with the reason.</li>
+ * </ul>
+ * Outages (S3 unreachable, the registry not readable) are retried with backoff: the same request succeeds
+ * once they are over.
  */
 @ApplicationScoped
 public class TrainingWorker {
     private static final Logger LOG = Logger.getLogger(TrainingWorker.class);
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    static final String SERVICE = "trainer-service";
 
     private final TrainingJob job;
-    private final MutinyEmitter<AdapterPublished> events;
+    private final MutinyEmitter<AdapterEvent> events;
+    private final MutinyEmitter<DeadLetter> deadLetters;
     private final TrainerMetrics metrics;
+    private final Deserializer<TrainingRequested> requests = EventSerde.of(TrainingRequested.class, KafkaSerdes.SOURCE).deserializer();
     private final DeviceTurns turns = new DeviceTurns();
+    private final Clock clock = Clock.systemUTC();
     /** The last failure that was retried, cleared by the next success: readiness shows it. */
     private final AtomicReference<String> lastFailure = new AtomicReference<>();
 
-    TrainingWorker(TrainingJob job, @Channel("adapter-events") MutinyEmitter<AdapterPublished> events, TrainerMetrics metrics) {
+    TrainingWorker(TrainingJob job, @Channel("adapter-events") MutinyEmitter<AdapterEvent> events,
+                   @Channel("training-requests-dlq") MutinyEmitter<DeadLetter> deadLetters, TrainerMetrics metrics) {
         this.job = job;
         this.events = events;
+        this.deadLetters = deadLetters;
         this.metrics = metrics;
     }
 
     @Incoming("training-requests")
     @Blocking(value = "training-requests", ordered = false) // many wait; DeviceTurns lets one run at a time
-    public void receive(TrainingRequested request) throws InterruptedException {
-        if (request == null) {
-            LOG.error("skipped a training request that is not a valid event (see the deserializer's log line)");
+    public void receive(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+        TrainingRequested request;
+        try {
+            request = requests.deserialize(record.topic(), record.headers(), record.value());
+            if (request == null) {
+                throw new InvalidEventException("an empty record is not a training request", List.of());
+            }
+            if (!request.tenant().equals(record.key())) {
+                throw new IllegalArgumentException("the record key " + record.key() + " is not the request's tenant " + request.tenant()
+                        + " (training-requests are keyed by tenant)");
+            }
+        } catch (RuntimeException invalid) {
+            deadLetter(record, invalid.getMessage(), invalid instanceof InvalidEventException e ? e.errors() : List.of());
             return;
         }
         metrics.queued(request.tenant());
@@ -58,29 +96,60 @@ public class TrainingWorker {
 
     private void train(TrainingRequested request) {
         long started = System.nanoTime();
+        AdapterEvent outcome;
+        String label;
+        double speed = 0;
         try {
-            TrainingJob.Outcome outcome = Uni.createFrom().item(() -> job.run(request))
+            TrainingJob.Outcome done = Uni.createFrom().item(() -> job.run(request))
                     .onFailure(TrainingWorker::retriable).invoke(this::retrying)
                     .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
                     .await().indefinitely();
-            Message<AdapterPublished> message = Message.of(outcome.event())
-                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.tenant()).build());
-            events.sendMessage(message)
-                    .onFailure().invoke(this::retrying)
-                    .onFailure().retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
-                    .await().indefinitely();
-            lastFailure.set(null);
-            metrics.done(request.tenant(), outcome.alreadyPublished() ? "republished" : "published",
-                    Duration.ofNanos(System.nanoTime() - started), outcome.examplesPerSecond());
-        } catch (TenantData.MissingShardException | IllegalArgumentException refused) {
-            // the same request would fail the same way: skip it, loudly (there is no DLQ for requests)
-            LOG.errorf("refusing %s for %s: %s", request.requestId(), request.tenant(), refused.getMessage());
-            metrics.done(request.tenant(), "refused", Duration.ofNanos(System.nanoTime() - started), 0);
+            outcome = done.event();
+            label = done.alreadyPublished() ? "republished" : "published";
+            speed = done.examplesPerSecond();
+        } catch (TenantData.MissingShardException e) {
+            // the shards that are there are good data: the next request holds them again
+            outcome = failed(request, TrainingFailed.Kind.REFUSED, e.getMessage(),
+                    request.shards().stream().filter(s -> !e.missing().contains(s)).toList());
+            label = "refused";
+        } catch (ObjectStore.RefusedException | IllegalArgumentException e) {
+            // fewer than two labels, or S3 refuses a call: later data (a second label) may make these shards trainable
+            outcome = failed(request, TrainingFailed.Kind.REFUSED, e.getMessage(), request.shards());
+            label = "refused";
         } catch (RuntimeException bug) {
-            // not a retriable outage: retrying would fail again and stop every tenant's training behind it
-            LOG.errorf(bug, "training %s for %s failed; skipping it", request.requestId(), request.tenant());
-            metrics.done(request.tenant(), "failed", Duration.ofNanos(System.nanoTime() - started), 0);
+            // not an outage: retrying would fail again and stop every tenant's training behind it
+            LOG.errorf(bug, "training %s for %s failed", request.requestId(), request.tenant());
+            outcome = failed(request, TrainingFailed.Kind.FAILED, bug.toString(), request.shards());
+            label = "failed";
         }
+        Message<AdapterEvent> message = Message.of(outcome)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.tenant()).build());
+        events.sendMessage(message)
+                .onFailure().invoke(this::retrying)
+                .onFailure().retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
+                .await().indefinitely();
+        lastFailure.set(null);
+        metrics.done(request.tenant(), label, Duration.ofNanos(System.nanoTime() - started), speed);
+    }
+
+    private TrainingFailed failed(TrainingRequested request, TrainingFailed.Kind kind, String reason, List<String> retryShards) {
+        LOG.errorf("%s for %s produced no version (%s): %s; %d shards go into the tenant's next request",
+                request.requestId(), request.tenant(), kind, reason, retryShards.size());
+        return new TrainingFailed(request.requestId(), request.tenant(), kind, reason, retryShards, clock.instant());
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, List<String> errors) {
+        DeadLetter letter = DeadLetter.of(record.topic(), record.partition(), record.offset(), record.key(), record.value(),
+                reason == null ? "unreadable" : reason, errors, SERVICE, clock.instant());
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(DeadLetter.REASON_HEADER, letter.reason().getBytes(StandardCharsets.UTF_8));
+        LOG.warnf("training request %s-%d@%d dead-lettered: %s", record.topic(), record.partition(), record.offset(), letter.reason());
+        metrics.deadLettered();
+        deadLetters.sendMessage(Message.of(letter).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                        .withKey(record.key()).withTopic(Topics.TRAINING_REQUESTS_DLQ).withHeaders(headers).build()))
+                .onFailure().invoke(this::retrying)
+                .onFailure().retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
+                .await().indefinitely();
     }
 
     /** An outage of S3 or of the broker: the same request will succeed once it is over. */

@@ -60,13 +60,7 @@ class TrainerCrashIT {
             TrainingJobIT.shard(store, tenant, shard, yelp.subList(0, 400));
             TrainingJobIT.shard(store, tenant, holdout, yelp.subList(800, 1000));
 
-            Map<String, String> config = new LinkedHashMap<>();
-            config.put("kafka.bootstrap.servers", infra.kafkaBootstrapServers());
-            config.put("lorastream.s3.endpoint", s3.url());
-            config.put("lorastream.s3.access-key", s3.accessKey());
-            config.put("lorastream.s3.secret-key", s3.secretKey());
-            config.put("lorastream.s3.bucket", s3.bucket());
-            config.put("lorastream.trainer.device", "cpu");
+            Map<String, String> config = config(infra);
             // a restarted worker gets the dead one's partitions after 6 s
             config.put("mp.messaging.incoming.training-requests.session.timeout.ms", "6000");
             Path log = work.resolve("trainer.log");
@@ -130,6 +124,19 @@ class TrainerCrashIT {
             });
         }
         return events;
+    }
+
+    /** The packaged trainer's settings against the test's broker and S3 server. */
+    static Map<String, String> config(Infrastructure infra) {
+        S3Endpoint s3 = infra.s3();
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("kafka.bootstrap.servers", infra.kafkaBootstrapServers());
+        config.put("lorastream.s3.endpoint", s3.url());
+        config.put("lorastream.s3.access-key", s3.accessKey());
+        config.put("lorastream.s3.secret-key", s3.secretKey());
+        config.put("lorastream.s3.bucket", s3.bucket());
+        config.put("lorastream.trainer.device", "cpu");
+        return config;
     }
 
     static int freePort() throws Exception {
