@@ -11,6 +11,9 @@ import io.lorastream.events.EventSchemas;
 import io.lorastream.events.EventType;
 import io.lorastream.events.FeedbackReceived;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +28,12 @@ import java.util.regex.Pattern;
 /**
  * A request body of feedback, read and validated whole: one JSON object, a JSON array of them,
  * or NDJSON (one object per line). Either every item becomes a valid {@link FeedbackReceived}, or
- * the batch is refused with every problem found, each naming its line and field.
+ * the batch is refused with every problem found, each naming its line and field. The body must be
+ * UTF-8 (nothing is silently replaced), and nothing may follow an object on its line.
+ *
+ * <p>An item without an id gets one derived from the request: the tenant, the {@code Idempotency-Key}
+ * header (or, without one, the body's sha256) and the item's index. A retry of the same request — after a
+ * 503, or a lost 202 — lands on the same ids, and the stream-processor drops the copies.
  */
 public final class FeedbackBatch {
     public static final String NDJSON = "application/x-ndjson";
@@ -41,11 +49,15 @@ public final class FeedbackBatch {
     /** One item of the body and where it started. */
     private record Item(int line, Integer index, JsonNode node) {}
 
-    public static List<FeedbackReceived> read(String tenant, byte[] body, boolean ndjson, IngestConfig limits, Instant now) {
+    /** @param idempotencyKey the request's {@code Idempotency-Key} header; null when it has none */
+    public static List<FeedbackReceived> read(String tenant, byte[] body, boolean ndjson, IngestConfig limits, Instant now,
+                                              String idempotencyKey) {
         if (body.length > limits.maxBodyBytes()) {
             throw new BodyTooLargeException(body.length, limits.maxBodyBytes());
         }
-        List<Item> items = ndjson ? ndjsonItems(body) : jsonItems(body);
+        String text = utf8(body);
+        List<Item> items = ndjson ? ndjsonItems(text) : jsonItems(body);
+        String idSeed = tenant + "\n" + (idempotencyKey != null ? "key:" + idempotencyKey : "body:" + io.lorastream.events.Sha256.hex(body));
         if (items.isEmpty()) {
             throw new InvalidBatchException("the body holds no feedback", List.of(new FieldError(1, null, null, "no feedback items")));
         }
@@ -59,7 +71,7 @@ public final class FeedbackBatch {
         Map<String, Integer> idLines = new HashMap<>();
         for (Item item : items) {
             List<FieldError> itemErrors = new ArrayList<>();
-            FeedbackReceived event = toEvent(tenant, item, limits, now, itemErrors);
+            FeedbackReceived event = toEvent(tenant, item, limits, now, idSeed + "\n" + items.indexOf(item), itemErrors);
             if (event != null) {
                 Integer first = idLines.putIfAbsent(event.id(), item.line());
                 if (first != null) {
@@ -79,7 +91,7 @@ public final class FeedbackBatch {
         return events;
     }
 
-    private static FeedbackReceived toEvent(String tenant, Item item, IngestConfig limits, Instant now, List<FieldError> errors) {
+    private static FeedbackReceived toEvent(String tenant, Item item, IngestConfig limits, Instant now, String idSeed, List<FieldError> errors) {
         if (!(item.node() instanceof ObjectNode input)) {
             errors.add(new FieldError(item.line(), item.index(), null, "expected a JSON object, found " + item.node().getNodeType().name().toLowerCase()));
             return null;
@@ -96,7 +108,7 @@ public final class FeedbackBatch {
         }
         ObjectNode event = input.deepCopy();
         if (!event.hasNonNull("id")) {
-            event.put("id", UUID.randomUUID().toString());
+            event.put("id", UUID.nameUUIDFromBytes(idSeed.getBytes(StandardCharsets.UTF_8)).toString());
         }
         event.put("tenant", tenant);
         event.put("timestamp", now.toString());
@@ -124,19 +136,53 @@ public final class FeedbackBatch {
         return required.find() ? required.group(1) : null;
     }
 
-    private static List<Item> ndjsonItems(byte[] body) {
+    /** The body as text; invalid UTF-8 refuses the batch, naming the line and byte. */
+    private static String utf8(byte[] body) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            int bad = firstInvalidUtf8(body);
+            int line = 1;
+            for (int i = 0; i < bad; i++) {
+                line += body[i] == '\n' ? 1 : 0;
+            }
+            throw new InvalidBatchException("the body is not valid UTF-8; nothing of this batch was accepted",
+                    List.of(new FieldError(line, null, null, "invalid UTF-8 at byte " + bad + " of the body")));
+        }
+    }
+
+    /** Offset of the first byte that does not decode. */
+    private static int firstInvalidUtf8(byte[] body) {
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(body);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(body.length + 1);
+        var result = decoder.decode(in, out, true);
+        return result.isError() ? in.position() : body.length;
+    }
+
+    private static List<Item> ndjsonItems(String body) {
         List<Item> items = new ArrayList<>();
-        String[] lines = new String(body, StandardCharsets.UTF_8).split("\n", -1);
+        String[] lines = body.split("\n", -1);
         List<FieldError> errors = new ArrayList<>();
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
             if (line.isEmpty()) {
                 continue;
             }
-            try {
-                items.add(new Item(i + 1, null, EventJson.MAPPER.readTree(line)));
+            try (JsonParser parser = JSON.createParser(line)) {
+                parser.nextToken();
+                JsonNode node = EventJson.MAPPER.readTree(parser);
+                if (parser.nextToken() != null) {
+                    errors.add(new FieldError(i + 1, null, null, "content after the JSON value at column "
+                            + parser.currentTokenLocation().getColumnNr() + ": one object per line"));
+                    continue;
+                }
+                items.add(new Item(i + 1, null, node));
             } catch (JsonProcessingException e) {
                 errors.add(new FieldError(i + 1, null, null, "not JSON: " + e.getOriginalMessage()));
+            } catch (IOException e) {
+                throw new IllegalStateException("reading a string cannot fail", e);
             }
         }
         if (!errors.isEmpty()) {

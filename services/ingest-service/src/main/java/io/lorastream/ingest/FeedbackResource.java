@@ -34,6 +34,9 @@ public class FeedbackResource {
         this.token = token;
     }
 
+    /** Items without an id get ids derived from it (else from the body), so a retry of the request cannot duplicate them. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
     /** What a 202 says: how many were accepted, and each one's id (generated where the item had none), in order. */
     public record Accepted(int accepted, List<String> ids) {}
 
@@ -46,11 +49,17 @@ public class FeedbackResource {
     @APIResponse(responseCode = "400", description = "Refused whole (problem+json naming line and field); nothing published")
     @APIResponse(responseCode = "403", description = "The token is for another tenant")
     @APIResponse(responseCode = "413", description = "Body larger than lorastream.ingest.max-body-bytes")
-    @APIResponse(responseCode = "503", description = "Kafka unreachable: retry after Retry-After seconds")
-    public Uni<Response> send(@PathParam("tenant") String tenant, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+    @APIResponse(responseCode = "503", description = "Kafka unreachable: send the same request again after Retry-After seconds; "
+            + "items without an id get the same ids again (from the Idempotency-Key header, else the body), so nothing is duplicated")
+    public Uni<Response> send(@PathParam("tenant") String tenant, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+                              @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey, byte[] body) {
         TenantAccess.check(token, tenant);
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
+            throw new InvalidBatchException(IDEMPOTENCY_KEY + ": 1 to 200 characters", List.of(new FieldError(0, null, IDEMPOTENCY_KEY,
+                    "must be 1 to 200 characters, was " + idempotencyKey.length())));
+        }
         boolean ndjson = contentType != null && contentType.startsWith(FeedbackBatch.NDJSON);
-        List<FeedbackReceived> batch = FeedbackBatch.read(tenant, body == null ? new byte[0] : body, ndjson, limits, Instant.now());
+        List<FeedbackReceived> batch = FeedbackBatch.read(tenant, body == null ? new byte[0] : body, ndjson, limits, Instant.now(), idempotencyKey);
         Timer.Sample sample = Timer.start();
         return publisher.publish(batch).map(ignored -> {
             metrics.accepted(batch.size(), sample);

@@ -17,7 +17,7 @@ class FeedbackBatchTest {
     private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
 
     private static List<FeedbackReceived> read(String body, boolean ndjson) {
-        return FeedbackBatch.read("acme", body.getBytes(StandardCharsets.UTF_8), ndjson, LIMITS, NOW);
+        return FeedbackBatch.read("acme", body.getBytes(StandardCharsets.UTF_8), ndjson, LIMITS, NOW, null);
     }
 
     private static List<FieldError> errors(String body, boolean ndjson) {
@@ -50,6 +50,42 @@ class FeedbackBatchTest {
     void arrayItemsAreNamedByLineAndIndex() {
         List<FieldError> errors = errors("[\n {\"text\":\"a\",\"label\":\"p\"},\n {\"text\":\"b\"}\n]", false);
         assertThat(errors).containsExactly(new FieldError(3, 1, "label", errors.get(0).message()));
+    }
+
+    @Test
+    void anNdjsonLineHoldsOneObjectAndNothingAfterIt() {
+        List<FieldError> errors = errors("{\"text\":\"a\",\"label\":\"p\"}\n{\"text\":\"b\",\"label\":\"p\"} {\"text\":\"c\",\"label\":\"p\"}\n", true);
+        assertThat(errors).hasSize(1);
+        assertThat(errors.get(0).line()).isEqualTo(2);
+        assertThat(errors.get(0).message()).contains("content after the JSON value").contains("one object per line");
+        assertThat(errors("{\"text\":\"a\",\"label\":\"p\"} x", true).get(0).message()).as("trailing garbage").contains("not JSON");
+    }
+
+    @Test
+    void invalidUtf8IsRefusedNamingItsLineNotReplaced() {
+        byte[] body = "{\"text\":\"ok\",\"label\":\"p\"}\n{\"text\":\"bad \u00ff\",\"label\":\"p\"}\n".getBytes(StandardCharsets.ISO_8859_1);
+        for (boolean ndjson : new boolean[] {true, false}) {
+            assertThatThrownBy(() -> FeedbackBatch.read("acme", body, ndjson, LIMITS, NOW, null))
+                    .isInstanceOfSatisfying(InvalidBatchException.class, e -> {
+                        assertThat(e.getMessage()).contains("not valid UTF-8");
+                        assertThat(e.errors().get(0).line()).isEqualTo(2);
+                    });
+        }
+    }
+
+    @Test
+    void generatedIdsAreAFunctionOfTheRequestSoARetryRepeatsThem() {
+        String body = "[{\"text\":\"a\",\"label\":\"x\"},{\"text\":\"b\",\"label\":\"y\"},{\"id\":\"mine\",\"text\":\"c\",\"label\":\"y\"}]";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        List<String> first = FeedbackBatch.read("acme", bytes, false, LIMITS, NOW, null).stream().map(FeedbackReceived::id).toList();
+        List<String> retry = FeedbackBatch.read("acme", bytes, false, LIMITS, NOW.plusSeconds(5), null).stream().map(FeedbackReceived::id).toList();
+        assertThat(retry).isEqualTo(first);
+        assertThat(first).doesNotHaveDuplicates().endsWith("mine");
+        assertThat(FeedbackBatch.read("globex", bytes, false, LIMITS, NOW, null).get(0).id()).as("another tenant").isNotEqualTo(first.get(0));
+        List<String> keyed = FeedbackBatch.read("acme", bytes, false, LIMITS, NOW, "order-17").stream().map(FeedbackReceived::id).toList();
+        assertThat(keyed.get(0)).as("a key replaces the body as the seed").isNotEqualTo(first.get(0));
+        assertThat(FeedbackBatch.read("acme", bytes, false, LIMITS, NOW, "order-17").get(1).id()).isEqualTo(keyed.get(1));
+        assertThat(FeedbackBatch.read("acme", bytes, false, LIMITS, NOW, "order-18").get(0).id()).isNotEqualTo(keyed.get(0));
     }
 
     @Test

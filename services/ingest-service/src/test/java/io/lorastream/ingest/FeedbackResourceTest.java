@@ -94,6 +94,22 @@ class FeedbackResourceTest {
     }
 
     @Test
+    void aRetriedRequestGetsTheSameIdsAndAnIdempotencyKeyIsTheSeed() {
+        String body = "{\"text\": \"" + unique("sent twice") + "\", \"label\": \"positive\"}";
+        String first = post("acme", token("acme"), "application/json", body).statusCode(202).extract().path("ids[0]");
+        String retry = post("acme", token("acme"), "application/json", body).statusCode(202).extract().path("ids[0]");
+        assertThat(retry).as("the stream-processor drops the second copy by id").isEqualTo(first);
+        String key = unique("order");
+        String keyed = given().auth().oauth2(token("acme")).contentType("application/json").header("Idempotency-Key", key)
+                .body(body.getBytes(StandardCharsets.UTF_8)).when().post("/v1/tenants/acme/feedback").then().statusCode(202)
+                .extract().path("ids[0]");
+        assertThat(keyed).isNotEqualTo(first);
+        given().auth().oauth2(token("acme")).contentType("application/json").header("Idempotency-Key", "k".repeat(201))
+                .body(body.getBytes(StandardCharsets.UTF_8)).when().post("/v1/tenants/acme/feedback").then().statusCode(400)
+                .contentType("application/problem+json");
+    }
+
+    @Test
     void anArrayAndNdjsonKeepTheirIdsAndOrder() {
         String a = unique("a");
         String b = unique("b");
