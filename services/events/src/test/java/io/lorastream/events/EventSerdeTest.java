@@ -102,6 +102,26 @@ class EventSerdeTest {
     }
 
     @Test
+    void aDeadLetterOfAnySizeFitsInAKafkaRecordAndDescribesWhatItCut() {
+        EventSerde<DeadLetter> serde = EventSerde.of(DeadLetter.class, "/test");
+        byte[] controls = new byte[1_048_577]; // 1 MiB + 1 of U+0001: six bytes each once JSON-escaped
+        java.util.Arrays.fill(controls, (byte) 1);
+        byte[] binary = new byte[10 << 20];
+        new java.util.Random(7).nextBytes(binary);
+        for (byte[] value : List.of(new byte[] {'x'}, controls, binary)) {
+            DeadLetter letter = DeadLetter.of("feedback", 0, 1, "acme", value, "r".repeat(10_000),
+                    java.util.Collections.nCopies(1_000, "e".repeat(5_000)), "test", AT);
+            byte[] record = serde.serializer().serialize("feedback-dlq", new RecordHeaders(), letter);
+            assertThat(record.length).as("serialized dead letter of a %d-byte value", value.length).isLessThan(1_000_000);
+            assertThat(letter.payloadSize()).isEqualTo(value.length);
+            assertThat(letter.payloadSha256()).isEqualTo(Sha256.hex(value));
+            assertThat(letter.payloadTruncated()).isEqualTo(value.length > DeadLetter.MAX_PAYLOAD);
+            byte[] kept = letter.payloadBytes();
+            assertThat(kept).isEqualTo(java.util.Arrays.copyOf(value, Math.min(value.length, DeadLetter.MAX_PAYLOAD)));
+        }
+    }
+
+    @Test
     void aDeadLetterKeepsAnyPayloadByteForByte() {
         byte[] binary = {(byte) 0xc3, (byte) 0x28, 0x00, (byte) 0xff};
         DeadLetter notText = DeadLetter.of("feedback", 1, 7, "acme", binary, "value is not JSON", List.of(), "test", AT);

@@ -332,6 +332,30 @@ class FeedbackDatasetsTest {
     }
 
     @Test
+    void recordsOfOneByteOneMegabyteAndTenOnEveryInputTopicStopNothing() {
+        start();
+        byte[] controls = new byte[1_048_577];
+        java.util.Arrays.fill(controls, (byte) 1);
+        byte[] tenMegabytes = new byte[10 << 20];
+        java.util.Arrays.fill(tenMegabytes, (byte) '{');
+        List<byte[]> values = List.of(new byte[] {'x'}, controls, tenMegabytes);
+        for (String topic : List.of(Topics.FEEDBACK, Topics.SCORE_RESULTS, Topics.ADAPTER_EVENTS, Topics.ADAPTER_COMMANDS)) {
+            TestInputTopic<String, byte[]> input = driver.createInputTopic(topic, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+            values.forEach(value -> input.pipeInput("acme", value));
+        }
+        EventSerde<DeadLetter> serde = EventSerde.of(DeadLetter.class, "/test");
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertThat(letters).extracting(DeadLetter::payloadSize).containsExactly(1L, 1_048_577L, (long) (10 << 20));
+        for (DeadLetter letter : letters) {
+            assertThat(serde.serializer().serialize(Topics.FEEDBACK_DLQ, new RecordHeaders(), letter).length)
+                    .as("fits a Kafka record (1 MB)").isLessThan(1_000_000);
+        }
+        assertThat(letters.get(2).payloadTruncated()).isTrue();
+        sendTrain("acme", 10); // the stream goes on
+        assertThat(requests.readValue().tenant()).isEqualTo("acme");
+    }
+
+    @Test
     void aFailedRequestsShardsRideWithTheNextRequestWithoutTriggeringOne() {
         start();
         sendTrain("acme", 10); // two shards of 5, then the policy's 10 examples: request 1
