@@ -19,8 +19,16 @@ import java.util.regex.Pattern;
 
 /**
  * Adapter versions in S3: {@code adapters/{tenant}/v{n}/} in PEFT's layout plus {@code manifest.json},
- * which is written last. A version exists only once its manifest does, so a crash mid-upload leaves a
- * folder that the next attempt (same number) overwrites, and a published number is never reused.
+ * which is written last. A version exists only once its manifest does.
+ *
+ * <p>A number is taken exclusively before anything is written under it: {@code v{n}/claim} is created with
+ * S3's conditional write ({@code If-None-Match: *}) and names the training request and the attempt. Two
+ * trainers publishing for one tenant at once (a rebalance, a rolling update) never share a number: the
+ * loser takes the next free one. Two attempts of the <em>same</em> request (the request redelivered to a
+ * second worker while the first still runs) publish it once: the later one waits for the first's manifest
+ * and returns it, or, when the claim is older than {@link #CLAIM_LEASE} without a manifest (its attempt
+ * crashed mid-upload), takes it over and overwrites what that attempt left. A published number is never
+ * reused; a number claimed by an attempt that died is reused only by the same request.
  */
 public final class AdapterRepository {
     private static final Pattern MANIFEST_KEY = Pattern.compile("^adapters/[a-z0-9][a-z0-9-]*/v(\\d+)/manifest\\.json$");
@@ -76,8 +84,67 @@ public final class AdapterRepository {
     /** What {@link #publish} wrote: the manifest, and the sha256 of every file including the manifest. */
     public record Published(VersionManifest manifest, Map<String, String> files) {}
 
-    /** Uploads the adapter files of {@code dir}, then the manifest (with their sha256s) last. */
+    /** An upload takes seconds; a claim this old without a manifest belongs to an attempt that died. */
+    public static final java.time.Duration CLAIM_LEASE = java.time.Duration.ofSeconds(60);
+    static final String CLAIM = "claim";
+
+    /**
+     * Takes the first free number from {@code draft.version()} on, uploads the adapter files of {@code dir}
+     * under it, then the manifest (with their sha256s) last. When another attempt of the same request
+     * published meanwhile, returns that version and writes nothing.
+     */
     public Published publish(VersionManifest draft, Path dir) {
+        String attempt = java.util.UUID.randomUUID().toString();
+        int number = draft.version();
+        while (true) {
+            Claim claim = claim(draft.tenant(), number, draft.trainingRequestId(), attempt);
+            if (claim == Claim.OURS) {
+                return upload(draft.numbered(number), dir);
+            }
+            if (claim == Claim.PUBLISHED_BY_US) {
+                String key = VersionManifest.key(draft.tenant(), number);
+                return published(VersionManifest.parse(store.uri(key), store.get(key).orElseThrow()));
+            }
+            number++; // another request's number
+        }
+    }
+
+    private enum Claim { OURS, PUBLISHED_BY_US, OTHERS }
+
+    private Claim claim(String tenant, int number, String requestId, String attempt) {
+        String key = VersionManifest.dir(tenant, number) + CLAIM;
+        byte[] ours = (requestId + "\n" + attempt + "\n" + java.time.Instant.now()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long deadline = System.nanoTime() + CLAIM_LEASE.multipliedBy(2).toNanos();
+        while (true) {
+            if (store.putIfAbsent(key, ours, "text/plain")) {
+                return Claim.OURS;
+            }
+            Optional<byte[]> held = store.get(key);
+            if (held.isEmpty()) {
+                continue; // gone between the two calls: try again
+            }
+            String[] fields = new String(held.get(), java.nio.charset.StandardCharsets.UTF_8).split("\n");
+            if (!fields[0].equals(requestId)) {
+                return Claim.OTHERS;
+            }
+            if (store.get(VersionManifest.key(tenant, number)).isPresent()) {
+                return Claim.PUBLISHED_BY_US; // the same request, published by another attempt: ours would be a duplicate
+            }
+            java.time.Instant claimedAt = fields.length > 2 ? java.time.Instant.parse(fields[2]) : java.time.Instant.EPOCH;
+            if (claimedAt.plus(CLAIM_LEASE).isBefore(java.time.Instant.now()) || System.nanoTime() > deadline) {
+                store.put(key, ours, "text/plain"); // that attempt died mid-upload: take over its number
+                return Claim.OURS;
+            }
+            try {
+                Thread.sleep(500); // that attempt is uploading: its manifest comes within seconds
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + store.uri(key), e);
+            }
+        }
+    }
+
+    private Published upload(VersionManifest draft, Path dir) {
         String prefix = VersionManifest.dir(draft.tenant(), draft.version());
         Map<String, String> files = new LinkedHashMap<>();
         try {

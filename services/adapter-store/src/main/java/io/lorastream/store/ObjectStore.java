@@ -67,6 +67,27 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the object only if no object has the key (S3's conditional write, {@code If-None-Match: *}):
+     * of two writers, exactly one succeeds.
+     *
+     * @return false when the key was taken
+     */
+    public boolean putIfAbsent(String key, byte[] content, String contentType) {
+        try {
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key).extraHeaders(java.util.Map.of("If-None-Match", "*"))
+                    .stream(new ByteArrayInputStream(content), (long) content.length, -1L).contentType(contentType).build());
+            return true;
+        } catch (ErrorResponseException e) {
+            if ("PreconditionFailed".equals(e.errorResponse().code()) || "ConditionalRequestConflict".equals(e.errorResponse().code())) {
+                return false;
+            }
+            throw failed("put", key, e);
+        } catch (Exception e) {
+            throw unavailable("put", key, e);
+        }
+    }
+
     /** Keys under {@code prefix}, recursively. */
     public List<String> list(String prefix) {
         List<String> keys = new ArrayList<>();

@@ -36,6 +36,12 @@ public record VersionManifest(
 
     public static final String FILE = "manifest.json";
 
+    /** This manifest under another number (the one {@link AdapterRepository#publish} could claim). */
+    public VersionManifest numbered(int number) {
+        return new VersionManifest(tenant, number, parentVersion, baselineVersion, trainingRequestId, baseModel, shards, replayShards,
+                holdoutShards, hyperParameters, metrics, gate, files, durationMs, device, createdAt);
+    }
+
     /** This manifest with the files' sha256s, as {@link AdapterRepository#publish} writes it. */
     public VersionManifest withFiles(Map<String, String> files) {
         return new VersionManifest(tenant, version, parentVersion, baselineVersion, trainingRequestId, baseModel, shards, replayShards,

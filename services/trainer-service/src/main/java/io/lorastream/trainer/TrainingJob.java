@@ -128,7 +128,7 @@ public final class TrainingJob {
                         Duration.ofNanos(System.nanoTime() - started).toMillis(), base.device().toString(), clock.instant());
                 AdapterRepository.Published published = adapters.publish(draft, out);
                 LOG.infof("%s v%d published: holdout accuracy %.4f (stable %s), gate %s%s, %d examples in %d ms",
-                        tenant, version, candidateEval.accuracy(), stableEval == null ? "none" : String.format("%.4f", stableEval.accuracy()),
+                        tenant, published.manifest().version(), candidateEval.accuracy(), stableEval == null ? "none" : String.format("%.4f", stableEval.accuracy()),
                         gateEvent.passed() ? "passed" : "failed", verdict == null ? "" : String.format(" (only the candidate right %d, only stable %d, p = %.2g)",
                                 verdict.candidateOnly(), verdict.stableOnly(), verdict.pWorse()), train.size(), draft.durationMs());
                 return new Outcome(event(published), false, result.examples(), result.examplesPerSecond());
