@@ -104,8 +104,15 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         }
         state = state.withServable(ref);
         if (state.stable() == null || settings.canaryShare() == 0) {
-            String why = state.stable() == null ? "the tenant's first version" : "passed the offline gate; canaries are off (canary-share 0)";
-            TenantRollout next = state.next(ref, state.stable(), null, null, null, Map.of(),
+            // without a canary, the regression watch compares the new stable with the old one's last labelled predictions
+            LiveSample yardstick = state.stable() == null ? null : state.stableRecentSample();
+            boolean watched = yardstick != null && yardstick.predictions() >= rule.minRollbackSamples();
+            String why = state.stable() == null ? "the tenant's first version"
+                    : watched ? String.format(Locale.ROOT, "passed the offline gate; canaries are off (canary-share 0): watched against v%d's "
+                            + "last %d labelled predictions (accuracy %.4f)", state.stable().version(), yardstick.predictions(), yardstick.accuracy())
+                    : String.format(Locale.ROOT, "passed the offline gate; canaries are off (canary-share 0), and v%d has %d labelled predictions, "
+                            + "fewer than min-rollback-samples (%d): no watch", state.stable().version(), yardstick.predictions(), rule.minRollbackSamples());
+            TenantRollout next = state.next(ref, state.stable(), watched ? yardstick : null, null, watched ? p.version() : null, Map.of(),
                     new HistoryItem(p.version(), AdapterStatus.PROMOTED, at, holdoutAccuracy, null));
             commit(next, at, new AdapterLifecycle(p.tenant(), p.version(), Transition.PROMOTED, p.version(), why, null,
                     new AdapterLifecycle.Evidence("offline gate", null, null, holdout, Map.of("margin", p.gate().margin())), at));
@@ -134,6 +141,8 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
             canary(state.withLabel(label.version(), label.correct()), at);
         } else if (state.watching() != null && label.version() == state.watching()) {
             watch(state.withLabel(label.version(), label.correct()), at);
+        } else if (state.candidate() == null && state.watching() == null && label.version() == stable) {
+            tenants.put(state.tenant(), state.withStableOutcome(label.correct())); // the next watch's yardstick
         } // else: a label of a version no phase measures changes nothing
     }
 

@@ -23,11 +23,17 @@ import java.util.TreeMap;
  * @param pinned               an admin's pin: this version answers all requests until unpinned; null when none
  * @param live                 live samples of the current phase by version
  * @param servable             every gate-passed version still remembered, by number: what promote, pin and roll back may name
+ * @param stableRecent         the stable's last {@link #RECENT} labelled predictions while no phase measures it, oldest
+ *                             first ('1' right, '0' wrong): the yardstick of the watch after a promotion without a canary
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef previousStable,
                      LiveSample previousStableSample, VersionRef candidate, Integer watching, VersionRef pinned,
-                     Map<Integer, LiveSample> live, Map<Integer, VersionRef> servable, List<RegistryEntry.HistoryItem> history) {
+                     Map<Integer, LiveSample> live, Map<Integer, VersionRef> servable, List<RegistryEntry.HistoryItem> history,
+                     String stableRecent) {
+    /** Labelled predictions of the stable kept as the watch's yardstick. */
+    static final int RECENT = 200;
+
     /** Entries keep the latest transitions only: the topic is compacted, the full story is on adapter-events. */
     static final int MAX_HISTORY = 50;
 
@@ -35,10 +41,11 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         live = live == null ? Map.of() : Map.copyOf(live);
         servable = servable == null ? Map.of() : Map.copyOf(servable);
         history = history == null ? List.of() : List.copyOf(history);
+        stableRecent = stableRecent == null ? "" : stableRecent; // absent in states stored before it existed
     }
 
     static TenantRollout empty(String tenant) {
-        return new TenantRollout(tenant, 0, null, null, null, null, null, null, Map.of(), Map.of(), List.of());
+        return new TenantRollout(tenant, 0, null, null, null, null, null, null, Map.of(), Map.of(), List.of(), "");
     }
 
     boolean knows(int version) {
@@ -68,7 +75,22 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         long c = s.correct() + (correct ? 1 : 0);
         Map<Integer, LiveSample> next = new TreeMap<>(live);
         next.put(version, new LiveSample(version, n, c, (double) c / n));
-        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, next, servable, history);
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, next, servable, history, stableRecent);
+    }
+
+    /** One more labelled prediction of the stable, outside any phase. */
+    TenantRollout withStableOutcome(boolean correct) {
+        String recent = stableRecent + (correct ? '1' : '0');
+        recent = recent.length() > RECENT ? recent.substring(recent.length() - RECENT) : recent;
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, history,
+                recent);
+    }
+
+    /** The stable's recent labelled predictions as a sample. */
+    LiveSample stableRecentSample() {
+        long n = stableRecent.length();
+        long c = stableRecent.chars().filter(ch -> ch == '1').count();
+        return new LiveSample(stable.version(), n, c, n == 0 ? null : (double) c / n);
     }
 
     /** A gate-passed version that may serve, now or after a command. */
@@ -78,22 +100,22 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         while (next.size() > MAX_HISTORY) {
             next.pollFirstEntry();
         }
-        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, live, next, history);
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, live, next, history, stableRecent);
     }
 
     /** The watch is over: the promoted version stays. */
     TenantRollout watchEnded() {
-        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, null, pinned, Map.of(), servable, history);
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, null, pinned, Map.of(), servable, history, stableRecent);
     }
 
     /** A new revision with the pin set (or cleared); serving and history otherwise as they are. */
     TenantRollout pinnedTo(VersionRef ref) {
-        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, ref, live, servable, history);
+        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, ref, live, servable, history, stableRecent);
     }
 
     /** A new revision with the live samples so far: the admin API shows a phase in progress. */
     TenantRollout reported() {
-        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, history);
+        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, history, stableRecent);
     }
 
     /** A new revision: serving state, phase samples, and one more history item. */
@@ -104,7 +126,10 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         if (items.size() > MAX_HISTORY) {
             items = items.subList(items.size() - MAX_HISTORY, items.size());
         }
-        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, items);
+        // a new stable starts its own yardstick
+        String recent = stable != null && this.stable != null && stable.version() == this.stable.version() ? stableRecent : "";
+        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, items,
+                recent);
     }
 
     RegistryEntry entry(StreamProcessorConfig.Rollout settings, Instant at) {

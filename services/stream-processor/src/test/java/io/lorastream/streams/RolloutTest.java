@@ -256,6 +256,61 @@ class RolloutTest {
         assertThat(entries).extracting(RegistryEntry::revision).containsExactly(1L, 2L, 3L);
     }
 
+    /** Labels of one version, right in {@code rightOfTen} of every ten, until a transition answers or {@code max} are sent. */
+    private int labelledUntilDecided(String tenant, int version, int rightOfTen, int max) {
+        for (int i = 1; i <= max; i++) {
+            labelled(tenant, version, i % 10 < rightOfTen);
+            lifecycleSoFar = transitions();
+            if (!lifecycleSoFar.isEmpty()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The transitions the last {@link #labelledUntilDecided} stopped on. */
+    private List<AdapterLifecycle> lifecycleSoFar = List.of();
+
+    @Test
+    void withDefaultSettingsAPoisonedVersionPromotedAtOnceIsRolledBackWithin200LabelsAgainstTheOldStablesRecentAccuracy() {
+        start(0.0); // the default: no canary
+        publish("acme", 1, true);
+        transitions();
+        assertThat(labelledUntilDecided("acme", 1, 9, 250)).as("labels of a stable outside any phase decide nothing").isEqualTo(-1);
+        transitions();
+        publish("acme", 2, true); // passed the gate: its holdout was poisoned too
+        AdapterLifecycle promoted = transitions().get(0);
+        assertThat(promoted.transition()).isEqualTo(Transition.PROMOTED);
+        assertThat(promoted.reason()).contains("watched against v1's last 200 labelled predictions (accuracy 0.9000)");
+
+        int labels = labelledUntilDecided("acme", 2, 3, 200);
+        assertThat(labels).as("rolled back within 200 labelled predictions").isBetween(30, 200);
+        List<AdapterLifecycle> decided = lifecycleSoFar;
+        assertThat(decided).extracting(AdapterLifecycle::version, AdapterLifecycle::transition)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(2, Transition.ROLLED_BACK));
+        assertThat(decided.get(0).stableVersion()).isEqualTo(1);
+        List<RegistryEntry> entries = registry.readValuesToList();
+        assertThat(entries.get(entries.size() - 1).stable().version()).isEqualTo(1);
+
+        // an honest version is watched and stays
+        publish("acme", 3, true);
+        transitions();
+        assertThat(labelledUntilDecided("acme", 3, 9, 300)).as("no roll-back of an honest version").isEqualTo(-1);
+        entries = registry.readValuesToList();
+        assertThat(entries.get(entries.size() - 1).stable().version()).isEqualTo(3);
+    }
+
+    @Test
+    void withoutEnoughLabelsOfTheOldStableThereIsNoYardstickAndTheReasonSaysSo() {
+        start(0.0);
+        publish("acme", 1, true);
+        transitions();
+        labelledUntilDecided("acme", 1, 9, 10);
+        transitions();
+        publish("acme", 2, true);
+        assertThat(transitions().get(0).reason()).contains("v1 has 10 labelled predictions, fewer than min-rollback-samples (30): no watch");
+    }
+
     @Test
     void adminCommandsAreAppliedOrRefusedWithTheReasonAndEachAnswerNamesItsCommand() {
         start(0.0);
