@@ -76,7 +76,8 @@ public class KafkaScoring {
             completed = Uni.createFrom().item(() -> score(request))
                     .onFailure(KafkaScoring::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).expireIn(GIVE_UP_AFTER.toMillis())
                     .await().indefinitely();
-        } catch (ServedAdapters.NoAdapterException | ServedAdapters.AdapterNotReadyException | ObjectStore.UnavailableException e) {
+        } catch (ServedAdapters.NoAdapterException | ServedAdapters.AdapterNotReadyException | ObjectStore.UnavailableException
+                 | ScoringQueue.OverloadedException | Scoring.TimedOutException e) {
             deadLetter(record, e.getMessage(), List.of());
             return;
         }
@@ -95,7 +96,8 @@ public class KafkaScoring {
     }
 
     private static boolean retriable(Throwable failure) {
-        return failure instanceof ServedAdapters.AdapterNotReadyException || failure instanceof ObjectStore.UnavailableException;
+        return failure instanceof ServedAdapters.AdapterNotReadyException || failure instanceof ObjectStore.UnavailableException
+                || failure instanceof ScoringQueue.OverloadedException || failure instanceof Scoring.TimedOutException;
     }
 
     /** What the schema cannot say: the key is the tenant, and the service's limits. */

@@ -3,7 +3,7 @@ package io.lorastream.serving;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Exceptions to problem+json: fatal (fix the request: 400, 403, 404, 409) and retriable (503 with Retry-After). */
+/** Exceptions to problem+json: fatal (fix the request: 400, 403, 404, 409) and retriable (429 or 503 with Retry-After). */
 public class ProblemMappers {
     private static final int RETRY_AFTER_SECONDS = 2;
     private final ServingMetrics metrics;
@@ -43,6 +43,18 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response notSent(AdminResource.CommandNotSentException e) {
+        return Problem.response(Response.Status.SERVICE_UNAVAILABLE, e.getMessage()).header("Retry-After", RETRY_AFTER_SECONDS).build();
+    }
+
+    @ServerExceptionMapper
+    public Response overloaded(ScoringQueue.OverloadedException e) {
+        metrics.rejected("overloaded");
+        return Problem.response(Response.Status.TOO_MANY_REQUESTS, e.getMessage()).header("Retry-After", 1).build();
+    }
+
+    @ServerExceptionMapper
+    public Response timedOut(Scoring.TimedOutException e) {
+        metrics.rejected("timed-out");
         return Problem.response(Response.Status.SERVICE_UNAVAILABLE, e.getMessage()).header("Retry-After", RETRY_AFTER_SECONDS).build();
     }
 }

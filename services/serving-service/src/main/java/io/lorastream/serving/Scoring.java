@@ -17,10 +17,13 @@ final class Scoring {
     private final ScoringQueue queue;
     private final ServingMetrics metrics;
     private final Clock clock;
+    /** How long a request waits for its predictions (lorastream.serving.request-timeout). */
+    private final java.time.Duration timeout;
 
-    Scoring(ServedAdapters adapters, ScoringQueue queue, ServingMetrics metrics, Clock clock) {
+    Scoring(ServedAdapters adapters, ScoringQueue queue, ServingMetrics metrics, Clock clock, java.time.Duration timeout) {
         this.adapters = adapters;
         this.queue = queue;
+        this.timeout = timeout;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -65,9 +68,10 @@ final class Scoring {
         try {
             Future<List<Classifier.Prediction>> answer = queue.submit(lease.adapter(), texts);
             Future<List<Classifier.Prediction>> alongside = shadow == null ? null : queue.submit(shadow.adapter(), texts);
-            answered = stamp(requestId, await(answer), lease.version(), route);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            answered = stamp(requestId, await(answer, deadline), lease.version(), route);
             if (alongside != null) {
-                shadowed = stamp(requestId, await(alongside), shadow.version(), ScoreCompleted.Route.SHADOW);
+                shadowed = stamp(requestId, await(alongside, deadline), shadow.version(), ScoreCompleted.Route.SHADOW);
             }
         } finally {
             lease.release();
@@ -83,11 +87,21 @@ final class Scoring {
         return new ScoreCompleted(requestId, tenant, source, answered, shadowed, clock.instant());
     }
 
-    private static List<Classifier.Prediction> await(Future<List<Classifier.Prediction>> predictions) throws InterruptedException {
+    private List<Classifier.Prediction> await(Future<List<Classifier.Prediction>> predictions, long deadline) throws InterruptedException {
         try {
-            return predictions.get();
+            return predictions.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            predictions.cancel(false); // not scored once its batch comes
+            throw new TimedOutException(timeout);
+        }
+    }
+
+    /** Retriable: the predictions did not come within lorastream.serving.request-timeout (the replica is saturated). */
+    static final class TimedOutException extends RuntimeException {
+        TimedOutException(java.time.Duration timeout) {
+            super("no predictions within " + timeout.toMillis() + " ms (lorastream.serving.request-timeout): the replica is saturated; try again");
         }
     }
 

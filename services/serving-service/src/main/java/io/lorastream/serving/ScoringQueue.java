@@ -19,6 +19,10 @@ import org.jboss.logging.Logger;
  * matmuls once, each adapter's LoRA delta over its own rows ({@link MixedClassifier}). One thread owns
  * the device; it takes whatever is waiting, up to {@code maxBatchTexts} texts, so an idle service adds
  * no wait and a busy one fills its batches.
+ *
+ * <p>Bounded: at most {@code maxQueuedTexts} texts wait. Beyond that a request is refused at once
+ * ({@link OverloadedException}: 429 with Retry-After on REST, a retry then a dead letter on Kafka) instead of
+ * queueing without end; a request whose caller gave up waiting is skipped, not scored.
  */
 final class ScoringQueue implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ScoringQueue.class);
@@ -32,21 +36,52 @@ final class ScoringQueue implements AutoCloseable {
     private final ServingMetrics metrics;
     private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final Thread worker;
+    private final int maxQueuedTexts;
+    /** Texts submitted and not yet taken into a batch. */
+    private final java.util.concurrent.atomic.AtomicInteger queuedTexts = new java.util.concurrent.atomic.AtomicInteger();
 
-    ScoringQueue(BaseModel base, int maxBatchTexts, ServingMetrics metrics) {
+    ScoringQueue(BaseModel base, int maxBatchTexts, int maxQueuedTexts, ServingMetrics metrics) {
         this.classifier = new MixedClassifier(base, maxBatchTexts);
         this.maxBatchTexts = maxBatchTexts;
+        this.maxQueuedTexts = maxQueuedTexts;
         this.metrics = metrics;
         this.worker = new Thread(this::run, "scoring");
         this.worker.setDaemon(true);
-        this.worker.start();
     }
 
-    /** Predictions for {@code texts} with {@code adapter}, in order; the caller holds the adapter's lease until this completes. */
+    /** Starts the scoring thread; what was submitted before waits until then. */
+    ScoringQueue start() {
+        worker.start();
+        return this;
+    }
+
+    /**
+     * Predictions for {@code texts} with {@code adapter}, in order; the caller holds the adapter's lease until this
+     * completes. Cancelling the future before its batch is taken skips it.
+     *
+     * @throws OverloadedException when {@code maxQueuedTexts} texts already wait
+     */
     CompletableFuture<List<Classifier.Prediction>> submit(Adapter adapter, List<String> texts) {
+        int waiting = queuedTexts.addAndGet(texts.size());
+        if (waiting > maxQueuedTexts && waiting != texts.size()) { // one request alone is always taken: its size is bounded elsewhere
+            queuedTexts.addAndGet(-texts.size());
+            throw new OverloadedException(waiting - texts.size(), maxQueuedTexts);
+        }
         CompletableFuture<List<Classifier.Prediction>> result = new CompletableFuture<>();
         queue.add(new Job(adapter, List.copyOf(texts), result));
         return result;
+    }
+
+    /** Texts waiting now. */
+    int queuedTexts() {
+        return queuedTexts.get();
+    }
+
+    /** Retriable: too many texts wait for the device; send again after a moment. */
+    static final class OverloadedException extends RuntimeException {
+        OverloadedException(int waiting, int max) {
+            super(waiting + " texts wait for scoring on this replica, at most " + max + " (lorastream.serving.max-queued-texts): try again shortly");
+        }
     }
 
     private void run() {
@@ -70,7 +105,13 @@ final class ScoringQueue implements AutoCloseable {
         }
     }
 
-    private void score(List<Job> batch, int texts) {
+    private void score(List<Job> taken, int takenTexts) {
+        queuedTexts.addAndGet(-takenTexts);
+        List<Job> batch = taken.stream().filter(job -> !job.result().isDone()).toList(); // a caller that gave up is not scored
+        int texts = batch.stream().mapToInt(job -> job.texts().size()).sum();
+        if (batch.isEmpty()) {
+            return;
+        }
         List<Adapter> rowAdapters = new ArrayList<>(texts);
         List<String> rowTexts = new ArrayList<>(texts);
         for (Job job : batch) {

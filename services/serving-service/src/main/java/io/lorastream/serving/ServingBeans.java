@@ -74,7 +74,7 @@ public class ServingBeans {
     @Produces
     @Singleton
     ScoringQueue queue(BaseModel base, ServingConfig config, ServingMetrics metrics) {
-        return new ScoringQueue(base, config.serving().maxBatchTexts(), metrics);
+        return new ScoringQueue(base, config.serving().maxBatchTexts(), config.serving().maxQueuedTexts(), metrics).start();
     }
 
     void close(@Disposes ScoringQueue queue) {
@@ -83,8 +83,8 @@ public class ServingBeans {
 
     @Produces
     @Singleton
-    Scoring scoring(ServedAdapters adapters, ScoringQueue queue, ServingMetrics metrics) {
-        return new Scoring(adapters, queue, metrics, Clock.systemUTC());
+    Scoring scoring(ServedAdapters adapters, ScoringQueue queue, ServingMetrics metrics, ServingConfig config) {
+        return new Scoring(adapters, queue, metrics, Clock.systemUTC(), config.serving().requestTimeout());
     }
 
     @Produces

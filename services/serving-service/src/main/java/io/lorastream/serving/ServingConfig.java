@@ -73,6 +73,16 @@ public interface ServingConfig {
         @Max(4096)
         int maxBatchTexts();
 
+        /** Texts waiting for the scoring thread at most; beyond, requests are refused (429 with Retry-After; Kafka: retried, then dead-lettered). */
+        @WithDefault("4096")
+        @Min(1)
+        int maxQueuedTexts();
+
+        /** How long a scoring request waits for its predictions before it is answered 503 (Kafka: retried, then dead-lettered). */
+        @WithDefault("PT30S")
+        @DurationMin(millis = 100, message = "must be at least 0.1 s (was ${validatedValue})")
+        java.time.Duration requestTimeout();
+
         /** Texts in one scoring request at most. */
         @WithDefault("256")
         @Min(1)
