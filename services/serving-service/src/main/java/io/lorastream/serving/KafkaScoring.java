@@ -37,7 +37,11 @@ public class KafkaScoring {
     private static final Logger LOG = Logger.getLogger(KafkaScoring.class);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
-    private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(2);
+    /**
+     * Well inside the throttled commit strategy's 60 s (unprocessed-record-max-age): a record held longer fails the
+     * channel for every tenant. A version that cannot load is left by the rollout meanwhile (adapter-load-failed).
+     */
+    private static final Duration GIVE_UP_AFTER = Duration.ofSeconds(40);
 
     private final Scoring scoring;
     private final ServingConfig.Serving settings;

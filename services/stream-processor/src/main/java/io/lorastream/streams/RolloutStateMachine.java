@@ -4,6 +4,7 @@ import io.lorastream.events.RolloutRule;
 import io.lorastream.events.AdapterCommand;
 import io.lorastream.events.AdapterEvent;
 import io.lorastream.events.AdapterLifecycle;
+import io.lorastream.events.AdapterLoadFailed;
 import io.lorastream.events.AdapterLifecycle.Transition;
 import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.AdapterStatus;
@@ -70,13 +71,58 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         try {
             if (topic.equals(Topics.ADAPTER_COMMANDS)) {
                 command(commands.deserialize(topic, record.headers(), bytes), at);
-            } else if (decoder.deserialize(topic, record.headers(), bytes) instanceof AdapterPublished published) {
-                published(published, Instant.ofEpochMilli(Math.max(record.timestamp(), published.publishedAt().toEpochMilli())));
-            } // lifecycle events are this machine's own output; load failures do not move the registry
+            } else {
+                AdapterEvent event = decoder.deserialize(topic, record.headers(), bytes);
+                if (event instanceof AdapterPublished published) {
+                    published(published, Instant.ofEpochMilli(Math.max(record.timestamp(), published.publishedAt().toEpochMilli())));
+                } else if (event instanceof AdapterLoadFailed failed) {
+                    loadFailed(failed, at);
+                }
+            } // lifecycle events are this machine's own output
         } catch (RuntimeException e) {
             // serving validates commands before sending them: an invalid record here has no command id to answer
             LOG.errorf("skipped a record on %s that is not a valid event: %s", topic, e.getMessage());
         }
+    }
+
+    /**
+     * A serving replica could not load a version (its files do not match its manifest, are cut short, or are
+     * for another base): evidence as final as a failed gate. The version never serves again; a candidate is
+     * rolled back; a stable falls back to the last version no replica refused (the previous stable first).
+     */
+    private void loadFailed(AdapterLoadFailed failed, Instant at) {
+        TenantRollout state = current(failed.tenant());
+        int v = failed.version();
+        if (state.refused().contains(v) || !state.knows(v)) {
+            if (!state.knows(v)) {
+                LOG.warnf("%s: replica %s refused v%d, a version this machine does not know", failed.tenant(), failed.replica(), v);
+            }
+            return; // another replica's report of the same version
+        }
+        state = state.withRefused(v);
+        String why = "replica " + failed.replica() + " could not load it: " + failed.reason();
+        if (state.candidate() != null && state.candidate().version() == v) {
+            TenantRollout next = state.next(state.stable(), state.previousStable(), state.previousStableSample(), null, null, Map.of(),
+                    new HistoryItem(v, AdapterStatus.ROLLED_BACK, at, null, state.live().get(v)));
+            commit(next, at, new AdapterLifecycle(failed.tenant(), v, Transition.ROLLED_BACK, state.stable().version(), why, null, null, at));
+            return;
+        }
+        if (state.stable() != null && state.stable().version() == v) {
+            VersionRef back = state.previousStable() != null && !state.refused().contains(state.previousStable().version())
+                    ? state.previousStable() : state.lastLoadableBefore(v).orElse(null);
+            if (back == null) {
+                tenants.put(state.tenant(), state);
+                LOG.errorf("%s: replica %s could not load the stable v%d, and no earlier version is left to fall back to: %s",
+                        failed.tenant(), failed.replica(), v, failed.reason());
+                return;
+            }
+            TenantRollout next = state.next(back, null, null, state.candidate(), null, Map.of(),
+                    new HistoryItem(v, AdapterStatus.ROLLED_BACK, at, null, state.live().get(v)));
+            commit(next, at, new AdapterLifecycle(failed.tenant(), v, Transition.ROLLED_BACK, back.version(), why + "; back to v" + back.version(),
+                    null, null, at));
+            return;
+        }
+        tenants.put(state.tenant(), state); // not serving now: it just never will
     }
 
     private static Map<String, Double> gateThresholds(AdapterPublished.Gate gate) {
@@ -314,6 +360,9 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
     private static String unservable(TenantRollout state, int version) {
         if (state.stable() == null) {
             return "tenant " + state.tenant() + " has no versions";
+        }
+        if (state.refused().contains(version)) {
+            return "v" + version + " could not be loaded by a serving replica: it never serves again";
         }
         if (state.status(version).filter(s -> s == AdapterStatus.REJECTED).isPresent()) {
             return "v" + version + " was rejected by the offline gate: it never serves";

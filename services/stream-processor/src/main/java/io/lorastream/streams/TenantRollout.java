@@ -23,6 +23,7 @@ import java.util.TreeMap;
  * @param pinned               an admin's pin: this version answers all requests until unpinned; null when none
  * @param live                 live samples of the current phase by version
  * @param servable             every gate-passed version still remembered, by number: what promote, pin and roll back may name
+ * @param refused              versions a serving replica could not load ({@code adapter-load-failed}): never served again
  * @param stableRecent         the stable's last {@link #RECENT} labelled predictions while no phase measures it, oldest
  *                             first ('1' right, '0' wrong): the yardstick of the watch after a promotion without a canary
  */
@@ -30,7 +31,7 @@ import java.util.TreeMap;
 record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef previousStable,
                      LiveSample previousStableSample, VersionRef candidate, Integer watching, VersionRef pinned,
                      Map<Integer, LiveSample> live, Map<Integer, VersionRef> servable, List<RegistryEntry.HistoryItem> history,
-                     String stableRecent) {
+                     java.util.Set<Integer> refused, String stableRecent) {
     /** Labelled predictions of the stable kept as the watch's yardstick. */
     static final int RECENT = 200;
 
@@ -42,10 +43,11 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         servable = servable == null ? Map.of() : Map.copyOf(servable);
         history = history == null ? List.of() : List.copyOf(history);
         stableRecent = stableRecent == null ? "" : stableRecent; // absent in states stored before it existed
+        refused = refused == null ? java.util.Set.of() : java.util.Set.copyOf(refused);
     }
 
     static TenantRollout empty(String tenant) {
-        return new TenantRollout(tenant, 0, null, null, null, null, null, null, Map.of(), Map.of(), List.of(), "");
+        return new TenantRollout(tenant, 0, null, null, null, null, null, null, Map.of(), Map.of(), List.of(), java.util.Set.of(), "");
     }
 
     boolean knows(int version) {
@@ -75,7 +77,24 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         long c = s.correct() + (correct ? 1 : 0);
         Map<Integer, LiveSample> next = new TreeMap<>(live);
         next.put(version, new LiveSample(version, n, c, (double) c / n));
-        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, next, servable, history, stableRecent);
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, next, servable, history, refused, stableRecent);
+    }
+
+    /** A version a replica could not load: it never serves again (bounded like {@link #servable}). */
+    TenantRollout withRefused(int version) {
+        java.util.TreeSet<Integer> next = new java.util.TreeSet<>(refused);
+        next.add(version);
+        while (next.size() > MAX_HISTORY) {
+            next.pollFirst();
+        }
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, history,
+                next, stableRecent);
+    }
+
+    /** The newest version below {@code below} that may serve and no replica refused. */
+    Optional<VersionRef> lastLoadableBefore(int below) {
+        return servable.values().stream().filter(r -> r.version() < below && !refused.contains(r.version()))
+                .max(java.util.Comparator.comparingInt(VersionRef::version));
     }
 
     /** One more labelled prediction of the stable, outside any phase. */
@@ -83,7 +102,7 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         String recent = stableRecent + (correct ? '1' : '0');
         recent = recent.length() > RECENT ? recent.substring(recent.length() - RECENT) : recent;
         return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, history,
-                recent);
+                refused, recent);
     }
 
     /** The stable's recent labelled predictions as a sample. */
@@ -100,22 +119,22 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         while (next.size() > MAX_HISTORY) {
             next.pollFirstEntry();
         }
-        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, live, next, history, stableRecent);
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, live, next, history, refused, stableRecent);
     }
 
     /** The watch is over: the promoted version stays. */
     TenantRollout watchEnded() {
-        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, null, pinned, Map.of(), servable, history, stableRecent);
+        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, null, pinned, Map.of(), servable, history, refused, stableRecent);
     }
 
     /** A new revision with the pin set (or cleared); serving and history otherwise as they are. */
     TenantRollout pinnedTo(VersionRef ref) {
-        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, ref, live, servable, history, stableRecent);
+        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, ref, live, servable, history, refused, stableRecent);
     }
 
     /** A new revision with the live samples so far: the admin API shows a phase in progress. */
     TenantRollout reported() {
-        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, history, stableRecent);
+        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, history, refused, stableRecent);
     }
 
     /** A new revision: serving state, phase samples, and one more history item. */
@@ -129,7 +148,7 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         // a new stable starts its own yardstick
         String recent = stable != null && this.stable != null && stable.version() == this.stable.version() ? stableRecent : "";
         return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, servable, items,
-                recent);
+                refused, recent);
     }
 
     RegistryEntry entry(StreamProcessorConfig.Rollout settings, Instant at) {

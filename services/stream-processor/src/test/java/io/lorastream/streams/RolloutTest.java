@@ -311,6 +311,46 @@ class RolloutTest {
         assertThat(transitions().get(0).reason()).contains("v1 has 10 labelled predictions, fewer than min-rollback-samples (30): no watch");
     }
 
+    private void refusedByServing(String tenant, int version) {
+        pipe(adapterEvents, Topics.ADAPTER_EVENTS, AdapterEvent.class, io.lorastream.events.AdapterLoadFailed.of(tenant, version,
+                "s3://lorastream/adapters/" + tenant + "/v" + version + "/", "replica-a", version - 1,
+                "adapter_model.safetensors: sha256 differs from the manifest", now));
+    }
+
+    @Test
+    void aVersionServingCannotLoadIsLeftForTheLastLoadableOneAndNeverServesAgain() {
+        start(0.0);
+        publish("acme", 1, true);
+        publish("acme", 2, true);
+        publish("acme", 3, true); // promoted at once: stable v3, previous v2
+        transitions();
+        refusedByServing("acme", 3);
+        refusedByServing("acme", 3); // a second replica's report changes nothing more
+        List<AdapterLifecycle> back = transitions();
+        assertThat(back).extracting(AdapterLifecycle::version, AdapterLifecycle::transition, AdapterLifecycle::stableVersion)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(3, Transition.ROLLED_BACK, 2));
+        assertThat(back.get(0).reason()).contains("replica replica-a could not load it").contains("back to v2");
+        refusedByServing("acme", 2); // the previous stable too: back to the last one no replica refused
+        assertThat(transitions()).extracting(AdapterLifecycle::stableVersion).containsExactly(1);
+        List<RegistryEntry> entries = registry.readValuesToList();
+        assertThat(entries.get(entries.size() - 1).stable().version()).isEqualTo(1);
+        assertThat(command("acme", AdapterCommand.Action.PROMOTE, 3).get(0).reason())
+                .isEqualTo("v3 could not be loaded by a serving replica: it never serves again");
+    }
+
+    @Test
+    void aCandidateServingCannotLoadIsRolledBack() {
+        start(0.1);
+        publish("acme", 1, true);
+        publish("acme", 2, true); // a canary
+        transitions();
+        refusedByServing("acme", 2);
+        assertThat(transitions()).extracting(AdapterLifecycle::version, AdapterLifecycle::transition, AdapterLifecycle::stableVersion)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(2, Transition.ROLLED_BACK, 1));
+        List<RegistryEntry> entries = registry.readValuesToList();
+        assertThat(entries.get(entries.size() - 1).candidate()).isNull();
+    }
+
     @Test
     void adminCommandsAreAppliedOrRefusedWithTheReasonAndEachAnswerNamesItsCommand() {
         start(0.0);
