@@ -1,0 +1,331 @@
+package io.lorastream.bench.faults;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.lorastream.bench.StackClient;
+import io.lorastream.events.DeadLetter;
+import io.lorastream.events.EventJson;
+import io.lorastream.events.EventSerde;
+import io.lorastream.events.Topics;
+import io.minio.GetObjectArgs;
+import io.minio.MinioClient;
+import io.minio.errors.ErrorResponseException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Faults against the running local stack ({@code ./lorastream faults}), each with bounded loops on
+ * loopback, judged on what the platform guarantees, and one table: fault, records sent, accepted, lost,
+ * duplicated, time to recover. So far:
+ * <ul>
+ *   <li>the broker killed with SIGKILL in the middle of ingest, then restarted: every id ingest answered
+ *       202 for is in the tenant's datasets exactly once (the client resends a batch that got 503 or no
+ *       answer, as documented; generated ids make the resend land on the same ids);</li>
+ *   <li>poison on every input topic (not JSON, another schema, 900 KB of control characters, a shard key
+ *       that climbs out of its tenant): each lands in its dead-letter topic with a reason, every service
+ *       stays live, and another tenant's feedback still reaches its datasets.</li>
+ * </ul>
+ * Exit status 1 when anything was lost or duplicated or a guarantee failed.
+ */
+@Command(name = "faults", mixinStandardHelpOptions = true, description = "Fault suite on the local stack (docs/faults.md).")
+public final class FaultSuite implements Callable<Integer> {
+    @Option(names = "--ingest", required = true) String ingest;
+    @Option(names = "--kafka", required = true) String kafka;
+    @Option(names = "--s3", required = true) String s3;
+    @Option(names = "--access-key", required = true) String accessKey;
+    @Option(names = "--secret-key", required = true) String secretKey;
+    @Option(names = "--token", required = true, description = "An admin token") String token;
+    @Option(names = "--launcher", required = true, description = "./lorastream, to restart what a fault stopped") Path launcher;
+    @Option(names = "--run-dir", required = true, description = "Where the launcher keeps NAME.pid") Path runDir;
+    @Option(names = "--live", split = ",", required = true, description = "Each service's base URL; /q/health/live must answer 200")
+    List<String> services;
+    @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2/train.tsv") Path data;
+    @Option(names = "--examples", defaultValue = "1500") int examples;
+
+    /** One line of the table. */
+    record Row(String fault, int sent, int accepted, int lost, int duplicated, double recoverSeconds, List<String> failures) {}
+
+    private final String run = UUID.randomUUID().toString().substring(0, 6);
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new FaultSuite()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Row> rows = new ArrayList<>();
+        try (StackClient stack = new StackClient(token, kafka);
+             MinioClient minio = MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build()) {
+            rows.add(brokerKilledMidIngest(stack, minio));
+            rows.add(poisonOnEveryInputTopic(stack, minio));
+        }
+        System.out.printf("%n| fault | sent | accepted | lost | duplicated | time to recover |%n|---|---|---|---|---|---|%n");
+        rows.forEach(r -> System.out.printf("| %s | %d | %d | %d | %d | %s |%n", r.fault(), r.sent(), r.accepted(), r.lost(), r.duplicated(),
+                r.recoverSeconds() < 0 ? "–" : String.format("%.1f s", r.recoverSeconds())));
+        List<String> failures = rows.stream().flatMap(r -> r.failures().stream().map(f -> r.fault() + ": " + f)).toList();
+        failures.forEach(f -> System.out.println("FAILED: " + f));
+        System.out.println(EventJson.MAPPER.writeValueAsString(Map.of("rows", rows, "failures", failures)));
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    private List<String[]> sst2() throws Exception {
+        List<String[]> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(data)) {
+            String[] f = line.split("\t");
+            if (f.length == 2 && !f[1].equals("label")) {
+                rows.add(f);
+            }
+        }
+        return rows;
+    }
+
+    // ---- the broker killed mid-ingest ----------------------------------------------------------------
+
+    private Row brokerKilledMidIngest(StackClient stack, MinioClient minio) throws Exception {
+        String tenant = "fault-broker-" + run;
+        List<String[]> examples = sst2().subList(0, this.examples);
+        int batchSize = 50;
+        List<String> accepted = new ArrayList<>();
+        int sent = 0;
+        long killedAt = 0;
+        double recover = -1;
+        List<String> failures = new ArrayList<>();
+        for (int from = 0; from < examples.size(); from += batchSize) {
+            ArrayNode batch = EventJson.MAPPER.createArrayNode();
+            for (String[] e : examples.subList(from, Math.min(examples.size(), from + batchSize))) {
+                batch.addObject().put("text", e[0] + " #" + run).put("label", e[1]); // no ids: ingest derives them from the body
+            }
+            sent += batch.size();
+            if (from == 5 * batchSize) {
+                killedAt = System.nanoTime();
+                kill9("kafka");
+            }
+            JsonNode answer = postUntilAccepted(stack, tenant, batch.toString(), killedAt != 0 && recover < 0);
+            if (answer == null) {
+                failures.add("a batch was never accepted within the retry budget");
+                continue;
+            }
+            if (killedAt != 0 && recover < 0) {
+                recover = (System.nanoTime() - killedAt) / 1e9;
+            }
+            answer.path("ids").forEach(id -> accepted.add(id.asText()));
+        }
+        Map<String, Integer> found = awaitInDatasets(minio, tenant, Set.copyOf(accepted), Duration.ofMinutes(3));
+        int lost = (int) accepted.stream().filter(id -> !found.containsKey(id)).count();
+        int duplicated = (int) found.values().stream().filter(n -> n > 1).count();
+        if (lost > 0) {
+            failures.add(lost + " accepted ids are not in the tenant's datasets");
+        }
+        if (duplicated > 0) {
+            failures.add(duplicated + " ids are in the datasets more than once");
+        }
+        return new Row("kill -9 the broker mid-ingest, restart it", sent, accepted.size(), lost, duplicated, recover, failures);
+    }
+
+    /**
+     * Sends a batch as a client should: on 503 or no answer, the same body again after a pause. The first failure
+     * after the kill restarts the broker (the launcher starts what is not running).
+     */
+    private JsonNode postUntilAccepted(StackClient stack, String tenant, String body, boolean restartOnFailure) throws Exception {
+        boolean restarted = !restartOnFailure;
+        for (int attempt = 0; attempt < 180; attempt++) {
+            try {
+                HttpResponse<String> r = stack.send(stack.request(ingest + "/v1/tenants/" + tenant + "/feedback", "application/json")
+                        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+                if (r.statusCode() == 202) {
+                    return EventJson.MAPPER.readTree(r.body());
+                }
+                if (r.statusCode() != 503) {
+                    throw new IllegalStateException("ingest answered " + r.statusCode() + ": " + r.body());
+                }
+            } catch (java.io.IOException noAnswer) {
+                // as a 503: send again
+            }
+            if (!restarted) {
+                restarted = true;
+                Thread.sleep(2_000);
+                launcher("up");
+            }
+            Thread.sleep(1_000);
+        }
+        return null;
+    }
+
+    private void kill9(String component) throws Exception {
+        String pid = Files.readString(runDir.resolve(component + ".pid")).strip();
+        new ProcessBuilder("kill", "-9", pid).inheritIO().start().waitFor();
+        System.out.printf("fault: %s (pid %s) killed with SIGKILL%n", component, pid);
+    }
+
+    private void launcher(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+        }
+    }
+
+    /** How often each id occurs in the tenant's sealed shards (training and holdout), once all wanted ids are there or time is up. */
+    private Map<String, Integer> awaitInDatasets(MinioClient minio, String tenant, Set<String> wanted, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        Map<String, Integer> counts = Map.of();
+        while (System.nanoTime() < deadline) {
+            counts = idsInDatasets(minio, tenant);
+            if (counts.keySet().containsAll(wanted)) {
+                return counts;
+            }
+            Thread.sleep(1_000);
+        }
+        return counts;
+    }
+
+    private Map<String, Integer> idsInDatasets(MinioClient minio, String tenant) throws Exception {
+        Map<String, Integer> counts = new HashMap<>();
+        byte[] manifest = get(minio, "datasets/" + tenant + "/manifest.json");
+        if (manifest == null) {
+            return counts;
+        }
+        for (JsonNode shard : EventJson.MAPPER.readTree(manifest).path("shards")) {
+            byte[] content = get(minio, shard.path("key").asText());
+            for (String line : new String(content == null ? new byte[0] : content, StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    counts.merge(EventJson.MAPPER.readTree(line).path("id").asText(), 1, Integer::sum);
+                }
+            }
+        }
+        return counts;
+    }
+
+    private static byte[] get(MinioClient minio, String key) throws Exception {
+        try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket("lorastream").object(key).build())) {
+            return in.readAllBytes();
+        } catch (ErrorResponseException e) {
+            if ("NoSuchKey".equals(e.errorResponse().code())) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    // ---- poison on every input topic -----------------------------------------------------------------
+
+    private Row poisonOnEveryInputTopic(StackClient stack, MinioClient minio) throws Exception {
+        String tenant = "fault-poison-" + run;
+        byte[] controls = new byte[900_000];
+        java.util.Arrays.fill(controls, (byte) 1);
+        byte[] notJson = "not json".getBytes(StandardCharsets.UTF_8);
+        byte[] otherSchema = "{\"foo\": 1}".getBytes(StandardCharsets.UTF_8);
+        byte[] traversal = ("{\"requestId\":\"training:" + tenant + ":1\",\"tenant\":\"" + tenant + "\",\"shards\":[\"datasets/" + tenant
+                + "/../other/shards/000001.jsonl\"],\"holdoutShards\":[],\"newExamples\":5,\"trigger\":\"MANUAL\","
+                + "\"requestedAt\":\"2026-12-04T10:00:00Z\"}").getBytes(StandardCharsets.UTF_8);
+        // what each dead-letter topic must hold afterwards; topics without one log and skip what they cannot read
+        Map<String, List<byte[]>> poison = new LinkedHashMap<>();
+        poison.put(Topics.FEEDBACK, List.of(notJson, otherSchema, controls));
+        poison.put(Topics.TRAINING_REQUESTS, List.of(notJson, otherSchema, traversal));
+        poison.put(Topics.SCORE_REQUESTS, List.of(notJson, otherSchema, controls));
+        poison.put(Topics.SCORE_RESULTS, List.of(notJson, otherSchema, controls));
+        poison.put(Topics.ADAPTER_EVENTS, List.of(notJson, otherSchema, controls));
+        poison.put(Topics.ADAPTER_COMMANDS, List.of(notJson, otherSchema, controls));
+        Map<String, String> dlq = Map.of(Topics.FEEDBACK, Topics.FEEDBACK_DLQ, Topics.TRAINING_REQUESTS, Topics.TRAINING_REQUESTS_DLQ,
+                Topics.SCORE_REQUESTS, Topics.SCORE_REQUESTS_DLQ);
+        long started = System.nanoTime();
+        int sent = 0;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            for (Map.Entry<String, List<byte[]>> e : poison.entrySet()) {
+                for (byte[] value : e.getValue()) {
+                    producer.send(new ProducerRecord<>(e.getKey(), tenant, value)).get();
+                    sent++;
+                }
+            }
+        }
+        List<String> failures = new ArrayList<>();
+        int expected = 0;
+        int lettered = 0;
+        int duplicated = 0;
+        for (Map.Entry<String, String> e : dlq.entrySet()) {
+            int want = poison.get(e.getKey()).size();
+            expected += want;
+            Map<Long, Integer> bySourceOffset = letters(e.getValue(), tenant, want, Duration.ofMinutes(2));
+            lettered += bySourceOffset.size();
+            duplicated += (int) bySourceOffset.values().stream().filter(n -> n > 1).count();
+            if (bySourceOffset.size() < want) {
+                failures.add(e.getValue() + " holds " + bySourceOffset.size() + " of the " + want + " dead letters");
+            }
+        }
+        double recover = (System.nanoTime() - started) / 1e9;
+        for (String service : services) {
+            HttpResponse<String> live = http.send(HttpRequest.newBuilder(java.net.URI.create(service + "/q/health/live")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (live.statusCode() != 200) {
+                failures.add(service + " is not live: " + live.statusCode());
+            }
+        }
+        String other = "fault-after-" + run;
+        JsonNode answer = stack.post(ingest + "/v1/tenants/" + other + "/feedback", "{\"text\": \"still here\", \"label\": \"1\"}");
+        String id = answer.path("ids").get(0).asText();
+        if (!awaitInDatasets(minio, other, Set.of(id), Duration.ofMinutes(1)).containsKey(id)) {
+            failures.add("another tenant's feedback did not reach its datasets after the poison");
+        }
+        return new Row("poison on every input topic (not JSON, other schema, 900 KB, traversal key)", sent, lettered,
+                expected - lettered, duplicated, recover, failures);
+    }
+
+    /** Dead letters on {@code topic} for records keyed {@code key}, counted by the offset of the record they carry. */
+    private Map<Long, Integer> letters(String topic, String key, int want, Duration within) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "faults-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        var deserializer = EventSerde.of(DeadLetter.class, "/faults").deserializer();
+        Map<Long, Integer> found = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + within.toNanos();
+            long settle = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, settle)) {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> {
+                    if (key.equals(r.key())) {
+                        DeadLetter letter = deserializer.deserialize(r.topic(), r.headers(), r.value());
+                        found.merge(letter.offset(), 1, Integer::sum);
+                    }
+                });
+                if (found.size() >= want && settle == Long.MAX_VALUE) {
+                    settle = System.nanoTime() + Duration.ofSeconds(3).toNanos(); // a little longer: a second copy would show now
+                }
+            }
+        }
+        return found;
+    }
+}
