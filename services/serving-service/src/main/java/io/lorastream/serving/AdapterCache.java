@@ -7,14 +7,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jboss.logging.Logger;
 
 /**
  * The resident adapters, one per slot (a tenant's stable version, and its candidate while it has one),
  * bounded by bytes rather than count:
- * adapters differ in rank, targets and labels. Beyond the budget the least recently used go, except
- * pinned tenants' and the one just loaded. Putting a slot's new version is the atomic swap.
+ * adapters differ in rank, targets and labels. Beyond the budget the least recently used go, pinned
+ * tenants' last; the one just loaded stays. So the resident bytes never exceed the budget, or the one
+ * adapter just loaded when that alone is larger: pins that alone exceed the budget are evicted too, least
+ * recently used first (logged), and load again on their next request. Putting a slot's new version is the
+ * atomic swap.
  */
 final class AdapterCache {
+    private static final Logger LOG = Logger.getLogger(AdapterCache.class);
     private final long maxBytes;
     private final Set<String> pinned;
     private final LinkedHashMap<String, ResidentAdapter> resident = new LinkedHashMap<>(64, 0.75f, true); // access order
@@ -52,10 +57,20 @@ final class AdapterCache {
             bytes += next.bytes();
         }
         List<ResidentAdapter> evicted = new ArrayList<>();
+        evict(next, false, evicted);
+        if (bytes > maxBytes) {
+            LOG.warnf("pinned tenants' adapters alone exceed lorastream.serving.cache-max-bytes=%d: evicting pinned ones too", maxBytes);
+            evict(next, true, evicted);
+        }
+        return evicted;
+    }
+
+    /** Least recently used first, while over budget: unpinned ones, or (second pass) pinned ones too; never {@code keep}. */
+    private void evict(ResidentAdapter keep, boolean pinnedToo, List<ResidentAdapter> evicted) {
         Iterator<Map.Entry<String, ResidentAdapter>> oldestFirst = resident.entrySet().iterator();
         while (bytes > maxBytes && oldestFirst.hasNext()) {
             ResidentAdapter candidate = oldestFirst.next().getValue();
-            if (candidate == next || pinned.contains(candidate.tenant())) {
+            if (candidate == keep || (!pinnedToo && pinned.contains(candidate.tenant()))) {
                 continue;
             }
             oldestFirst.remove();
@@ -63,7 +78,6 @@ final class AdapterCache {
             candidate.retire();
             evicted.add(candidate);
         }
-        return evicted;
     }
 
     /** Drops the slot's adapter (the registry no longer names it). */

@@ -62,6 +62,31 @@ class AdapterCacheTest {
     }
 
     @Test
+    void pinsThatAloneExceedTheBudgetAreEvictedTooAndOneAdapterLargerThanTheBudgetStaysAlone() {
+        long each = resident("probe", 1).bytes();
+        AdapterCache cache = new AdapterCache(2 * each, Set.of("p1", "p2", "p3"));
+        ResidentAdapter p1 = resident("p1", 1);
+        ResidentAdapter p2 = resident("p2", 1);
+        ResidentAdapter u = resident("u", 1);
+        cache.put(p1);
+        cache.put(p2);
+        assertThat(cache.put(u)).as("over budget: a pinned one goes only because no unpinned one is left").containsExactly(p1);
+        assertThat(cache.bytes()).isEqualTo(2 * each);
+        ResidentAdapter p3 = resident("p3", 1);
+        assertThat(cache.put(p3)).as("the unpinned one first, then nothing more needed").containsExactly(u);
+        assertThat(cache.bytes()).isLessThanOrEqualTo(2 * each);
+
+        AdapterCache tiny = new AdapterCache(each / 2, Set.of());
+        ResidentAdapter x = resident("x", 1);
+        ResidentAdapter y = resident("y", 1);
+        tiny.put(x);
+        assertThat(tiny.put(y)).containsExactly(x);
+        assertThat(tiny.bytes()).as("over budget by the one just loaded, no more").isEqualTo(each);
+        cache.clear();
+        tiny.clear();
+    }
+
+    @Test
     void aReplacedVersionLivesUntilItsLastLeaseIsReturned() {
         AdapterCache cache = new AdapterCache(1 << 30, Set.of());
         ResidentAdapter v1 = resident("t", 1);
