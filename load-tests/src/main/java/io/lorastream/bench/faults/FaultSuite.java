@@ -50,7 +50,9 @@ import picocli.CommandLine.Option;
  *       answer, as documented; generated ids make the resend land on the same ids);</li>
  *   <li>poison on every input topic (not JSON, another schema, 900 KB of control characters, a shard key
  *       that climbs out of its tenant): each lands in its dead-letter topic with a reason, every service
- *       stays live, and another tenant's feedback still reaches its datasets.</li>
+ *       stays live, and another tenant's feedback still reaches its datasets;</li>
+ *   <li>S3 frozen with SIGSTOP for 60 s mid-ingest: nothing lost or duplicated, every shard matches its
+ *       manifest's sha256, and the tenant still gets its first version.</li>
  * </ul>
  * Exit status 1 when anything was lost or duplicated or a guarantee failed.
  */
@@ -86,6 +88,7 @@ public final class FaultSuite implements Callable<Integer> {
              MinioClient minio = MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build()) {
             rows.add(brokerKilledMidIngest(stack, minio));
             rows.add(poisonOnEveryInputTopic(stack, minio));
+            rows.add(s3FrozenMidIngest(stack, minio));
         }
         System.out.printf("%n| fault | sent | accepted | lost | duplicated | time to recover |%n|---|---|---|---|---|---|%n");
         rows.forEach(r -> System.out.printf("| %s | %d | %d | %d | %d | %s |%n", r.fault(), r.sent(), r.accepted(), r.lost(), r.duplicated(),
@@ -235,6 +238,90 @@ public final class FaultSuite implements Callable<Integer> {
             }
             throw e;
         }
+    }
+
+    // ---- S3 frozen (SIGSTOP) mid-ingest ----------------------------------------------------------------
+
+    /**
+     * S3 stopped with SIGSTOP for {@link #FREEZE} while feedback keeps coming, then SIGCONT: nothing is lost or
+     * duplicated, every shard's bytes match the sha256 its dataset manifest lists (a late write of a fenced
+     * attempt never replaces a committed shard), and the tenant's training request is trained into a version.
+     */
+    private Row s3FrozenMidIngest(StackClient stack, MinioClient minio) throws Exception {
+        String tenant = "fault-s3-" + run;
+        List<String[]> examples = sst2().subList(2_000, 2_000 + 600);
+        List<String> accepted = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        String pid = Files.readString(runDir.resolve("s3.pid")).strip();
+        int sent = 0;
+        long frozenAt = 0;
+        for (int from = 0; from < examples.size(); from += 50) {
+            if (from == 100) {
+                new ProcessBuilder("kill", "-STOP", pid).inheritIO().start().waitFor();
+                frozenAt = System.nanoTime();
+                System.out.printf("fault: s3 (pid %s) stopped with SIGSTOP for %d s%n", pid, FREEZE.toSeconds());
+            }
+            if (frozenAt != 0 && System.nanoTime() - frozenAt > FREEZE.toNanos()) {
+                new ProcessBuilder("kill", "-CONT", pid).inheritIO().start().waitFor();
+                System.out.printf("fault: s3 continued%n");
+                frozenAt = -1;
+            }
+            ArrayNode batch = EventJson.MAPPER.createArrayNode();
+            for (String[] e : examples.subList(from, Math.min(examples.size(), from + 50))) {
+                batch.addObject().put("text", e[0] + " #" + run).put("label", e[1]);
+            }
+            sent += batch.size();
+            JsonNode answer = postUntilAccepted(stack, tenant, batch.toString(), false);
+            if (answer == null) {
+                failures.add("a batch was never accepted");
+                continue;
+            }
+            answer.path("ids").forEach(id -> accepted.add(id.asText()));
+            if (frozenAt > 0) {
+                Thread.sleep(FREEZE.toMillis() / 10); // spread the ingest over the freeze
+            }
+        }
+        if (frozenAt > 0) {
+            Thread.sleep(Math.max(0, FREEZE.toMillis() - (System.nanoTime() - frozenAt) / 1_000_000));
+            new ProcessBuilder("kill", "-CONT", pid).inheritIO().start().waitFor();
+        }
+        long continued = System.nanoTime();
+        Map<String, Integer> found = awaitInDatasets(minio, tenant, Set.copyOf(accepted), Duration.ofMinutes(3));
+        double recover = (System.nanoTime() - continued) / 1e9;
+        int lost = (int) accepted.stream().filter(id -> !found.containsKey(id)).count();
+        int duplicated = (int) found.values().stream().filter(n -> n > 1).count();
+        if (lost > 0) {
+            failures.add(lost + " accepted ids are not in the tenant's datasets");
+        }
+        if (duplicated > 0) {
+            failures.add(duplicated + " ids are in the datasets more than once");
+        }
+        JsonNode manifest = EventJson.MAPPER.readTree(get(minio, "datasets/" + tenant + "/manifest.json"));
+        for (JsonNode shard : manifest.path("shards")) {
+            String actual = io.lorastream.events.Sha256.hex(get(minio, shard.path("key").asText()));
+            if (!actual.equals(shard.path("sha256").asText())) {
+                failures.add(shard.path("key").asText() + ": sha256 " + actual + " is not the manifest's " + shard.path("sha256").asText());
+            }
+        }
+        if (!versionPublished(minio, tenant, Duration.ofMinutes(5))) {
+            failures.add("no version was published for " + tenant + " after S3 came back");
+        }
+        return new Row("SIGSTOP S3 for " + FREEZE.toSeconds() + " s mid-ingest, then SIGCONT", sent, accepted.size(), lost, duplicated,
+                recover, failures);
+    }
+
+    private static final Duration FREEZE = Duration.ofSeconds(60);
+
+    /** Whether a manifest of some version of the tenant appears within the time. */
+    private static boolean versionPublished(MinioClient minio, String tenant, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (get(minio, "adapters/" + tenant + "/v1/manifest.json") != null) {
+                return true;
+            }
+            Thread.sleep(2_000);
+        }
+        return false;
     }
 
     // ---- poison on every input topic -----------------------------------------------------------------
