@@ -52,7 +52,9 @@ import picocli.CommandLine.Option;
  *       that climbs out of its tenant): each lands in its dead-letter topic with a reason, every service
  *       stays live, and another tenant's feedback still reaches its datasets;</li>
  *   <li>S3 frozen with SIGSTOP for 60 s mid-ingest: nothing lost or duplicated, every shard matches its
- *       manifest's sha256, and the tenant still gets its first version.</li>
+ *       manifest's sha256, and the tenant still gets its first version;</li>
+ *   <li>that tenant's second version corrupted in S3 and serving killed and restarted: the tenant is answered
+ *       by its first version again.</li>
  * </ul>
  * Exit status 1 when anything was lost or duplicated or a guarantee failed.
  */
@@ -68,6 +70,7 @@ public final class FaultSuite implements Callable<Integer> {
     @Option(names = "--run-dir", required = true, description = "Where the launcher keeps NAME.pid") Path runDir;
     @Option(names = "--live", split = ",", required = true, description = "Each service's base URL; /q/health/live must answer 200")
     List<String> services;
+    @Option(names = "--serving", required = true, description = "Serving's base URL") String serving;
     @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2/train.tsv") Path data;
     @Option(names = "--examples", defaultValue = "1500") int examples;
 
@@ -89,6 +92,7 @@ public final class FaultSuite implements Callable<Integer> {
             rows.add(brokerKilledMidIngest(stack, minio));
             rows.add(poisonOnEveryInputTopic(stack, minio));
             rows.add(s3FrozenMidIngest(stack, minio));
+            rows.add(corruptedStableAndServingKilled(stack, minio, "fault-s3-" + run));
         }
         System.out.printf("%n| fault | sent | accepted | lost | duplicated | time to recover |%n|---|---|---|---|---|---|%n");
         rows.forEach(r -> System.out.printf("| %s | %d | %d | %d | %d | %s |%n", r.fault(), r.sent(), r.accepted(), r.lost(), r.duplicated(),
@@ -311,6 +315,59 @@ public final class FaultSuite implements Callable<Integer> {
     }
 
     private static final Duration FREEZE = Duration.ofSeconds(60);
+
+    // ---- a corrupted stable, and serving killed ----------------------------------------------------
+
+    /**
+     * The tenant of fault 3 gets a second version (promoted at once: no canary by default); its weights are then
+     * overwritten in S3 and serving is killed with SIGKILL and restarted. The restarted replica refuses v2 (its
+     * sha256 is not the manifest's), the rollout falls back, and the tenant is answered by v1 again.
+     */
+    private Row corruptedStableAndServingKilled(StackClient stack, MinioClient minio, String tenant) throws Exception {
+        List<String> failures = new ArrayList<>();
+        List<String[]> more = sst2().subList(3_000, 3_300);
+        ArrayNode batch = EventJson.MAPPER.createArrayNode();
+        more.forEach(e -> batch.addObject().put("text", e[0] + " #" + run).put("label", e[1]));
+        stack.post(ingest + "/v1/tenants/" + tenant + "/feedback", batch.toString());
+        if (!awaitServed(stack, tenant, 2, Duration.ofMinutes(6))) {
+            failures.add("v2 was never served (published and promoted) before the fault");
+            return new Row("corrupted stable in S3, kill -9 serving, restart", 0, 0, 0, 0, -1, failures);
+        }
+        String weights = "adapters/" + tenant + "/v2/adapter_model.safetensors";
+        byte[] original = get(minio, weights);
+        byte[] corrupted = java.util.Arrays.copyOf(original, original.length);
+        for (int i = original.length / 2; i < original.length / 2 + 64; i++) {
+            corrupted[i] ^= (byte) 0xFF;
+        }
+        minio.putObject(io.minio.PutObjectArgs.builder().bucket("lorastream").object(weights)
+                .stream(new java.io.ByteArrayInputStream(corrupted), (long) corrupted.length, -1L).build());
+        kill9("serving");
+        long killed = System.nanoTime();
+        launcher("up");
+        boolean back = awaitServed(stack, tenant, 1, Duration.ofMinutes(3));
+        double recover = (System.nanoTime() - killed) / 1e9;
+        if (!back) {
+            failures.add("the tenant was not answered by v1 within 3 minutes of the restart");
+        }
+        return new Row("corrupted stable (v2 weights) in S3, kill -9 serving, restart", 1, back ? 1 : 0, back ? 0 : 1, 0, recover, failures);
+    }
+
+    /** Whether serving answers the tenant with {@code version} within the time (it may answer 503 while loading). */
+    private boolean awaitServed(StackClient stack, String tenant, int version, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                StackClient.Response r = stack.call("POST", serving + "/v1/tenants/" + tenant + "/score", "{\"texts\": [\"a fine day\"]}");
+                if (r.ok() && r.body().path("predictions").path(0).path("version").asInt() == version) {
+                    return true;
+                }
+            } catch (java.io.IOException notUp) {
+                // serving is restarting
+            }
+            Thread.sleep(1_000);
+        }
+        return false;
+    }
 
     /** Whether a manifest of some version of the tenant appears within the time. */
     private static boolean versionPublished(MinioClient minio, String tenant, Duration within) throws Exception {
