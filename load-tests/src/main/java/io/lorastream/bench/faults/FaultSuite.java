@@ -146,14 +146,8 @@ public final class FaultSuite implements Callable<Integer> {
             answer.path("ids").forEach(id -> accepted.add(id.asText()));
         }
         Map<String, Integer> found = awaitInDatasets(minio, tenant, Set.copyOf(accepted), Duration.ofMinutes(3));
-        int lost = (int) accepted.stream().filter(id -> !found.containsKey(id)).count();
-        int duplicated = (int) found.values().stream().filter(n -> n > 1).count();
-        if (lost > 0) {
-            failures.add(lost + " accepted ids are not in the tenant's datasets");
-        }
-        if (duplicated > 0) {
-            failures.add(duplicated + " ids are in the datasets more than once");
-        }
+        int lost = lost(accepted, found, failures);
+        int duplicated = duplicated(found, failures);
         return new Row("kill -9 the broker mid-ingest, restart it", sent, accepted.size(), lost, duplicated, recover, failures);
     }
 
@@ -186,10 +180,32 @@ public final class FaultSuite implements Callable<Integer> {
         return null;
     }
 
+    /** Accepted ids missing from the datasets, each counted as a failure. */
+    private static int lost(List<String> accepted, Map<String, Integer> found, List<String> failures) {
+        int lost = (int) accepted.stream().filter(id -> !found.containsKey(id)).count();
+        if (lost > 0) {
+            failures.add(lost + " accepted ids are not in the tenant's datasets");
+        }
+        return lost;
+    }
+
+    /** Ids in the datasets more than once, each counted as a failure. */
+    private static int duplicated(Map<String, Integer> found, List<String> failures) {
+        int duplicated = (int) found.values().stream().filter(n -> n > 1).count();
+        if (duplicated > 0) {
+            failures.add(duplicated + " ids are in the datasets more than once");
+        }
+        return duplicated;
+    }
+
     private void kill9(String component) throws Exception {
         String pid = Files.readString(runDir.resolve(component + ".pid")).strip();
-        new ProcessBuilder("kill", "-9", pid).inheritIO().start().waitFor();
+        signal("-9", pid);
         System.out.printf("fault: %s (pid %s) killed with SIGKILL%n", component, pid);
+    }
+
+    private static void signal(String signal, String pid) throws Exception {
+        new ProcessBuilder("kill", signal, pid).inheritIO().start().waitFor();
     }
 
     private void launcher(String... args) throws Exception {
@@ -261,12 +277,12 @@ public final class FaultSuite implements Callable<Integer> {
         long frozenAt = 0;
         for (int from = 0; from < examples.size(); from += 50) {
             if (from == 100) {
-                new ProcessBuilder("kill", "-STOP", pid).inheritIO().start().waitFor();
+                signal("-STOP", pid);
                 frozenAt = System.nanoTime();
                 System.out.printf("fault: s3 (pid %s) stopped with SIGSTOP for %d s%n", pid, FREEZE.toSeconds());
             }
             if (frozenAt != 0 && System.nanoTime() - frozenAt > FREEZE.toNanos()) {
-                new ProcessBuilder("kill", "-CONT", pid).inheritIO().start().waitFor();
+                signal("-CONT", pid);
                 System.out.printf("fault: s3 continued%n");
                 frozenAt = -1;
             }
@@ -287,19 +303,13 @@ public final class FaultSuite implements Callable<Integer> {
         }
         if (frozenAt > 0) {
             Thread.sleep(Math.max(0, FREEZE.toMillis() - (System.nanoTime() - frozenAt) / 1_000_000));
-            new ProcessBuilder("kill", "-CONT", pid).inheritIO().start().waitFor();
+            signal("-CONT", pid);
         }
         long continued = System.nanoTime();
         Map<String, Integer> found = awaitInDatasets(minio, tenant, Set.copyOf(accepted), Duration.ofMinutes(3));
         double recover = (System.nanoTime() - continued) / 1e9;
-        int lost = (int) accepted.stream().filter(id -> !found.containsKey(id)).count();
-        int duplicated = (int) found.values().stream().filter(n -> n > 1).count();
-        if (lost > 0) {
-            failures.add(lost + " accepted ids are not in the tenant's datasets");
-        }
-        if (duplicated > 0) {
-            failures.add(duplicated + " ids are in the datasets more than once");
-        }
+        int lost = lost(accepted, found, failures);
+        int duplicated = duplicated(found, failures);
         JsonNode manifest = EventJson.MAPPER.readTree(get(minio, "datasets/" + tenant + "/manifest.json"));
         for (JsonNode shard : manifest.path("shards")) {
             String actual = io.lorastream.events.Sha256.hex(get(minio, shard.path("key").asText()));

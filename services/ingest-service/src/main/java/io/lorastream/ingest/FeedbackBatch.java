@@ -12,7 +12,8 @@ import io.lorastream.events.EventType;
 import io.lorastream.events.FeedbackReceived;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -69,9 +70,10 @@ public final class FeedbackBatch {
         List<FeedbackReceived> events = new ArrayList<>(items.size());
         List<FieldError> errors = new ArrayList<>();
         Map<String, Integer> idLines = new HashMap<>();
-        for (Item item : items) {
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
             List<FieldError> itemErrors = new ArrayList<>();
-            FeedbackReceived event = toEvent(tenant, item, limits, now, idSeed + "\n" + items.indexOf(item), itemErrors);
+            FeedbackReceived event = toEvent(tenant, item, limits, now, idSeed + "\n" + i, itemErrors);
             if (event != null) {
                 Integer first = idLines.putIfAbsent(event.id(), item.line());
                 if (first != null) {
@@ -136,13 +138,14 @@ public final class FeedbackBatch {
         return required.find() ? required.group(1) : null;
     }
 
-    /** The body as text; invalid UTF-8 refuses the batch, naming the line and byte. */
+    /** The body as text, decoded once; invalid UTF-8 refuses the batch, naming the line and byte. */
     private static String utf8(byte[] body) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
-        } catch (CharacterCodingException e) {
-            int bad = firstInvalidUtf8(body);
+        ByteBuffer in = ByteBuffer.wrap(body);
+        CharBuffer out = CharBuffer.allocate(body.length);
+        CoderResult result = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in, out, true);
+        if (result.isError()) {
+            int bad = in.position();
             int line = 1;
             for (int i = 0; i < bad; i++) {
                 line += body[i] == '\n' ? 1 : 0;
@@ -150,15 +153,7 @@ public final class FeedbackBatch {
             throw new InvalidBatchException("the body is not valid UTF-8; nothing of this batch was accepted",
                     List.of(new FieldError(line, null, null, "invalid UTF-8 at byte " + bad + " of the body")));
         }
-    }
-
-    /** Offset of the first byte that does not decode. */
-    private static int firstInvalidUtf8(byte[] body) {
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(body);
-        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(body.length + 1);
-        var result = decoder.decode(in, out, true);
-        return result.isError() ? in.position() : body.length;
+        return out.flip().toString();
     }
 
     private static List<Item> ndjsonItems(String body) {
