@@ -312,7 +312,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
         AdapterRepository repository = new AdapterRepository(store);
         AdapterRepository.Published published = repository.publish(draft, dir);
         VersionManifest manifest = published.manifest();
-        return new AdapterPublished(tenant, version, manifest.parentVersion(), repository.uri(tenant, version), manifest.baseModel(),
+        return new AdapterPublished(tenant, version, manifest.parentVersion(), manifest.baselineVersion(), repository.uri(tenant, version), manifest.baseModel(),
                 published.files(), manifest.trainingRequestId(), manifest.metrics(), manifest.gate(), Instant.now());
     }
 }

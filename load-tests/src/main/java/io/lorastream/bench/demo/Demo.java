@@ -18,20 +18,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The main job, on the running local stack (started with canaries on; {@code ./lorastream demo} does
- * that), in four phases:
+ * The main job, on the running local stack with its default settings, in four phases:
  * <ol>
  *   <li>three tenants (UCI Amazon, IMDb, Yelp) send labelled feedback and get first versions;</li>
- *   <li>more feedback trains second versions, which run as canaries while live traffic is scored over
- *       REST and every prediction labelled with the truth, until the rule decides ({@link Canaries});</li>
+ *   <li>live traffic is scored over REST and every prediction labelled with the truth; more feedback trains
+ *       second versions, each promoted at once and watched on live labels against its predecessor's until the
+ *       rule decides ({@link LivePhases}; with canaries on, {@code canary-share} above 0, a canary instead);</li>
  *   <li>one tenant is fed label-flipped feedback, enough to poison its holdout too, so that the offline
- *       gate is fooled and only live labels can catch a candidate trained on it (a poisoned version the gate
+ *       gate is fooled and only live labels can catch a version trained on it (a poisoned version the gate
  *       rejects while the holdout is still mostly honest is shown, and more poison follows);</li>
  *   <li>an admin rolls one tenant back, promotes it again and has a bad command refused ({@link AdminSteps}).</li>
  * </ol>
  * Progress is printed as it happens, from adapter-events and the admin API; a table and one JSON line end
  * it. The exit code is 0 when nothing the platform guarantees was violated ({@link DemoChecks}); what the
- * demo only expects (each second version promoted and better, the poison rolled back within 200 labels)
+ * demo only expects (each second version kept and better, the poison rolled back within 200 labels)
  * is reported under "expected" in the JSON.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -46,17 +46,16 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--first-examples", defaultValue = "300", description = "feedback per tenant for its first version") int firstExamples;
     @Option(names = "--more-examples", defaultValue = "400", description = "feedback per tenant for its second version") int moreExamples;
     @Option(names = "--live-texts", defaultValue = "100",
-            description = "distinct texts scored in one canary phase, each phase its own from the texts never sent as feedback")
+            description = "distinct texts scored in one live phase, each phase its own from the texts never sent as feedback")
     int liveTexts;
     @Option(names = "--poisoned", defaultValue = "yelp", description = "the data set whose tenant gets poisoned feedback last") String poisonedName;
     @Option(names = "--poisoned-examples", defaultValue = "2000",
             description = "label-flipped feedback for the poisoned tenant (cycling through its file): more than its honest feedback, so its holdout is poisoned too")
     int poisonedExamples;
-    @Option(names = "--max-live-labels", defaultValue = "1500", description = "labelled live predictions per canary at most") int maxLiveLabels;
+    @Option(names = "--max-live-labels", defaultValue = "1500", description = "labelled live predictions per live phase at most") int maxLiveLabels;
+    @Option(names = "--yardstick-labels", defaultValue = "100",
+            description = "labelled live predictions of each first version before the second: the watch's yardstick") int yardstickLabels;
     @Option(names = "--timeout-minutes", defaultValue = "12") int timeoutMinutes;
-
-    /** Rounds of more poison after the gate rejected a poisoned version, before the demo gives up on showing a roll-back. */
-    static final int MAX_MORE_POISON = 3;
 
     private final Progress progress = new Progress();
 
@@ -87,7 +86,7 @@ public final class Demo implements Callable<Integer> {
         try (StackClient client = new StackClient(token, kafka);
              AdapterEventLog events = new AdapterEventLog(client, progress, timeoutMinutes)) {
             DemoStack stack = new DemoStack(client, ingest, serving);
-            Canaries canaries = new Canaries(stack, events, progress, liveTexts, maxLiveLabels, firstExamples + moreExamples);
+            LivePhases phases = new LivePhases(stack, events, progress, liveTexts, maxLiveLabels, firstExamples + moreExamples);
 
             progress.log("phase 1 — first versions: %d labelled examples each for %s", firstExamples, String.join(", ", ids));
             for (Tenant t : tenants) {
@@ -95,34 +94,38 @@ public final class Demo implements Callable<Integer> {
             }
             for (Tenant t : tenants) {
                 events.awaitDecision(t.id(), v -> v == 1, l -> l.transition() == Transition.PROMOTED);
-                awaitServed(stack, events, t.id(), 1);
+                stack.awaitServed(events, t.id(), 1);
             }
 
-            progress.log("phase 2 — more feedback, canaries judged by live labels: %d more examples each", moreExamples);
+            progress.log("phase 2 — labelled live traffic, then %d more examples each; each next version judged by live labels", moreExamples);
+            for (Tenant t : tenants) {
+                phases.yardstick(t, yardstickLabels);
+            }
             for (Tenant t : tenants) {
                 stack.sendFeedback(t.id(), DemoData.feedback("more", t.examples().subList(firstExamples, firstExamples + moreExamples), false));
             }
             Map<String, AdapterLifecycle> second = new LinkedHashMap<>();
             for (Tenant t : tenants) {
-                second.put(t.id(), canaries.next(t, 1));
+                second.put(t.id(), phases.next(t, 1));
             }
 
-            AdapterLifecycle poisonEnd = poison(stack, events, canaries, poisoned, summary);
+            progress.log("phase 3 — %d label-flipped examples for %s (stable v%d)", poisonedExamples, poisoned.id(), stack.stableVersion(poisoned.id()));
+            AdapterLifecycle poisonEnd = new PoisonPhase(stack, events, phases, progress).run(poisoned, firstExamples, poisonedExamples, summary);
 
             progress.log("phase 4 — admin: roll %s back, promote it again, a command that is refused", admin.id());
             AdminSteps.Outcome adminOutcome = AdminSteps.run(stack, admin.id(), progress);
 
-            Canaries.Live poisonLive = canaries.of(poisoned.id(), poisonEnd.version());
+            LivePhases.Live poisonLive = phases.of(poisoned.id(), poisonEnd.version());
             findings = DemoChecks.check(new DemoChecks.Run(ids, poisoned.id(), List.copyOf(events.decisions), List.copyOf(events.published),
-                    second, poisonEnd, poisonLive == null ? null : poisonLive.canaryLabels(), admin.id(), adminOutcome));
+                    second, poisonEnd, poisonLive == null ? null : poisonLive.judgedLabels(), admin.id(), adminOutcome));
             for (Tenant t : tenants) {
                 summary.put(t.id() + ".secondDecision", second.get(t.id()).transition().name() + " v" + second.get(t.id()).version());
             }
             summary.put(poisoned.id() + ".poisoned", poisonEnd.transition().name() + " v" + poisonEnd.version());
-            summary.put(poisoned.id() + ".poisonedCanaryLabels", poisonLive == null ? 0 : poisonLive.canaryLabels());
+            summary.put(poisoned.id() + ".poisonedLiveLabels", poisonLive == null ? 0 : poisonLive.judgedLabels());
             summary.put(admin.id() + ".admin", adminOutcome);
 
-            DemoTable.print(stack, events, canaries, ids, summary);
+            DemoTable.print(stack, events, phases, ids, summary);
             tryIt(ids.get(0));
         }
         summary.put("seconds", Math.round(progress.seconds() * 10) / 10.0);
@@ -134,56 +137,6 @@ public final class Demo implements Callable<Integer> {
         findings.violations().forEach(f -> progress.log("FAILED: %s", f));
         System.out.println(EventJson.MAPPER.writeValueAsString(summary));
         return findings.violations().isEmpty() ? 0 : 1;
-    }
-
-    /**
-     * Phase 3: label-flipped feedback for one tenant, then its candidates judged as any other, until live
-     * labels roll one back or the gate has rejected {@link #MAX_MORE_POISON} + 1 of them. Returns the last decision.
-     */
-    private AdapterLifecycle poison(DemoStack stack, AdapterEventLog events, Canaries canaries, Tenant poisoned, Map<String, Object> summary)
-            throws Exception {
-        progress.log("phase 3 — %d label-flipped examples for %s (stable v%d)", poisonedExamples, poisoned.id(), stack.stableVersion(poisoned.id()));
-        int lastBeforePoison = Math.max(events.lastPublished(poisoned.id()), 1);
-        stack.sendFeedback(poisoned.id(), DemoData.feedback("poison", DemoData.cycling(poisoned, firstExamples, poisonedExamples), true));
-        AdapterLifecycle bad = canaries.next(poisoned, lastBeforePoison);
-        List<String> rejected = new ArrayList<>();
-        for (int more = 0; bad.transition() == Transition.PROMOTED || bad.transition() == Transition.REJECTED; ) {
-            if (bad.transition() == Transition.PROMOTED) {
-                // the tenant's honest live labels were already waiting: the first request after the poison may hold them and only
-                // the first poisoned shards; judged on live labels like any other. The rest of the poison comes in the next request.
-                progress.log("%s v%d (the waiting honest labels and the first poisoned shards) was promoted on live labels; the rest of the poison is next",
-                        poisoned.id(), bad.version());
-                summary.put(poisoned.id() + ".promotedMeanwhile", "v" + bad.version());
-            } else {
-                // the gate caught a version trained on the poison while the holdout was still mostly honest; the poison goes on
-                // until the holdout is poisoned too and only live labels can tell: the roll-back this phase is for
-                rejected.add("v" + bad.version());
-                if (more++ == MAX_MORE_POISON) {
-                    break;
-                }
-                progress.log("%s v%d was rejected by the offline gate; %d more label-flipped examples, until the holdout is poisoned too",
-                        poisoned.id(), bad.version(), poisonedExamples / 2);
-                stack.sendFeedback(poisoned.id(), DemoData.feedback("poison-" + more,
-                        DemoData.cycling(poisoned, firstExamples + poisonedExamples + (more - 1) * (poisonedExamples / 2), poisonedExamples / 2), true));
-            }
-            bad = canaries.next(poisoned, bad.version());
-        }
-        if (!rejected.isEmpty()) {
-            summary.put(poisoned.id() + ".rejectedByGate", String.join(" ", rejected));
-        }
-        return bad;
-    }
-
-    /** Scores until {@code tenant}'s answers come from {@code version} or later: the registry entry reached serving and the adapter is loaded. */
-    private static void awaitServed(DemoStack stack, AdapterEventLog events, String tenant, int version) throws Exception {
-        while (true) {
-            StackClient.Response r = stack.tryScore(tenant, "warm up");
-            if (r.status() == 200 && r.body().path("predictions").get(0).path("version").asInt() >= version) {
-                return;
-            }
-            events.checkDeadline("serving " + tenant + " v" + version + " (last answer " + r.status() + ")");
-            Thread.sleep(200);
-        }
     }
 
     private void tryIt(String tenant) {

@@ -18,8 +18,8 @@ import java.util.Optional;
  *   <li><b>Violations</b>: what the platform guarantees, whatever the data order, the training or the
  *       thread timing. Every decision of the rollout rule is recomputed from the evidence on its event
  *       (the labelled counts and thresholds) and must be that verdict; a version the gate rejected never
- *       serves; no version from the poisoned candidate that live labels rolled back on is made stable by
- *       the rule; the admin's commands answer as documented. Any violation fails the run.</li>
+ *       serves; no version trained from or against a version the rollout had rolled back serves; the admin's
+ *       commands answer as documented. Any violation fails the run.</li>
  *   <li><b>Expectations</b>: what the demo sets out to show and usually does, but what the rule does not
  *       promise: a rule that promotes a candidate within its margin may promote one slightly worse, and a
  *       test at level alpha may roll back a good one. These are reported (true or false) in the table and
@@ -34,17 +34,17 @@ final class DemoChecks {
     /**
      * What a run recorded.
      *
-     * @param second     per tenant, the decision that ended its phase-2 canary (or the gate's rejection)
+     * @param second     per tenant, the decision that ended its phase-2 live phase (or the gate's word)
      * @param poisonEnd  the decision the poisoned phase ended with
-     * @param poisonCanaryLabels labelled predictions the canary of {@code poisonEnd} answered; null when it had no canary
+     * @param poisonLiveLabels labelled predictions the version of {@code poisonEnd} answered in its live phase; null when it had none
      */
     record Run(List<String> tenants, String poisoned, List<AdapterLifecycle> decisions, List<AdapterPublished> published,
-               Map<String, AdapterLifecycle> second, AdapterLifecycle poisonEnd, Integer poisonCanaryLabels,
+               Map<String, AdapterLifecycle> second, AdapterLifecycle poisonEnd, Integer poisonLiveLabels,
                String adminTenant, AdminSteps.Outcome admin) {}
 
     record Findings(List<String> violations, Map<String, Boolean> expected) {}
 
-    /** Labelled canary predictions the poison should be caught within (the goal; the rule's own bound is its max-samples). */
+    /** Labelled predictions of the poisoned version it should be caught within (the goal; the rule's own bound is its max-samples). */
     static final int POISON_LABELS_GOAL = 200;
 
     static Findings check(Run run) {
@@ -54,18 +54,13 @@ final class DemoChecks {
             ruleViolation(d).ifPresent(violations::add);
             gateViolation(d, run.published()).ifPresent(violations::add);
         }
-        if (run.poisonEnd().transition() == Transition.ROLLED_BACK) {
-            int caught = run.poisonEnd().version();
-            run.decisions().stream()
-                    .filter(d -> d.tenant().equals(run.poisoned()) && d.commandId() == null && d.version() >= caught && d.transition() == Transition.PROMOTED)
-                    .forEach(d -> violations.add(run.poisoned() + " v" + d.version() + " (trained on the poison) became stable: " + d.reason()));
-        }
+        violations.addAll(lineageViolations(run.decisions(), run.published()));
         violations.addAll(adminViolations(run.adminTenant(), run.admin()));
 
         for (String t : run.tenants()) {
             AdapterLifecycle d = run.second().get(t);
             AdapterPublished p = published(run.published(), t, d.version());
-            boolean promoted = d.transition() == Transition.PROMOTED;
+            boolean promoted = d.transition() == Transition.PROMOTED || d.transition() == Transition.WATCH_PASSED;
             boolean betterLive = d.evidence() != null && d.evidence().candidate() != null && d.evidence().stable() != null
                     && RolloutRule.accuracy(d.evidence().candidate()) > RolloutRule.accuracy(d.evidence().stable());
             boolean betterHoldout = p != null && p.metrics().stable() != null
@@ -75,8 +70,8 @@ final class DemoChecks {
         }
         expected.put(run.poisoned() + ".poisonRolledBackByLiveLabels", run.poisonEnd().transition() == Transition.ROLLED_BACK);
         expected.put(run.poisoned() + ".poisonCaughtWithin" + POISON_LABELS_GOAL + "Labels",
-                run.poisonEnd().transition() == Transition.ROLLED_BACK && run.poisonCanaryLabels() != null
-                        && run.poisonCanaryLabels() < POISON_LABELS_GOAL);
+                run.poisonEnd().transition() == Transition.ROLLED_BACK && run.poisonLiveLabels() != null
+                        && run.poisonLiveLabels() < POISON_LABELS_GOAL);
         expected.put(run.adminTenant() + ".adminRollbackApplied", run.admin().rollback() == 200);
         return new Findings(violations, expected);
     }
@@ -89,25 +84,28 @@ final class DemoChecks {
         String rule = d.evidence().rule();
         boolean canary = RolloutRule.CANARY_RULE.equals(rule);
         boolean watch = RolloutRule.WATCH_RULE.equals(rule);
-        boolean decides = d.transition() == Transition.PROMOTED || d.transition() == Transition.ROLLED_BACK;
+        boolean decides = d.transition() == Transition.PROMOTED || d.transition() == Transition.ROLLED_BACK || d.transition() == Transition.WATCH_PASSED;
         if (!decides || !(canary || watch)) {
             return Optional.empty();
+        }
+        if (canary && d.transition() == Transition.WATCH_PASSED) {
+            return Optional.of(d.tenant() + " v" + d.version() + ": a canary's rule does not end a watch");
         }
         LiveSample c = d.evidence().candidate();
         LiveSample s = d.evidence().stable();
         RolloutRule.Verdict verdict = canary ? RolloutRule.fromThresholds(d.evidence().thresholds()).canary(c, s)
                 : RolloutRule.fromThresholds(d.evidence().thresholds()).watch(c, s);
-        RolloutRule.Verdict recorded = d.transition() == Transition.PROMOTED ? RolloutRule.Verdict.PROMOTE : RolloutRule.Verdict.ROLL_BACK;
+        RolloutRule.Verdict recorded = d.transition() == Transition.ROLLED_BACK ? RolloutRule.Verdict.ROLL_BACK : RolloutRule.Verdict.PROMOTE;
         if (watch && d.transition() == Transition.PROMOTED) {
-            return Optional.of(d.tenant() + " v" + d.version() + ": the regression watch never promotes, it only rolls back");
+            return Optional.of(d.tenant() + " v" + d.version() + ": the regression watch never promotes; it passes (WATCH_PASSED) or rolls back");
         }
         if (verdict != recorded) {
             return Optional.of(String.format(Locale.ROOT, "%s v%d was %s, but its evidence (%d/%d against %d/%d, %s) gives %s",
                     d.tenant(), d.version(), d.transition(), c.correct(), c.predictions(), s.correct(), s.predictions(), d.evidence().thresholds(),
                     verdict));
         }
-        if (d.transition() == Transition.PROMOTED && (d.stableVersion() == null || d.stableVersion() != d.version())) {
-            return Optional.of(d.tenant() + " v" + d.version() + " was promoted but stable is then v" + d.stableVersion());
+        if (d.transition() != Transition.ROLLED_BACK && (d.stableVersion() == null || d.stableVersion() != d.version())) {
+            return Optional.of(d.tenant() + " v" + d.version() + " was " + d.transition() + " but stable is then v" + d.stableVersion());
         }
         return Optional.empty();
     }
@@ -122,10 +120,46 @@ final class DemoChecks {
         if (!p.gate().passed() && servesOrWillServe) {
             return Optional.of(d.tenant() + " v" + d.version() + " failed the offline gate but was " + d.transition());
         }
-        if (p.gate().passed() && d.transition() == Transition.REJECTED) {
+        boolean byLineage = d.evidence() != null && RolloutRule.LINEAGE_RULE.equals(d.evidence().rule());
+        if (p.gate().passed() && d.transition() == Transition.REJECTED && !byLineage) {
             return Optional.of(d.tenant() + " v" + d.version() + " passed the offline gate but was REJECTED");
         }
         return Optional.empty();
+    }
+
+    /**
+     * Versions trained from, or against, a version the rollout had rolled back before they were published, that the rule then let
+     * serve (CANARY or PROMOTED): each is a violation. A version an admin promoted again after its roll-back may be built on.
+     */
+    static List<String> lineageViolations(List<AdapterLifecycle> decisions, List<AdapterPublished> published) {
+        List<String> violations = new ArrayList<>();
+        for (int i = 0; i < decisions.size(); i++) {
+            AdapterLifecycle d = decisions.get(i);
+            AdapterPublished p = published(published, d.tenant(), d.version());
+            boolean serves = d.commandId() == null && (d.transition() == Transition.CANARY || d.transition() == Transition.PROMOTED);
+            if (p == null || !serves) {
+                continue;
+            }
+            for (Integer from : java.util.Arrays.asList(p.parentVersion(), p.baselineVersion())) {
+                if (from != null && rolledBackBefore(decisions.subList(0, i), d.tenant(), from)) {
+                    violations.add(String.format(Locale.ROOT, "%s v%d (parent v%s, baseline v%s) was %s, but v%d had been rolled back before",
+                            d.tenant(), d.version(), p.parentVersion(), p.baselineVersion(), d.transition(), from));
+                    break;
+                }
+            }
+        }
+        return violations;
+    }
+
+    /** Whether, in these decisions, the version's last roll-back or promotion was a roll-back. */
+    private static boolean rolledBackBefore(List<AdapterLifecycle> decisions, String tenant, int version) {
+        Transition last = null;
+        for (AdapterLifecycle d : decisions) {
+            if (d.tenant().equals(tenant) && d.version() == version && (d.transition() == Transition.ROLLED_BACK || d.transition() == Transition.PROMOTED)) {
+                last = d.transition();
+            }
+        }
+        return last == Transition.ROLLED_BACK;
     }
 
     /**

@@ -66,4 +66,16 @@ final class DemoStack {
     int stableVersion(String tenant) throws IOException, InterruptedException {
         return adapters(tenant).path("stable").asInt();
     }
+
+    /** Scores until {@code tenant}'s answers come from {@code version} or later: the registry entry reached serving and the adapter is loaded. */
+    void awaitServed(AdapterEventLog events, String tenant, int version) throws Exception {
+        while (true) {
+            StackClient.Response r = tryScore(tenant, "warm up");
+            if (r.status() == 200 && r.body().path("predictions").get(0).path("version").asInt() >= version) {
+                return;
+            }
+            events.checkDeadline("serving " + tenant + " v" + version + " (last answer " + r.status() + ")");
+            Thread.sleep(200);
+        }
+    }
 }

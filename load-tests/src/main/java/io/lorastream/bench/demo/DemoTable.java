@@ -11,7 +11,7 @@ import java.util.Map;
 final class DemoTable {
     private DemoTable() {}
 
-    static void print(DemoStack stack, AdapterEventLog events, Canaries canaries, List<String> tenants, Map<String, Object> summary) throws Exception {
+    static void print(DemoStack stack, AdapterEventLog events, LivePhases phases, List<String> tenants, Map<String, Object> summary) throws Exception {
         System.out.println();
         events.poll(); // the lifecycle events of the admin's last commands
         System.out.printf(Locale.ROOT, "%-12s %-8s %-11s %-26s %-12s %-32s %s%n", "tenant", "version", "status", "holdout (stable's on it)",
@@ -21,7 +21,7 @@ final class DemoTable {
             for (JsonNode v : view.path("versions")) {
                 int version = v.path("version").asInt();
                 AdapterPublished p = events.published(tenant, version);
-                Canaries.Live live = canaries.of(tenant, version);
+                LivePhases.Live live = phases.of(tenant, version);
                 AdapterLifecycle decided = events.last(tenant, version, false);
                 String status = v.path("status").asText();
                 String reason = decided == null ? "" : decided.reason();
@@ -37,7 +37,7 @@ final class DemoTable {
                         : String.format(Locale.ROOT, "%d/%d = %.3f (%d/%d = %.3f)", evidence.candidate().correct(),
                         evidence.candidate().predictions(), ratio(evidence.candidate().correct(), evidence.candidate().predictions()),
                         evidence.stable().correct(), evidence.stable().predictions(), ratio(evidence.stable().correct(), evidence.stable().predictions()));
-                String labels = live == null ? "-" : live.labels() + " (" + live.canaryLabels() + ")";
+                String labels = live == null ? "-" : live.labels() + " (" + live.judgedLabels() + ")";
                 System.out.printf(Locale.ROOT, "%-12s v%-7d %-11s %-26s %-12s %-32s %s%n", tenant, version, status, holdout, labels, liveAccuracy, reason);
                 String key = tenant + ".v" + version;
                 summary.put(key + ".status", status);
@@ -53,7 +53,7 @@ final class DemoTable {
                 }
                 if (live != null) {
                     summary.put(key + ".labels", live.labels());
-                    summary.put(key + ".canaryLabels", live.canaryLabels());
+                    summary.put(key + ".judgedLabels", live.judgedLabels());
                 }
             }
             summary.put(tenant + ".stable", view.path("stable").asInt());

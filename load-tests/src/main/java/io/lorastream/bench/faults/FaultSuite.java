@@ -3,10 +3,12 @@ package io.lorastream.bench.faults;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.lorastream.bench.StackClient;
+import io.lorastream.bench.demo.PoisonedVersionFault;
 import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventJson;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.Topics;
+import io.lorastream.events.TrainingRequested;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
 import io.minio.errors.ErrorResponseException;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -93,6 +96,9 @@ public final class FaultSuite implements Callable<Integer> {
             rows.add(poisonOnEveryInputTopic(stack, minio));
             rows.add(s3FrozenMidIngest(stack, minio));
             rows.add(corruptedStableAndServingKilled(stack, minio, "fault-s3-" + run));
+            rows.add(s3FrozenDuringATrainingJob(stack, minio));
+            rows.add(twoTrainersAndARebalanceMidJob(stack, minio));
+            rows.addAll(poisonedVersionUnderDefaults(stack, minio));
         }
         System.out.printf("%n| fault | sent | accepted | lost | duplicated | time to recover |%n|---|---|---|---|---|---|%n");
         rows.forEach(r -> System.out.printf("| %s | %d | %d | %d | %d | %s |%n", r.fault(), r.sent(), r.accepted(), r.lost(), r.duplicated(),
@@ -389,6 +395,216 @@ public final class FaultSuite implements Callable<Integer> {
             Thread.sleep(2_000);
         }
         return false;
+    }
+
+    // ---- S3 frozen (SIGSTOP) during a training job -------------------------------------------------------
+
+    /**
+     * A tenant's first training request; two seconds after it is on {@code training-requests} (the trainer has read
+     * its shards and trains) S3 is stopped for {@link #FREEZE}, then continued. The trainer's S3 calls wait or are
+     * retried with backoff: the request is published exactly once, as one version.
+     */
+    private Row s3FrozenDuringATrainingJob(StackClient stack, MinioClient minio) throws Exception {
+        String tenant = "fault-s3job-" + run;
+        List<String> failures = new ArrayList<>();
+        String pid = Files.readString(runDir.resolve("s3.pid")).strip();
+        List<String> requests = new ArrayList<>();
+        double recover;
+        try (StackClient.Follower<TrainingRequested> follower = stack.follow(Topics.TRAINING_REQUESTS, TrainingRequested.class)) {
+            sendExamples(stack, tenant, sst2().subList(7_000, 7_300));
+            if (!awaitRequests(follower, Set.of(tenant), requests, Duration.ofMinutes(2))) {
+                failures.add("no training request for " + tenant + " within 2 minutes");
+                return new Row("SIGSTOP S3 for " + FREEZE.toSeconds() + " s during a training job", 0, 0, 0, 0, -1, failures);
+            }
+            Thread.sleep(2_000);
+            signal("-STOP", pid);
+            System.out.printf("fault: s3 (pid %s) stopped with SIGSTOP for %d s, 2 s into the job of %s%n", pid, FREEZE.toSeconds(), requests.get(0));
+            Thread.sleep(FREEZE.toMillis());
+            signal("-CONT", pid);
+            long continued = System.nanoTime();
+            boolean published = versionPublished(minio, tenant, Duration.ofMinutes(5));
+            recover = (System.nanoTime() - continued) / 1e9;
+            if (!published) {
+                failures.add("no version of " + tenant + " within 5 minutes of SIGCONT");
+            }
+            Thread.sleep(5_000); // a second attempt's version, if there were one, would show now
+            awaitRequests(follower, Set.of(tenant), requests, Duration.ofSeconds(1));
+        }
+        Map<String, List<Integer>> versions = versionsByRequest(minio, tenant);
+        int lost = (int) requests.stream().filter(r -> !versions.containsKey(r)).count();
+        int duplicated = (int) versions.values().stream().filter(v -> v.size() > 1).count();
+        if (lost > 0 || duplicated > 0) {
+            failures.add("requests " + requests + " → versions " + versions);
+        }
+        return new Row("SIGSTOP S3 for " + FREEZE.toSeconds() + " s during a training job, then SIGCONT", requests.size(),
+                versions.size(), lost, duplicated, recover, failures);
+    }
+
+    private void sendExamples(StackClient stack, String tenant, List<String[]> examples) throws Exception {
+        for (int from = 0; from < examples.size(); from += 100) {
+            ArrayNode batch = EventJson.MAPPER.createArrayNode();
+            for (String[] e : examples.subList(from, Math.min(examples.size(), from + 100))) {
+                batch.addObject().put("text", e[0] + " #" + run).put("label", e[1]);
+            }
+            if (postUntilAccepted(stack, tenant, batch.toString(), false) == null) {
+                throw new IllegalStateException("ingest did not accept feedback for " + tenant);
+            }
+        }
+    }
+
+    /** Adds the request ids of {@code tenants} that arrive within the time to {@code seen}; true once every tenant has one. */
+    private static boolean awaitRequests(StackClient.Follower<TrainingRequested> follower, Set<String> tenants, List<String> seen, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        do {
+            for (var r : follower.poll(Duration.ofMillis(200))) {
+                if (tenants.contains(r.value().tenant()) && !seen.contains(r.value().requestId())) {
+                    seen.add(r.value().requestId());
+                }
+            }
+            if (tenants.stream().allMatch(t -> seen.stream().anyMatch(id -> id.startsWith("training:" + t + ":")))) {
+                return true;
+            }
+        } while (System.nanoTime() < deadline);
+        return false;
+    }
+
+    /** The tenant's published versions (those with a manifest), by the training request each names. */
+    private static Map<String, List<Integer>> versionsByRequest(MinioClient minio, String tenant) throws Exception {
+        Map<String, List<Integer>> byRequest = new java.util.TreeMap<>();
+        for (var item : minio.listObjects(io.minio.ListObjectsArgs.builder().bucket("lorastream").prefix("adapters/" + tenant + "/")
+                .recursive(true).build())) {
+            String key = item.get().objectName();
+            if (key.endsWith("/manifest.json")) {
+                JsonNode m = EventJson.MAPPER.readTree(get(minio, key));
+                byRequest.computeIfAbsent(m.path("trainingRequestId").asText(), r -> new ArrayList<>()).add(m.path("version").asInt());
+            }
+        }
+        return byRequest;
+    }
+
+    // ---- two trainers, and a rebalance in the middle of a job -------------------------------------------
+
+    /**
+     * A second trainer joins the group ({@code ./lorastream start trainer-2}); four tenants send feedback; two seconds
+     * after the first request the first trainer is stopped with SIGSTOP, so that after the session timeout its
+     * partitions, and the job it was in the middle of, move to the second; then it continues and finishes that job
+     * late. Every request must be published exactly once (one manifest names it), and no version number carries
+     * two different manifests in the events.
+     */
+    private Row twoTrainersAndARebalanceMidJob(StackClient stack, MinioClient minio) throws Exception {
+        List<String> failures = new ArrayList<>();
+        launcher("start", "trainer-2");
+        List<String> tenants = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            tenants.add("fault-rebalance-" + i + "-" + run);
+        }
+        String pid = Files.readString(runDir.resolve("trainer.pid")).strip();
+        Path log = runDir.getParent().resolve("logs").resolve("trainer.log");
+        List<String> requests = new ArrayList<>();
+        Map<String, java.util.Set<String>> manifestsByVersion = new HashMap<>();
+        long stopped;
+        double recover = -1;
+        try (StackClient.Follower<TrainingRequested> follower = stack.follow(Topics.TRAINING_REQUESTS, TrainingRequested.class);
+             StackClient.Follower<io.lorastream.events.AdapterEvent> events = stack.follow(Topics.ADAPTER_EVENTS, io.lorastream.events.AdapterEvent.class)) {
+            long logBefore = Files.size(log);
+            for (int i = 0; i < tenants.size(); i++) {
+                sendExamples(stack, tenants.get(i), sst2().subList(8_000 + 300 * i, 8_300 + 300 * i));
+            }
+            awaitRequests(follower, Set.of(tenants.get(0), tenants.get(1), tenants.get(2), tenants.get(3)), requests, Duration.ofSeconds(1));
+            while (requests.isEmpty()) {
+                awaitRequests(follower, Set.copyOf(tenants), requests, Duration.ofSeconds(1));
+            }
+            Thread.sleep(2_000);
+            signal("-STOP", pid);
+            stopped = System.nanoTime();
+            String before = new String(Files.readAllBytes(log), StandardCharsets.UTF_8).substring((int) Math.min(logBefore, Files.size(log)));
+            boolean midJob = tenants.stream().anyMatch(t -> before.contains("training training:" + t + ":"));
+            System.out.printf("fault: trainer (pid %s) stopped with SIGSTOP for %d s, %s%n", pid, REBALANCE_PAUSE.toSeconds(),
+                    midJob ? "in the middle of a job" : "while the other trainer had every job (no job of its own to finish late)");
+            Thread.sleep(REBALANCE_PAUSE.toMillis());
+            signal("-CONT", pid);
+            long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
+            Map<String, List<Integer>> versions = Map.of();
+            while (System.nanoTime() < deadline) {
+                awaitRequests(follower, Set.copyOf(tenants), requests, Duration.ofSeconds(1));
+                collectManifests(events, tenants, manifestsByVersion);
+                versions = new HashMap<>();
+                for (String t : tenants) {
+                    versions.putAll(versionsByRequest(minio, t));
+                }
+                if (requests.size() >= tenants.size() && versions.keySet().containsAll(requests)) {
+                    recover = (System.nanoTime() - stopped) / 1e9;
+                    break;
+                }
+            }
+            Thread.sleep(10_000); // the late attempt's event, and any second version, would show now
+            collectManifests(events, tenants, manifestsByVersion);
+        } finally {
+            launcher("stop", "trainer-2");
+        }
+        Map<String, List<Integer>> versions = new HashMap<>();
+        for (String t : tenants) {
+            versions.putAll(versionsByRequest(minio, t));
+        }
+        int lost = (int) requests.stream().filter(r -> !versions.containsKey(r)).count();
+        int duplicated = (int) versions.values().stream().filter(v -> v.size() > 1).count()
+                + (int) manifestsByVersion.values().stream().filter(m -> m.size() > 1).count();
+        if (lost > 0 || duplicated > 0) {
+            failures.add("requests " + requests + " → versions " + versions + "; manifests per version in the events " + manifestsByVersion);
+        }
+        return new Row("two trainers, SIGSTOP one mid-job for " + REBALANCE_PAUSE.toSeconds() + " s (rebalance), SIGCONT", requests.size(),
+                (int) versions.values().stream().filter(v -> !v.isEmpty()).count(), lost, duplicated, recover, failures);
+    }
+
+    /** Past the consumer's session timeout (45 s): the group takes the stopped trainer's partitions away. */
+    private static final Duration REBALANCE_PAUSE = Duration.ofSeconds(60);
+
+    /** Per {@code tenant:vN}, the manifest sha256s its adapter-published events carried. */
+    private static void collectManifests(StackClient.Follower<io.lorastream.events.AdapterEvent> events, List<String> tenants,
+                                         Map<String, java.util.Set<String>> manifests) {
+        for (var r : events.poll(Duration.ofMillis(200))) {
+            if (r.value() instanceof io.lorastream.events.AdapterPublished p && tenants.contains(p.tenant())) {
+                manifests.computeIfAbsent(p.tenant() + ":v" + p.version(), k -> new java.util.TreeSet<>()).add(p.files().get("manifest.json"));
+            }
+        }
+    }
+
+    // ---- a poisoned version under the default settings ------------------------------------------------
+
+    /**
+     * {@link PoisonedVersionFault}: two rows, the roll-back by live labels within 200 of them, and the next served
+     * version's manifest, which must name a parent and a baseline the rollout did not roll back.
+     */
+    private List<Row> poisonedVersionUnderDefaults(StackClient stack, MinioClient minio) throws Exception {
+        String tenant = "fault-poisoned-" + run;
+        List<io.lorastream.engine.Example> examples = sst2().subList(10_000, 10_000 + PoisonedVersionFault.examplesNeeded()).stream()
+                .map(e -> new io.lorastream.engine.Example(e[0], e[1])).toList();
+        PoisonedVersionFault.Outcome o = PoisonedVersionFault.run(stack, ingest, serving, tenant, examples, 20);
+        List<String> caught = new ArrayList<>(o.violations());
+        boolean rolledBack = o.poisonEnd().transition() == io.lorastream.events.AdapterLifecycle.Transition.ROLLED_BACK;
+        if (!rolledBack) {
+            caught.add("no poisoned version was rolled back: the poison ended with v" + o.poisonEnd().version() + " " + o.poisonEnd().transition());
+        } else if (o.labels() >= 200) {
+            caught.add("v" + o.poisonEnd().version() + " was rolled back only after " + o.labels() + " labelled predictions (goal: within 200)");
+        }
+        Row poisoned = new Row(String.format(Locale.ROOT, "a poisoned version under default settings (gate passed, promoted at once): v%d %s after %d "
+                + "of its labelled predictions", o.poisonEnd().version(), o.poisonEnd().transition(), o.labels()), o.labels(), rolledBack ? 1 : 0,
+                rolledBack ? 0 : 1, 0, o.seconds(), caught);
+        List<String> lineage = new ArrayList<>();
+        String what = "the next served version after the roll-back: none in time";
+        if (o.next() == null) {
+            lineage.add("no version was promoted after the roll-back");
+        } else {
+            JsonNode manifest = EventJson.MAPPER.readTree(get(minio, "adapters/" + tenant + "/v" + o.next().version() + "/manifest.json"));
+            int parent = manifest.path("parentVersion").asInt(0);
+            int baseline = manifest.path("baselineVersion").asInt(0);
+            what = String.format(Locale.ROOT, "the next served version, v%d: manifest's parent v%d, baseline v%d (rolled back: %s)", o.next().version(),
+                    parent, baseline, o.rolledBack());
+            if (o.rolledBack().contains(parent) || o.rolledBack().contains(baseline)) {
+                lineage.add("v" + o.next().version() + " descends from a rolled-back version: " + what);
+            }
+        }
+        return List.of(poisoned, new Row(what, o.next() == null ? 0 : 1, o.next() == null ? 0 : 1, lineage.isEmpty() ? 0 : 1, 0, -1, lineage));
     }
 
     // ---- poison on every input topic -----------------------------------------------------------------

@@ -31,7 +31,7 @@ class DemoChecksTest {
     }
 
     static AdapterPublished published(String tenant, int version, double holdout, Double stableHoldout, boolean passed) {
-        return new AdapterPublished(tenant, version, version - 1, "s3://lorastream/adapters/" + tenant + "/v" + version, null, Map.of(), "r",
+        return new AdapterPublished(tenant, version, version - 1, version - 1, "s3://lorastream/adapters/" + tenant + "/v" + version, null, Map.of(), "r",
                 new AdapterPublished.Metrics(new Evaluation(holdout, null, null, 100), stableHoldout == null ? null : new Evaluation(stableHoldout, null, null, 100)),
                 new AdapterPublished.Gate(passed, 0.02), AT);
     }
@@ -50,11 +50,15 @@ class DemoChecksTest {
             "ROLLED_BACK, canary, 1000, 870, 1000, 900, false", // neither shown worse nor within the margin after max-samples
             "ROLLED_BACK, watch, 30, 3, 300, 270, false",
             "ROLLED_BACK, watch, 100, 90, 300, 270, true",
-            "PROMOTED,    watch, 100, 90, 300, 270, true",     // the watch never promotes
+            "PROMOTED,    watch, 100, 90, 300, 270, true",     // the watch never promotes: it passes
+            "WATCH_PASSED, watch, 100, 90, 300, 270, false",
+            "WATCH_PASSED, watch, 99, 90, 300, 270, true",     // ended one label early
+            "WATCH_PASSED, watch, 100, 10, 300, 270, true",    // shown worse: it had to roll back
+            "WATCH_PASSED, canary, 100, 92, 500, 450, true",   // a canary is promoted or rolled back, never 'passed'
     })
     void everyRuleDecisionIsTheVerdictOfItsRecordedEvidence(Transition transition, String rule, long cn, long cc, long sn, long sc, boolean violation) {
         String ruleName = rule.equals("canary") ? RolloutRule.CANARY_RULE : RolloutRule.WATCH_RULE;
-        int stableAfter = transition == Transition.PROMOTED ? 2 : 1;
+        int stableAfter = transition == Transition.ROLLED_BACK ? 1 : 2;
         Optional<String> found = DemoChecks.ruleViolation(decided("imdb-1", 2, transition, stableAfter, ruleName, cn, cc, sn, sc));
         assertThat(found.isPresent()).as(found.orElse("no violation")).isEqualTo(violation);
     }
@@ -121,13 +125,31 @@ class DemoChecksTest {
                 .containsEntry("amazon-1.adminRollbackApplied", true);
     }
 
+    static AdapterPublished publishedFrom(String tenant, int version, Integer parent, Integer baseline) {
+        return new AdapterPublished(tenant, version, parent, baseline, "s3://lorastream/adapters/" + tenant + "/v" + version, null, Map.of(), "r",
+                new AdapterPublished.Metrics(new Evaluation(0.9, null, null, 100), new Evaluation(0.88, null, null, 100)),
+                new AdapterPublished.Gate(true, 0.02), AT);
+    }
+
+    static AdapterLifecycle atOnce(String tenant, int version, Transition transition) {
+        return new AdapterLifecycle(tenant, version, transition, version, "passed the offline gate", null,
+                new Evidence(transition == Transition.REJECTED ? RolloutRule.LINEAGE_RULE : "offline gate", null, null, null, Map.of()), AT);
+    }
+
     @Test
-    void aVersionFromTheRolledBackPoisonOnThatTheRulePromotesIsAViolation() {
-        AdapterLifecycle second = decided("yelp-1", 2, Transition.PROMOTED, 2, RolloutRule.CANARY_RULE, 100, 92, 500, 450);
-        AdapterLifecycle poison = decided("yelp-1", 4, Transition.ROLLED_BACK, 2, RolloutRule.CANARY_RULE, 30, 3, 300, 270);
-        AdapterLifecycle later = decided("yelp-1", 5, Transition.PROMOTED, 5, RolloutRule.CANARY_RULE, 100, 92, 500, 450);
-        DemoChecks.Findings findings = DemoChecks.check(new DemoChecks.Run(List.of("yelp-1"), "yelp-1", List.of(second, poison, later), List.of(),
-                Map.of("yelp-1", second), poison, 30, "yelp-1", new AdminSteps.Outcome(null, 2, 200, 1, 1, "STABLE", 200, 409)));
-        assertThat(findings.violations()).singleElement().asString().contains("v5 (trained on the poison) became stable");
+    void aVersionTrainedFromOrAgainstARolledBackOneThatServesIsAViolation() {
+        AdapterLifecycle poison = decided("yelp-1", 4, Transition.ROLLED_BACK, 3, RolloutRule.WATCH_RULE, 30, 3, 300, 270);
+        List<AdapterPublished> published = List.of(publishedFrom("yelp-1", 5, 4, 4), publishedFrom("yelp-1", 6, null, 4),
+                publishedFrom("yelp-1", 7, 3, 3), publishedFrom("yelp-1", 8, 4, 4));
+        List<AdapterLifecycle> decisions = List.of(atOnce("yelp-1", 4, Transition.PROMOTED), poison, atOnce("yelp-1", 5, Transition.PROMOTED),
+                atOnce("yelp-1", 6, Transition.PROMOTED), atOnce("yelp-1", 7, Transition.PROMOTED), atOnce("yelp-1", 8, Transition.REJECTED));
+        assertThat(DemoChecks.lineageViolations(decisions, published)).hasSize(2)
+                .anySatisfy(v -> assertThat(v).startsWith("yelp-1 v5 (parent v4, baseline v4) was PROMOTED, but v4 had been rolled back"))
+                .anySatisfy(v -> assertThat(v).startsWith("yelp-1 v6 (parent vnull, baseline v4)"));
+        assertThat(DemoChecks.gateViolation(decisions.get(5), published)).as("rejected for its lineage, not by the gate").isEmpty();
+
+        AdapterLifecycle promotedAgain = new AdapterLifecycle("yelp-1", 4, Transition.PROMOTED, 4, "ops", "cmd-1", null, AT);
+        assertThat(DemoChecks.lineageViolations(List.of(poison, promotedAgain, atOnce("yelp-1", 5, Transition.PROMOTED)), published))
+                .as("an admin promoted v4 again: it may be built on").isEmpty();
     }
 }

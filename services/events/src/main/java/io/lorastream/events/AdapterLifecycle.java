@@ -20,7 +20,8 @@ public record AdapterLifecycle(
      * The rollout's transitions of a version; PINNED / UNPINNED apply an admin's pin; REFUSED answers an admin
      * command the machine did not apply (the reason says why; version is the command's, else the stable's, else 0).
      */
-    public enum Transition { REJECTED, CANARY, PROMOTED, ROLLED_BACK, PINNED, UNPINNED, REFUSED }
+    /** WATCH_PASSED: the regression watch after a promotion is over without a regression; the promoted version stays. */
+    public enum Transition { REJECTED, CANARY, PROMOTED, ROLLED_BACK, WATCH_PASSED, PINNED, UNPINNED, REFUSED }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Evidence(

@@ -5,12 +5,19 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A complete new adapter version in object storage ({@code adapter-published.v1.json}). */
+/**
+ * A complete new adapter version in object storage ({@code adapter-published.v1.json}).
+ *
+ * @param parentVersion   the stable version it was warm-started from; null for a fresh adapter
+ * @param baselineVersion the registry's stable when its job started: its line was replayed and it is the gate's
+ *                        baseline; null when the tenant had none (and in events of before 2026-12-04)
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AdapterPublished(
         String tenant,
         int version,
         Integer parentVersion,
+        Integer baselineVersion,
         String uri,
         BaseModel baseModel,
         Map<String, String> files,

@@ -32,6 +32,8 @@ import java.util.Map;
  */
 public record RolloutRule(int minSamples, int minRollbackSamples, int maxSamples, double alpha, double margin, double effectScale) {
     public static final String CANARY_RULE = "always-valid sequential test (mSPRT, normal mixture) that the candidate is worse, promote within margin";
+    /** Not this rule's verdict: a version trained from, or against, a version the rollout rolled back is rejected. */
+    public static final String LINEAGE_RULE = "lineage: nothing descends from a rolled-back version";
     public static final String WATCH_RULE = "regression watch: always-valid sequential test (mSPRT) against the previous stable";
 
     public enum Verdict { WAIT, PROMOTE, ROLL_BACK }

@@ -22,7 +22,7 @@ class EventSerdeTest {
     }
 
     static AdapterPublished published() {
-        return new AdapterPublished("acme", 2, 1, "s3://lorastream/adapters/acme/v2/",
+        return new AdapterPublished("acme", 2, 1, 1, "s3://lorastream/adapters/acme/v2/",
                 new AdapterPublished.BaseModel("minilm", SHA),
                 Map.of("adapter_config.json", SHA, "adapter_model.safetensors", SHA, "manifest.json", SHA),
                 "tr-1", new AdapterPublished.Metrics(new Evaluation(0.9, 0.9, 0.3, 100), null),

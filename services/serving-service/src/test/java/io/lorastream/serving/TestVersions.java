@@ -55,7 +55,7 @@ final class TestVersions {
     static void announce(String bootstrap, ObjectStore store, BaseModel base, String tenant, RegistryEntry.VersionRef ref) throws Exception {
         VersionManifest manifest = new AdapterRepository(store).versions(tenant).stream().filter(v -> v.version() == ref.version())
                 .findFirst().orElseThrow();
-        AdapterPublished event = new AdapterPublished(tenant, ref.version(), manifest.parentVersion(), ref.uri(), manifest.baseModel(),
+        AdapterPublished event = new AdapterPublished(tenant, ref.version(), manifest.parentVersion(), manifest.baselineVersion(), ref.uri(), manifest.baseModel(),
                 new AdapterRepository(store).published(manifest).files(), manifest.trainingRequestId(), manifest.metrics(), manifest.gate(),
                 Instant.now());
         send(bootstrap, Topics.ADAPTER_EVENTS, AdapterPublished.class, event);

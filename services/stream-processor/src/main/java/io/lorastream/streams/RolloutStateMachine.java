@@ -138,6 +138,18 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         AdapterLifecycle.Holdout holdout = new AdapterLifecycle.Holdout(p.metrics().candidate(), p.metrics().stable());
         double holdoutAccuracy = p.metrics().candidate().accuracy();
         Integer stableVersion = state.stable() == null ? null : state.stable().version();
+        Integer inherited = p.parentVersion() != null && state.rolledBack(p.parentVersion()) ? p.parentVersion()
+                : p.baselineVersion() != null && state.rolledBack(p.baselineVersion()) ? p.baselineVersion() : null;
+        if (inherited != null) {
+            // its job started while that version was stable, and the rollout rolled it back before this one arrived
+            // (the trainer checks before it publishes; this closes the race): it would hand a rolled-back line on
+            TenantRollout next = state.next(state.stable(), state.previousStable(), state.previousStableSample(), state.candidate(),
+                    state.watching(), state.live(), new HistoryItem(p.version(), AdapterStatus.REJECTED, at, holdoutAccuracy, null));
+            commit(next, at, new AdapterLifecycle(p.tenant(), p.version(), Transition.REJECTED, stableVersion, String.format(Locale.ROOT,
+                    "trained %s v%d, which was rolled back: it would inherit it", inherited.equals(p.parentVersion()) ? "from" : "against",
+                    inherited), null, new AdapterLifecycle.Evidence(RolloutRule.LINEAGE_RULE, null, null, holdout, Map.of()), at));
+            return;
+        }
         if (!p.gate().passed()) {
             TenantRollout next = state.next(state.stable(), state.previousStable(), state.previousStableSample(), state.candidate(),
                     state.watching(), state.live(), new HistoryItem(p.version(), AdapterStatus.REJECTED, at, holdoutAccuracy, null));
@@ -150,12 +162,17 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         }
         state = state.withServable(ref);
         if (state.stable() == null || settings.canaryShare() == 0) {
-            // without a canary, the regression watch compares the new stable with the old one's last labelled predictions
+            // without a canary, the regression watch compares the new stable with the old one's last labelled predictions;
+            // a stable still under its own watch with too few of them hands on the yardstick it is watched against
             LiveSample yardstick = state.stable() == null ? null : state.stableRecentSample();
+            if (yardstick != null && yardstick.predictions() < rule.minRollbackSamples() && state.watching() != null
+                    && state.previousStableSample() != null) {
+                yardstick = state.previousStableSample();
+            }
             boolean watched = yardstick != null && yardstick.predictions() >= rule.minRollbackSamples();
             String why = state.stable() == null ? "the tenant's first version"
                     : watched ? String.format(Locale.ROOT, "passed the offline gate; canaries are off (canary-share 0): watched against v%d's "
-                            + "last %d labelled predictions (accuracy %.4f)", state.stable().version(), yardstick.predictions(), yardstick.accuracy())
+                            + "last %d labelled predictions (accuracy %.4f)", yardstick.version(), yardstick.predictions(), yardstick.accuracy())
                     : String.format(Locale.ROOT, "passed the offline gate; canaries are off (canary-share 0), and v%d has %d labelled predictions, "
                             + "fewer than min-rollback-samples (%d): no watch", state.stable().version(), yardstick.predictions(), rule.minRollbackSamples());
             TenantRollout next = state.next(ref, state.stable(), watched ? yardstick : null, null, watched ? p.version() : null, Map.of(),
@@ -186,7 +203,8 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         if (state.candidate() != null && (label.version() == stable || label.version() == state.candidate().version())) {
             canary(state.withLabel(label.version(), label.correct()), at);
         } else if (state.watching() != null && label.version() == state.watching()) {
-            watch(state.withLabel(label.version(), label.correct()), at);
+            // the watched version is the stable: its labels are also the yardstick of the version after it
+            watch(state.withLabel(label.version(), label.correct()).withStableOutcome(label.correct()), at);
         } else if (state.candidate() == null && state.watching() == null && label.version() == stable) {
             tenants.put(state.tenant(), state.withStableOutcome(label.correct())); // the next watch's yardstick
         } // else: a label of a version no phase measures changes nothing
@@ -228,13 +246,16 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         LiveSample previous = state.previousStableSample();
         switch (rule.watch(w, previous)) {
             case WAIT -> undecided(state, at);
-            case PROMOTE -> tenants.put(state.tenant(), state.watchEnded());
+            case PROMOTE -> commit(state.watchEnded(), at, lifecycle(state, watched, Transition.WATCH_PASSED, watched, String.format(Locale.ROOT,
+                    "the regression watch is over: live accuracy %.4f (%d/%d) after promotion, not shown worse than v%d's %.4f (%d/%d) before it",
+                    RolloutRule.accuracy(w), w.correct(), w.predictions(), previous.version(), RolloutRule.accuracy(previous), previous.correct(),
+                    previous.predictions()), RolloutRule.WATCH_RULE, w, previous, at));
             case ROLL_BACK -> {
                 TenantRollout next = state.next(state.previousStable(), null, null, null, null, Map.of(),
                         new HistoryItem(watched, AdapterStatus.ROLLED_BACK, at, null, w));
                 commit(next, at, lifecycle(state, watched, Transition.ROLLED_BACK, state.previousStable().version(), String.format(Locale.ROOT,
                         "after promotion, live accuracy %.4f (%d/%d) is worse than v%d's %.4f (%d/%d) before it: always-valid p = %.2g < alpha %.2g",
-                        RolloutRule.accuracy(w), w.correct(), w.predictions(), state.previousStable().version(), RolloutRule.accuracy(previous),
+                        RolloutRule.accuracy(w), w.correct(), w.predictions(), previous.version(), RolloutRule.accuracy(previous),
                         previous.correct(), previous.predictions(), rule.pWorse(w, previous), rule.alpha()), RolloutRule.WATCH_RULE, w, previous, at));
             }
         }

@@ -59,6 +59,11 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         return history.stream().filter(h -> h.version() == version).reduce((a, b) -> b).map(RegistryEntry.HistoryItem::status);
     }
 
+    /** Whether the version was rolled back (and not promoted again since) or refused by a replica: nothing may descend from it. */
+    boolean rolledBack(int version) {
+        return refused.contains(version) || status(version).filter(s -> s == AdapterStatus.ROLLED_BACK).isPresent();
+    }
+
     Optional<VersionRef> servable(int version) {
         return Optional.ofNullable(servable.get(version));
     }
@@ -122,9 +127,9 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, watching, pinned, live, next, history, refused, stableRecent);
     }
 
-    /** The watch is over: the promoted version stays. */
+    /** A new revision: the watch is over, the promoted version stays. */
     TenantRollout watchEnded() {
-        return new TenantRollout(tenant, revision, stable, previousStable, previousStableSample, candidate, null, pinned, Map.of(), servable, history, refused, stableRecent);
+        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, null, pinned, Map.of(), servable, history, refused, stableRecent);
     }
 
     /** A new revision with the pin set (or cleared); serving and history otherwise as they are. */

@@ -101,7 +101,12 @@ class RolloutTest {
     }
 
     private void publish(String tenant, int version, boolean passed) {
-        pipe(adapterEvents, Topics.ADAPTER_EVENTS, AdapterEvent.class, new AdapterPublished(tenant, version, version > 1 ? version - 1 : null,
+        publish(tenant, version, version > 1 ? version - 1 : null, passed);
+    }
+
+    /** A version warm-started from, and gated against, {@code parent}. */
+    private void publish(String tenant, int version, Integer parent, boolean passed) {
+        pipe(adapterEvents, Topics.ADAPTER_EVENTS, AdapterEvent.class, new AdapterPublished(tenant, version, parent, parent,
                 "s3://lorastream/adapters/" + tenant + "/v" + version + "/", new AdapterPublished.BaseModel("minilm", "a".repeat(64)),
                 Map.of("adapter_config.json", "b".repeat(64), "adapter_model.safetensors", "c".repeat(64), "manifest.json", String.format("%064x", version)),
                 "training:" + tenant + ":" + version, new AdapterPublished.Metrics(new Evaluation(passed ? 0.9 : 0.6, null, null, 100),
@@ -292,12 +297,57 @@ class RolloutTest {
         List<RegistryEntry> entries = registry.readValuesToList();
         assertThat(entries.get(entries.size() - 1).stable().version()).isEqualTo(1);
 
-        // an honest version is watched and stays
-        publish("acme", 3, true);
+        // an honest version is watched and stays: the watch ends after min-samples (100) labels, and says so. The restored
+        // stable starts a yardstick of its own first
+        assertThat(labelledUntilDecided("acme", 1, 9, 200)).isEqualTo(-1);
         transitions();
-        assertThat(labelledUntilDecided("acme", 3, 9, 300)).as("no roll-back of an honest version").isEqualTo(-1);
+        publish("acme", 3, true); // its job started from v2 while v2 was stable
+        assertThat(transitions()).singleElement().satisfies(d -> {
+            assertThat(d.transition()).isEqualTo(Transition.REJECTED);
+            assertThat(d.reason()).isEqualTo("trained from v2, which was rolled back: it would inherit it");
+            assertThat(d.evidence().rule()).isEqualTo(RolloutRule.LINEAGE_RULE);
+        });
+        publish("acme", 4, 1, true);
+        transitions();
+        assertThat(labelledUntilDecided("acme", 4, 9, 300)).as("the watch of an honest version ends at min-samples").isEqualTo(100);
+        assertThat(lifecycleSoFar).singleElement().satisfies(d -> {
+            assertThat(d.transition()).isEqualTo(Transition.WATCH_PASSED);
+            assertThat(d.stableVersion()).isEqualTo(4);
+            assertThat(d.evidence().rule()).isEqualTo(RolloutRule.WATCH_RULE);
+            assertThat(d.evidence().candidate().predictions()).isEqualTo(100);
+        });
         entries = registry.readValuesToList();
-        assertThat(entries.get(entries.size() - 1).stable().version()).isEqualTo(3);
+        assertThat(entries.get(entries.size() - 1).stable().version()).isEqualTo(4);
+        assertThat(entries.get(entries.size() - 1).live()).as("no phase in progress").isNull();
+        assertThat(labelledUntilDecided("acme", 4, 9, 300)).as("labels after the watch decide nothing").isEqualTo(-1);
+
+        // the watch's labels were v4's yardstick already: the version after it is watched at once
+        publish("acme", 5, true);
+        assertThat(transitions().get(0).reason()).contains("watched against v4's last 200 labelled predictions");
+    }
+
+    @Test
+    void aVersionPromotedDuringItsPredecessorsWatchIsWatchedAgainstThatYardstickAndNothingDescendsFromItOnceRolledBack() {
+        start(0.0);
+        publish("acme", 1, true);
+        transitions();
+        assertThat(labelledUntilDecided("acme", 1, 9, 200)).isEqualTo(-1);
+        publish("acme", 2, true); // watched against v1's 200, no label of its own yet
+        publish("acme", 3, true); // trained meanwhile from v2
+        List<AdapterLifecycle> promoted = transitions();
+        assertThat(promoted).extracting(AdapterLifecycle::transition).containsExactly(Transition.PROMOTED, Transition.PROMOTED);
+        assertThat(promoted.get(1).reason()).contains("watched against v1's last 200 labelled predictions (accuracy 0.9000)");
+
+        assertThat(labelledUntilDecided("acme", 3, 2, 200)).isBetween(30, 200);
+        assertThat(lifecycleSoFar).singleElement().satisfies(d -> {
+            assertThat(d.transition()).isEqualTo(Transition.ROLLED_BACK);
+            assertThat(d.stableVersion()).as("back to the stable it replaced").isEqualTo(2);
+            assertThat(d.reason()).contains("worse than v1's 0.9000 (180/200) before it");
+        });
+        publish("acme", 4, 3, true); // its job started from v3 before the roll-back
+        publish("acme", 5, 2, true);
+        assertThat(transitions()).extracting(AdapterLifecycle::version, AdapterLifecycle::transition).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(4, Transition.REJECTED), org.assertj.core.groups.Tuple.tuple(5, Transition.PROMOTED));
     }
 
     @Test

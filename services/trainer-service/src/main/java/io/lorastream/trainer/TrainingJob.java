@@ -119,6 +119,22 @@ public final class TrainingJob {
                 Path out = work.resolve("candidate");
                 AdapterFiles.save(trained, out);
 
+                // another attempt of this request (redelivered in a rebalance while this one ran) may have published it
+                Optional<VersionManifest> meanwhile = AdapterRepository.byRequest(adapters.versions(tenant), request.requestId());
+                if (meanwhile.isPresent()) {
+                    LOG.infof("%s was published as %s v%d by another attempt meanwhile: publishing its event again", request.requestId(),
+                            tenant, meanwhile.get().version());
+                    return new Outcome(event(adapters.published(meanwhile.get())), true, 0, 0);
+                }
+                // the rollout may have rolled the baseline back while this job trained from it (its watch, a replica
+                // that could not load it, an admin): publishing would hand its line on. Its shards go to the next request.
+                OptionalInt stableNow = registry.stable(tenant, versions.stream().mapToInt(VersionManifest::version).max().orElse(0));
+                Integer baseline = stable.map(VersionManifest::version).orElse(null);
+                if (!java.util.Objects.equals(baseline, stableNow.isPresent() ? stableNow.getAsInt() : null)) {
+                    throw new BaselineChanged(tenant + ": stable changed from v" + baseline + " to v"
+                            + (stableNow.isPresent() ? stableNow.getAsInt() : "none") + " while " + request.requestId()
+                            + " trained from it; not published, its shards go to the tenant's next request");
+                }
                 int version = AdapterRepository.nextVersion(versions);
                 VersionManifest draft = new VersionManifest(tenant, version, parent, stable.map(VersionManifest::version).orElse(null),
                         request.requestId(),
@@ -135,6 +151,13 @@ public final class TrainingJob {
             }
         } finally {
             deleteRecursively(work);
+        }
+    }
+
+    /** The registry's stable changed while the job trained from the one before: what it trained must not be published. */
+    static final class BaselineChanged extends RuntimeException {
+        BaselineChanged(String message) {
+            super(message);
         }
     }
 
@@ -166,7 +189,7 @@ public final class TrainingJob {
 
     private AdapterPublished event(AdapterRepository.Published published) {
         VersionManifest m = published.manifest();
-        return new AdapterPublished(m.tenant(), m.version(), m.parentVersion(), adapters.uri(m.tenant(), m.version()),
+        return new AdapterPublished(m.tenant(), m.version(), m.parentVersion(), m.baselineVersion(), adapters.uri(m.tenant(), m.version()),
                 m.baseModel(), published.files(), m.trainingRequestId(), m.metrics(), m.gate(), m.createdAt());
     }
 

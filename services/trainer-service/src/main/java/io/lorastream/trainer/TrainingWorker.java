@@ -116,6 +116,10 @@ public class TrainingWorker {
             // fewer than two labels, or S3 refuses a call: later data (a second label) may make these shards trainable
             outcome = failed(request, TrainingFailed.Kind.REFUSED, e.getMessage(), request.shards());
             label = "refused";
+        } catch (TrainingJob.BaselineChanged e) {
+            LOG.info(e.getMessage());
+            outcome = failed(request, TrainingFailed.Kind.FAILED, e.getMessage(), request.shards());
+            label = "baseline-changed";
         } catch (RuntimeException bug) {
             // not an outage: retrying would fail again and stop every tenant's training behind it
             LOG.errorf(bug, "training %s for %s failed", request.requestId(), request.tenant());

@@ -192,6 +192,43 @@ class TrainingJobIT {
         assertThat(m3.replayShards()).as("only v1's line is replayed, never the rolled-back v2's data").containsExactly(shards.get(0));
     }
 
+    /** A job over the real S3 server whose registry answers {@code answers} in turn: the stable at the job's start, then at its end. */
+    static TrainingJob jobSeeing(java.util.function.IntFunction<java.util.OptionalInt> answers) throws Exception {
+        int[] calls = {0};
+        TrainerConfig.Trainer settings = ConfigMappings.load(TrainerConfig.Trainer.class, "lorastream.trainer", Map.of("epochs", "1"));
+        return new TrainingJob(base, adapters, new TenantData(store), (tenant, newest) -> answers.apply(calls[0]++), settings, Clock.systemUTC());
+    }
+
+    @Test
+    void aBaselineRolledBackDuringTheJobIsNotPublishedFromAndASecondAttemptOfTheRequestPublishesNothingNew() throws Exception {
+        String t = "midjob-" + UUID.randomUUID().toString().substring(0, 8);
+        String s1 = "datasets/" + t + "/shards/000001.jsonl";
+        String s2 = "datasets/" + t + "/shards/000002.jsonl";
+        shard(store, t, s1, yelp.subList(0, 120));
+        shard(store, t, s2, yelp.subList(120, 240));
+        AdapterPublished v1 = jobSeeing(call -> java.util.OptionalInt.empty()).run(request(t, 1, List.of(s1), List.of())).event();
+        // v1 stable when the job starts, rolled back (no stable left) when it ends
+        TrainingJob job2 = jobSeeing(call -> call == 0 ? java.util.OptionalInt.of(1) : java.util.OptionalInt.empty());
+        assertThatThrownBy(() -> job2.run(request(t, 2, List.of(s2), List.of())))
+                .isInstanceOf(TrainingJob.BaselineChanged.class).hasMessageContaining("stable changed from v1 to vnone");
+        assertThat(adapters.versions(t)).as("nothing published from the rolled-back v1").extracting(VersionManifest::version).containsExactly(1);
+
+        // the same request redelivered to another worker, which publishes it while this attempt still trains
+        TrainingJob[] other = {null};
+        other[0] = jobSeeing(call -> java.util.OptionalInt.of(1));
+        TrainingJob first = jobSeeing(call -> {
+            if (call == 0) {
+                other[0].run(request(t, 3, List.of(s2), List.of()));
+            }
+            return java.util.OptionalInt.of(1);
+        });
+        TrainingJob.Outcome outcome = first.run(request(t, 3, List.of(s2), List.of()));
+        assertThat(outcome.alreadyPublished()).isTrue();
+        assertThat(outcome.event().version()).isEqualTo(2);
+        assertThat(adapters.versions(t)).as("one version for the request").extracting(VersionManifest::version).containsExactly(1, 2);
+        assertThat(v1.version()).isEqualTo(1);
+    }
+
     @Test
     void aCrashMidUploadLeavesNoVersionAndTheRetryTakesTheSameNumber() {
         String t = "crash-" + UUID.randomUUID().toString().substring(0, 8);
