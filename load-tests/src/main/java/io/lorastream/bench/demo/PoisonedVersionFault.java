@@ -26,13 +26,14 @@ public final class PoisonedVersionFault {
      * What happened.
      *
      * @param poisonEnd      the decision the poison ended with: ROLLED_BACK, or the gate's last rejection
-     * @param labels         labelled predictions the rolled-back version answered before the roll-back
+     * @param labels         labelled predictions of the rolled-back version the rule had when it decided (its evidence)
+     * @param sentLabels     labelled predictions of it the client had sent by the time it saw the roll-back
      * @param seconds        from its promotion to its roll-back
      * @param next           the first version promoted after the roll-back; null when none came in time
      * @param rolledBack     every version of the tenant rolled back during the run
      * @param violations     what the platform guarantees and the run broke (lineage, the rule's verdicts)
      */
-    public record Outcome(AdapterLifecycle poisonEnd, int labels, double seconds, AdapterPublished next, Set<Integer> rolledBack,
+    public record Outcome(AdapterLifecycle poisonEnd, long labels, int sentLabels, double seconds, AdapterPublished next, Set<Integer> rolledBack,
                           List<String> violations) {}
 
     /** Examples of the tenant's set: honest first, honest after the roll-back, the live pool, then the poison (which wraps round). */
@@ -64,18 +65,21 @@ public final class PoisonedVersionFault {
             phases.yardstick(t, 100);
 
             AdapterLifecycle end = new PoisonPhase(stack, events, phases, progress).run(t, FIRST + AFTER + LIVE_POOL, POISON, new HashMap<>());
-            int labels = 0;
+            long labels = 0;
+            int sentLabels = 0;
             double seconds = -1;
             AdapterPublished next = null;
             if (end.transition() == Transition.ROLLED_BACK) {
                 LivePhases.Live live = phases.of(tenant, end.version());
-                labels = live == null ? 0 : live.judgedLabels();
+                sentLabels = live == null ? 0 : live.judgedLabels();
+                labels = DemoChecks.labelsWhenDecided(end);
                 AdapterLifecycle promoted = events.last(tenant, end.version(), false);
                 AdapterLifecycle atPromotion = events.decisions.stream()
                         .filter(d -> d.tenant().equals(tenant) && d.version() == end.version() && d.transition() == Transition.PROMOTED)
                         .findFirst().orElse(promoted);
                 seconds = Duration.between(atPromotion.occurredAt(), end.occurredAt()).toMillis() / 1e3;
-                progress.log("%s v%d rolled back after %d of its labelled predictions; %d honest examples more", tenant, end.version(), labels, AFTER);
+                progress.log("%s v%d rolled back on %d of its labelled predictions (%d sent by then); %d honest examples more", tenant, end.version(),
+                        labels, sentLabels, AFTER);
                 stack.sendFeedback(tenant, DemoData.feedback("after", t.examples().subList(FIRST, FIRST + AFTER), false));
                 int rolled = end.version();
                 AdapterLifecycle served = events.awaitDecision(tenant, v -> v > rolled,
@@ -89,7 +93,7 @@ public final class PoisonedVersionFault {
             decisions.forEach(d -> DemoChecks.gateViolation(d, events.published).ifPresent(violations::add));
             Set<Integer> rolledBack = decisions.stream().filter(d -> d.transition() == Transition.ROLLED_BACK).map(AdapterLifecycle::version)
                     .collect(Collectors.toCollection(java.util.TreeSet::new));
-            return new Outcome(end, labels, seconds, next, rolledBack, violations);
+            return new Outcome(end, labels, sentLabels, seconds, next, rolledBack, violations);
         }
     }
 }

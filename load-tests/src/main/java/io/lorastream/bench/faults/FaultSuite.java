@@ -57,7 +57,12 @@ import picocli.CommandLine.Option;
  *   <li>S3 frozen with SIGSTOP for 60 s mid-ingest: nothing lost or duplicated, every shard matches its
  *       manifest's sha256, and the tenant still gets its first version;</li>
  *   <li>that tenant's second version corrupted in S3 and serving killed and restarted: the tenant is answered
- *       by its first version again.</li>
+ *       by its first version again;</li>
+ *   <li>S3 frozen for 60 s in the middle of a training job: the request is published exactly once;</li>
+ *   <li>a second trainer in the group, and the first stopped mid-job past the session timeout (a rebalance),
+ *       then continued: every request published exactly once, no version number with two manifests;</li>
+ *   <li>a poisoned version under the default settings (gate passed, promoted at once): rolled back by live
+ *       labels within 200 of them, and the next served version descends from no rolled-back one.</li>
  * </ul>
  * Exit status 1 when anything was lost or duplicated or a guarantee failed.
  */
@@ -76,6 +81,8 @@ public final class FaultSuite implements Callable<Integer> {
     @Option(names = "--serving", required = true, description = "Serving's base URL") String serving;
     @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2/train.tsv") Path data;
     @Option(names = "--examples", defaultValue = "1500") int examples;
+    @Option(names = "--only", split = ",", description = "Run only these faults, by number (docs/faults.md); 4 needs 3")
+    Set<Integer> only;
 
     /** One line of the table. */
     record Row(String fault, int sent, int accepted, int lost, int duplicated, double recoverSeconds, List<String> failures) {}
@@ -92,13 +99,30 @@ public final class FaultSuite implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         try (StackClient stack = new StackClient(token, kafka);
              MinioClient minio = MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build()) {
-            rows.add(brokerKilledMidIngest(stack, minio));
-            rows.add(poisonOnEveryInputTopic(stack, minio));
-            rows.add(s3FrozenMidIngest(stack, minio));
-            rows.add(corruptedStableAndServingKilled(stack, minio, "fault-s3-" + run));
-            rows.add(s3FrozenDuringATrainingJob(stack, minio));
-            rows.add(twoTrainersAndARebalanceMidJob(stack, minio));
-            rows.addAll(poisonedVersionUnderDefaults(stack, minio));
+            if (only != null && only.contains(4) && !only.contains(3)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--only: fault 4 needs fault 3 (its tenant)");
+            }
+            if (runs(1)) {
+                rows.add(brokerKilledMidIngest(stack, minio));
+            }
+            if (runs(2)) {
+                rows.add(poisonOnEveryInputTopic(stack, minio));
+            }
+            if (runs(3)) {
+                rows.add(s3FrozenMidIngest(stack, minio));
+            }
+            if (runs(4)) {
+                rows.add(corruptedStableAndServingKilled(stack, minio, "fault-s3-" + run));
+            }
+            if (runs(5)) {
+                rows.add(s3FrozenDuringATrainingJob(stack, minio));
+            }
+            if (runs(6)) {
+                rows.add(twoTrainersAndARebalanceMidJob(stack, minio));
+            }
+            if (runs(7)) {
+                rows.addAll(poisonedVersionUnderDefaults(stack, minio));
+            }
         }
         System.out.printf("%n| fault | sent | accepted | lost | duplicated | time to recover |%n|---|---|---|---|---|---|%n");
         rows.forEach(r -> System.out.printf("| %s | %d | %d | %d | %d | %s |%n", r.fault(), r.sent(), r.accepted(), r.lost(), r.duplicated(),
@@ -107,6 +131,10 @@ public final class FaultSuite implements Callable<Integer> {
         failures.forEach(f -> System.out.println("FAILED: " + f));
         System.out.println(EventJson.MAPPER.writeValueAsString(Map.of("rows", rows, "failures", failures)));
         return failures.isEmpty() ? 0 : 1;
+    }
+
+    private boolean runs(int fault) {
+        return only == null || only.contains(fault);
     }
 
     private List<String[]> sst2() throws Exception {
@@ -402,42 +430,30 @@ public final class FaultSuite implements Callable<Integer> {
     /**
      * A tenant's first training request; two seconds after it is on {@code training-requests} (the trainer has read
      * its shards and trains) S3 is stopped for {@link #FREEZE}, then continued. The trainer's S3 calls wait or are
-     * retried with backoff: the request is published exactly once, as one version.
+     * retried with backoff: every request of the tenant ends as exactly one version (or a training-failed event).
      */
     private Row s3FrozenDuringATrainingJob(StackClient stack, MinioClient minio) throws Exception {
         String tenant = "fault-s3job-" + run;
+        String what = "SIGSTOP S3 for " + FREEZE.toSeconds() + " s during a training job, then SIGCONT";
         List<String> failures = new ArrayList<>();
         String pid = Files.readString(runDir.resolve("s3.pid")).strip();
-        List<String> requests = new ArrayList<>();
-        double recover;
-        try (StackClient.Follower<TrainingRequested> follower = stack.follow(Topics.TRAINING_REQUESTS, TrainingRequested.class)) {
+        try (TrainingOutcomes outcomes = new TrainingOutcomes(stack, List.of(tenant))) {
             sendExamples(stack, tenant, sst2().subList(7_000, 7_300));
-            if (!awaitRequests(follower, Set.of(tenant), requests, Duration.ofMinutes(2))) {
+            if (!outcomes.awaitFirstRequest(Duration.ofMinutes(2))) {
                 failures.add("no training request for " + tenant + " within 2 minutes");
-                return new Row("SIGSTOP S3 for " + FREEZE.toSeconds() + " s during a training job", 0, 0, 0, 0, -1, failures);
+                return new Row(what, 0, 0, 0, 0, -1, failures);
             }
             Thread.sleep(2_000);
             signal("-STOP", pid);
-            System.out.printf("fault: s3 (pid %s) stopped with SIGSTOP for %d s, 2 s into the job of %s%n", pid, FREEZE.toSeconds(), requests.get(0));
+            System.out.printf("fault: s3 (pid %s) stopped with SIGSTOP for %d s, 2 s into the job of %s%n", pid, FREEZE.toSeconds(),
+                    outcomes.requests.get(0));
             Thread.sleep(FREEZE.toMillis());
             signal("-CONT", pid);
             long continued = System.nanoTime();
-            boolean published = versionPublished(minio, tenant, Duration.ofMinutes(5));
-            recover = (System.nanoTime() - continued) / 1e9;
-            if (!published) {
-                failures.add("no version of " + tenant + " within 5 minutes of SIGCONT");
-            }
-            Thread.sleep(5_000); // a second attempt's version, if there were one, would show now
-            awaitRequests(follower, Set.of(tenant), requests, Duration.ofSeconds(1));
+            boolean resolved = outcomes.awaitResolved(minio, Duration.ofMinutes(5));
+            double recover = (System.nanoTime() - continued) / 1e9;
+            return outcomes.row(what, resolved ? recover : -1, minio, failures);
         }
-        Map<String, List<Integer>> versions = versionsByRequest(minio, tenant);
-        int lost = (int) requests.stream().filter(r -> !versions.containsKey(r)).count();
-        int duplicated = (int) versions.values().stream().filter(v -> v.size() > 1).count();
-        if (lost > 0 || duplicated > 0) {
-            failures.add("requests " + requests + " → versions " + versions);
-        }
-        return new Row("SIGSTOP S3 for " + FREEZE.toSeconds() + " s during a training job, then SIGCONT", requests.size(),
-                versions.size(), lost, duplicated, recover, failures);
     }
 
     private void sendExamples(StackClient stack, String tenant, List<String[]> examples) throws Exception {
@@ -452,20 +468,92 @@ public final class FaultSuite implements Callable<Integer> {
         }
     }
 
-    /** Adds the request ids of {@code tenants} that arrive within the time to {@code seen}; true once every tenant has one. */
-    private static boolean awaitRequests(StackClient.Follower<TrainingRequested> follower, Set<String> tenants, List<String> seen, Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        do {
-            for (var r : follower.poll(Duration.ofMillis(200))) {
-                if (tenants.contains(r.value().tenant()) && !seen.contains(r.value().requestId())) {
-                    seen.add(r.value().requestId());
+    /**
+     * The training requests of some tenants from now on, and what each became: a version (its manifest names the
+     * request) or a {@code training-failed} event. Lost: a request that became neither. Duplicated: a request that two
+     * manifests name, or a {@code tenant:vN} whose {@code adapter-published} events carry two different manifests.
+     */
+    private static final class TrainingOutcomes implements AutoCloseable {
+        final List<String> tenants;
+        final List<String> requests = new ArrayList<>();
+        final Set<String> failed = new java.util.TreeSet<>();
+        final Map<String, Set<String>> manifestsByVersion = new java.util.TreeMap<>();
+        private final StackClient.Follower<TrainingRequested> requestFollower;
+        private final StackClient.Follower<io.lorastream.events.AdapterEvent> eventFollower;
+
+        TrainingOutcomes(StackClient stack, List<String> tenants) {
+            this.tenants = List.copyOf(tenants);
+            this.requestFollower = stack.follow(Topics.TRAINING_REQUESTS, TrainingRequested.class);
+            this.eventFollower = stack.follow(Topics.ADAPTER_EVENTS, io.lorastream.events.AdapterEvent.class);
+        }
+
+        void poll() {
+            for (var r : requestFollower.poll(Duration.ofMillis(200))) {
+                if (tenants.contains(r.value().tenant()) && !requests.contains(r.value().requestId())) {
+                    requests.add(r.value().requestId());
                 }
             }
-            if (tenants.stream().allMatch(t -> seen.stream().anyMatch(id -> id.startsWith("training:" + t + ":")))) {
-                return true;
+            for (var r : eventFollower.poll(Duration.ofMillis(200))) {
+                if (r.value() instanceof io.lorastream.events.AdapterPublished p && tenants.contains(p.tenant())) {
+                    manifestsByVersion.computeIfAbsent(p.tenant() + ":v" + p.version(), k -> new java.util.TreeSet<>()).add(p.files().get("manifest.json"));
+                } else if (r.value() instanceof io.lorastream.events.TrainingFailed f && tenants.contains(f.tenant())) {
+                    failed.add(f.requestId());
+                }
             }
-        } while (System.nanoTime() < deadline);
-        return false;
+        }
+
+        boolean awaitFirstRequest(Duration within) {
+            long deadline = System.nanoTime() + within.toNanos();
+            while (requests.isEmpty() && System.nanoTime() < deadline) {
+                poll();
+            }
+            return !requests.isEmpty();
+        }
+
+        /** Until every tenant has a request and every request seen has become a version or a failure; false when time ran out. */
+        boolean awaitResolved(MinioClient minio, Duration within) throws Exception {
+            long deadline = System.nanoTime() + within.toNanos();
+            while (System.nanoTime() < deadline) {
+                poll();
+                Map<String, List<Integer>> versions = versions(minio);
+                boolean everyTenant = tenants.stream().allMatch(t -> requests.stream().anyMatch(id -> id.startsWith("training:" + t + ":")));
+                if (everyTenant && requests.stream().allMatch(r -> versions.containsKey(r) || failed.contains(r))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        Map<String, List<Integer>> versions(MinioClient minio) throws Exception {
+            Map<String, List<Integer>> byRequest = new java.util.TreeMap<>();
+            for (String t : tenants) {
+                byRequest.putAll(versionsByRequest(minio, t));
+            }
+            return byRequest;
+        }
+
+        /** The row, after a few seconds more in which a late second version or event would show. */
+        Row row(String fault, double recover, MinioClient minio, List<String> failures) throws Exception {
+            long settle = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < settle) {
+                poll();
+            }
+            Map<String, List<Integer>> versions = versions(minio);
+            int lost = (int) requests.stream().filter(r -> !versions.containsKey(r) && !failed.contains(r)).count();
+            int duplicated = (int) versions.values().stream().filter(v -> v.size() > 1).count()
+                    + (int) manifestsByVersion.values().stream().filter(m -> m.size() > 1).count();
+            if (lost > 0 || duplicated > 0 || recover < 0) {
+                failures.add("requests " + requests + " → versions " + versions + ", failed " + failed + "; manifests per version in the events "
+                        + manifestsByVersion);
+            }
+            return new Row(fault, requests.size(), requests.size() - lost, lost, duplicated, recover, failures);
+        }
+
+        @Override
+        public void close() {
+            requestFollower.close();
+            eventFollower.close();
+        }
     }
 
     /** The tenant's published versions (those with a manifest), by the training request each names. */
@@ -488,86 +576,46 @@ public final class FaultSuite implements Callable<Integer> {
      * A second trainer joins the group ({@code ./lorastream start trainer-2}); four tenants send feedback; two seconds
      * after the first request the first trainer is stopped with SIGSTOP, so that after the session timeout its
      * partitions, and the job it was in the middle of, move to the second; then it continues and finishes that job
-     * late. Every request must be published exactly once (one manifest names it), and no version number carries
-     * two different manifests in the events.
+     * late. Every request must end as exactly one version (or a training-failed event), and no version number may
+     * carry two different manifests in the events. The row names how many late attempts found their request
+     * published by the other trainer: the race this fault is for.
      */
     private Row twoTrainersAndARebalanceMidJob(StackClient stack, MinioClient minio) throws Exception {
         List<String> failures = new ArrayList<>();
-        launcher("start", "trainer-2");
         List<String> tenants = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             tenants.add("fault-rebalance-" + i + "-" + run);
         }
         String pid = Files.readString(runDir.resolve("trainer.pid")).strip();
         Path log = runDir.getParent().resolve("logs").resolve("trainer.log");
-        List<String> requests = new ArrayList<>();
-        Map<String, java.util.Set<String>> manifestsByVersion = new HashMap<>();
-        long stopped;
-        double recover = -1;
-        try (StackClient.Follower<TrainingRequested> follower = stack.follow(Topics.TRAINING_REQUESTS, TrainingRequested.class);
-             StackClient.Follower<io.lorastream.events.AdapterEvent> events = stack.follow(Topics.ADAPTER_EVENTS, io.lorastream.events.AdapterEvent.class)) {
+        launcher("start", "trainer-2");
+        try (TrainingOutcomes outcomes = new TrainingOutcomes(stack, tenants)) {
             long logBefore = Files.size(log);
             for (int i = 0; i < tenants.size(); i++) {
                 sendExamples(stack, tenants.get(i), sst2().subList(8_000 + 300 * i, 8_300 + 300 * i));
             }
-            awaitRequests(follower, Set.of(tenants.get(0), tenants.get(1), tenants.get(2), tenants.get(3)), requests, Duration.ofSeconds(1));
-            while (requests.isEmpty()) {
-                awaitRequests(follower, Set.copyOf(tenants), requests, Duration.ofSeconds(1));
-            }
+            outcomes.awaitFirstRequest(Duration.ofMinutes(2));
             Thread.sleep(2_000);
             signal("-STOP", pid);
-            stopped = System.nanoTime();
-            String before = new String(Files.readAllBytes(log), StandardCharsets.UTF_8).substring((int) Math.min(logBefore, Files.size(log)));
-            boolean midJob = tenants.stream().anyMatch(t -> before.contains("training training:" + t + ":"));
-            System.out.printf("fault: trainer (pid %s) stopped with SIGSTOP for %d s, %s%n", pid, REBALANCE_PAUSE.toSeconds(),
-                    midJob ? "in the middle of a job" : "while the other trainer had every job (no job of its own to finish late)");
+            long stopped = System.nanoTime();
+            System.out.printf("fault: trainer (pid %s) stopped with SIGSTOP for %d s%n", pid, REBALANCE_PAUSE.toSeconds());
             Thread.sleep(REBALANCE_PAUSE.toMillis());
             signal("-CONT", pid);
-            long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
-            Map<String, List<Integer>> versions = Map.of();
-            while (System.nanoTime() < deadline) {
-                awaitRequests(follower, Set.copyOf(tenants), requests, Duration.ofSeconds(1));
-                collectManifests(events, tenants, manifestsByVersion);
-                versions = new HashMap<>();
-                for (String t : tenants) {
-                    versions.putAll(versionsByRequest(minio, t));
-                }
-                if (requests.size() >= tenants.size() && versions.keySet().containsAll(requests)) {
-                    recover = (System.nanoTime() - stopped) / 1e9;
-                    break;
-                }
-            }
-            Thread.sleep(10_000); // the late attempt's event, and any second version, would show now
-            collectManifests(events, tenants, manifestsByVersion);
+            boolean resolved = outcomes.awaitResolved(minio, Duration.ofMinutes(6));
+            double recover = (System.nanoTime() - stopped) / 1e9;
+            Thread.sleep(10_000); // the late attempt finishes
+            String since = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+            since = since.substring((int) Math.min(logBefore, since.length()));
+            long late = since.lines().filter(l -> l.contains("by another attempt meanwhile")).count();
+            return outcomes.row("two trainers, SIGSTOP one for " + REBALANCE_PAUSE.toSeconds() + " s mid-job (rebalance), SIGCONT; " + late
+                    + " late attempt(s) found their request published by the other", resolved ? recover : -1, minio, failures);
         } finally {
             launcher("stop", "trainer-2");
         }
-        Map<String, List<Integer>> versions = new HashMap<>();
-        for (String t : tenants) {
-            versions.putAll(versionsByRequest(minio, t));
-        }
-        int lost = (int) requests.stream().filter(r -> !versions.containsKey(r)).count();
-        int duplicated = (int) versions.values().stream().filter(v -> v.size() > 1).count()
-                + (int) manifestsByVersion.values().stream().filter(m -> m.size() > 1).count();
-        if (lost > 0 || duplicated > 0) {
-            failures.add("requests " + requests + " → versions " + versions + "; manifests per version in the events " + manifestsByVersion);
-        }
-        return new Row("two trainers, SIGSTOP one mid-job for " + REBALANCE_PAUSE.toSeconds() + " s (rebalance), SIGCONT", requests.size(),
-                (int) versions.values().stream().filter(v -> !v.isEmpty()).count(), lost, duplicated, recover, failures);
     }
 
     /** Past the consumer's session timeout (45 s): the group takes the stopped trainer's partitions away. */
     private static final Duration REBALANCE_PAUSE = Duration.ofSeconds(60);
-
-    /** Per {@code tenant:vN}, the manifest sha256s its adapter-published events carried. */
-    private static void collectManifests(StackClient.Follower<io.lorastream.events.AdapterEvent> events, List<String> tenants,
-                                         Map<String, java.util.Set<String>> manifests) {
-        for (var r : events.poll(Duration.ofMillis(200))) {
-            if (r.value() instanceof io.lorastream.events.AdapterPublished p && tenants.contains(p.tenant())) {
-                manifests.computeIfAbsent(p.tenant() + ":v" + p.version(), k -> new java.util.TreeSet<>()).add(p.files().get("manifest.json"));
-            }
-        }
-    }
 
     // ---- a poisoned version under the default settings ------------------------------------------------
 
@@ -587,9 +635,9 @@ public final class FaultSuite implements Callable<Integer> {
         } else if (o.labels() >= 200) {
             caught.add("v" + o.poisonEnd().version() + " was rolled back only after " + o.labels() + " labelled predictions (goal: within 200)");
         }
-        Row poisoned = new Row(String.format(Locale.ROOT, "a poisoned version under default settings (gate passed, promoted at once): v%d %s after %d "
-                + "of its labelled predictions", o.poisonEnd().version(), o.poisonEnd().transition(), o.labels()), o.labels(), rolledBack ? 1 : 0,
-                rolledBack ? 0 : 1, 0, o.seconds(), caught);
+        Row poisoned = new Row(String.format(Locale.ROOT, "a poisoned version under default settings (gate passed, promoted at once): v%d %s on %d "
+                + "of its labelled predictions (%d sent by then)", o.poisonEnd().version(), o.poisonEnd().transition(), o.labels(), o.sentLabels()),
+                o.sentLabels(), rolledBack ? 1 : 0, rolledBack ? 0 : 1, 0, o.seconds(), caught);
         List<String> lineage = new ArrayList<>();
         String what = "the next served version after the roll-back: none in time";
         if (o.next() == null) {
