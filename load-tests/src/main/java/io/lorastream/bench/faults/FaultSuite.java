@@ -8,7 +8,7 @@ import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventJson;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.Topics;
-import io.lorastream.events.TrainingRequested;
+import io.lorastream.events.TrainingRequest;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
 import io.minio.errors.ErrorResponseException;
@@ -478,12 +478,12 @@ public final class FaultSuite implements Callable<Integer> {
         final List<String> requests = new ArrayList<>();
         final Set<String> failed = new java.util.TreeSet<>();
         final Map<String, Set<String>> manifestsByVersion = new java.util.TreeMap<>();
-        private final StackClient.Follower<TrainingRequested> requestFollower;
+        private final StackClient.Follower<TrainingRequest> requestFollower;
         private final StackClient.Follower<io.lorastream.events.AdapterEvent> eventFollower;
 
         TrainingOutcomes(StackClient stack, List<String> tenants) {
             this.tenants = List.copyOf(tenants);
-            this.requestFollower = stack.follow(Topics.TRAINING_REQUESTS, TrainingRequested.class);
+            this.requestFollower = stack.follow(Topics.TRAINING_REQUESTS, TrainingRequest.class);
             this.eventFollower = stack.follow(Topics.ADAPTER_EVENTS, io.lorastream.events.AdapterEvent.class);
         }
 

@@ -134,12 +134,20 @@ public final class EventSerde<T extends LoraEvent> implements Serde<T> {
         if (types.size() == 1) {
             return EventJson.decode(types.get(0), tree, base);
         }
+        EventType closest = null;
+        List<String> fewest = null;
         for (EventType type : types) {
-            if (EventSchemas.get().validate(type, tree).isEmpty()) {
+            List<String> errors = EventSchemas.get().validate(type, tree);
+            if (errors.isEmpty()) {
                 return EventJson.toRecord(type, tree, base);
             }
+            if (fewest == null || errors.size() < fewest.size()) {
+                closest = type;
+                fewest = errors;
+            }
         }
-        throw new InvalidEventException("no ce_type header and the data matches none of "
-                + types.stream().map(EventType::type).toList(), List.of());
+        // name what is wrong against the type it comes closest to (a v1 request with a bad key: that key, not "matches none")
+        throw new InvalidEventException("no ce_type header and the data matches none of " + types.stream().map(EventType::type).toList()
+                + "; closest " + closest.type() + ": " + String.join("; ", fewest), fewest);
     }
 }

@@ -5,7 +5,7 @@ import java.time.Instant;
 
 /** The data of a LoraStream CloudEvent. */
 public sealed interface LoraEvent
-        permits FeedbackReceived, TrainingRequested, AdapterEvent, AdapterCommand, RegistryEntry,
+        permits FeedbackReceived, TrainingRequest, AdapterEvent, AdapterCommand, RegistryEntry,
                 ScoreRequested, ScoreCompleted, DeadLetter {
 
     /** Deterministic: the same event written twice (a retry, a redelivery) has the same id. */

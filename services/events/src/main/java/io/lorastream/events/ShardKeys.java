@@ -5,12 +5,13 @@ import java.util.regex.Pattern;
 /**
  * The grammar of a tenant's dataset shard keys ({@code common.v1.json#/$defs/trainingShardKey} and
  * {@code holdoutShardKey}): {@code datasets/{tenant}/shards/{sequence}.jsonl} and
- * {@code datasets/{tenant}/holdout/{sequence}.jsonl}. A key that does not match exactly — another
+ * {@code datasets/{tenant}/holdout/{sequence}.jsonl}, and of the snapshots that list them for a request. A key that does not match exactly — another
  * tenant's, {@code ..}, another folder — is never read.
  */
 public final class ShardKeys {
     private static final Pattern TRAINING = Pattern.compile("datasets/([a-z0-9][a-z0-9-]{0,62})/shards/[0-9]{6,12}\\.jsonl");
     private static final Pattern HOLDOUT = Pattern.compile("datasets/([a-z0-9][a-z0-9-]{0,62})/holdout/[0-9]{6,12}\\.jsonl");
+    private static final Pattern SNAPSHOT = Pattern.compile("datasets/([a-z0-9][a-z0-9-]{0,62})/snapshots/[0-9]{6,12}-[0-9a-f]{16}\\.json");
 
     private ShardKeys() {}
 
@@ -20,6 +21,11 @@ public final class ShardKeys {
 
     public static boolean isHoldoutShard(String tenant, String key) {
         return matchesTenant(HOLDOUT, tenant, key);
+    }
+
+    /** {@code datasets/{tenant}/snapshots/{request number}-{first 16 hex of its sha256}.json}: see {@link DatasetSnapshot}. */
+    public static boolean isSnapshot(String tenant, String key) {
+        return matchesTenant(SNAPSHOT, tenant, key);
     }
 
     private static boolean matchesTenant(Pattern grammar, String tenant, String key) {

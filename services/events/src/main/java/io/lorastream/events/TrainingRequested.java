@@ -3,7 +3,11 @@ package io.lorastream.events;
 import java.time.Instant;
 import java.util.List;
 
-/** A tenant's training policy was met; names the exact shards to train on ({@code training-requested.v1.json}). */
+/**
+ * A training request with its shards inline ({@code training-requested.v1.json}): what a job reads. Version 1 of the
+ * event, which listed every holdout shard of the tenant and so grew with its history; the stream-processor now
+ * writes {@link TrainingSnapshotRequested}, which the trainer resolves into this. Old records are still read.
+ */
 public record TrainingRequested(
         String requestId,
         String tenant,
@@ -11,7 +15,7 @@ public record TrainingRequested(
         List<String> holdoutShards,
         int newExamples,
         Trigger trigger,
-        Instant requestedAt) implements LoraEvent {
+        Instant requestedAt) implements TrainingRequest {
 
     public enum Trigger { MIN_EXAMPLES, MAX_WAIT, MANUAL }
 

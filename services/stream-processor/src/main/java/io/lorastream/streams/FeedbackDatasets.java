@@ -4,7 +4,7 @@ import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventJson;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.Topics;
-import io.lorastream.events.TrainingRequested;
+import io.lorastream.events.TrainingSnapshotRequested;
 import io.quarkus.kafka.client.serialization.ObjectMapperSerde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -15,7 +15,7 @@ import org.apache.kafka.streams.state.Stores;
  * {@code training-requests}, and {@code feedback-dlq} for what cannot be used.
  *
  * <pre>
- *   feedback (String, byte[]) ──▶ feedback-intake ──▶ training-requests (String, TrainingRequested)
+ *   feedback (String, byte[]) ──▶ feedback-intake ──▶ training-requests (String, TrainingSnapshotRequested)
  *                                   │  stores: seen ids (windowed), pending examples, tenants, shards
  *                                   └──────────────▶ feedback-dlq (String, DeadLetter)
  * </pre>
@@ -28,6 +28,8 @@ public final class FeedbackDatasets {
     static final String PENDING_STORE = "feedback-pending";
     static final String TENANTS_STORE = "feedback-tenants";
     static final String SHARDS_STORE = "feedback-shards";
+    /** Per tenant, the holdout shards its next request names ({@link HoldoutSelection}): read and written at a holdout seal only. */
+    static final String HOLDOUT_STORE = "feedback-holdout-selection";
     static final String TRAINING_REQUESTS_SINK = "training-requests-sink";
     static final String DEAD_LETTER_SINK = "feedback-dlq-sink";
 
@@ -59,8 +61,10 @@ public final class FeedbackDatasets {
                         INTAKE)
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SHARDS_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.Shard.class, EventJson.MAPPER)), INTAKE)
+                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HOLDOUT_STORE),
+                        Serdes.String(), new ObjectMapperSerde<>(HoldoutSelection.class, EventJson.MAPPER)), INTAKE)
                 .addSink(TRAINING_REQUESTS_SINK, Topics.TRAINING_REQUESTS, Serdes.String().serializer(),
-                        EventSerde.of(TrainingRequested.class, SOURCE).serializer(), INTAKE)
+                        EventSerde.of(TrainingSnapshotRequested.class, SOURCE).serializer(), INTAKE)
                 .addSink(DEAD_LETTER_SINK, Topics.FEEDBACK_DLQ, Serdes.String().serializer(),
                         EventSerde.of(DeadLetter.class, SOURCE).serializer(), INTAKE);
     }

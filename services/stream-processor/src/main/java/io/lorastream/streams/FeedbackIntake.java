@@ -8,7 +8,8 @@ import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.InvalidEventException;
 import io.lorastream.events.LoraEvent;
 import io.lorastream.events.Topics;
-import io.lorastream.events.TrainingRequested;
+import io.lorastream.events.DatasetSnapshot;
+import io.lorastream.events.TrainingSnapshotRequested;
 import io.lorastream.events.TrainingRequested.Trigger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -56,6 +57,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private KeyValueStore<String, String> pending;
     private KeyValueStore<String, TenantDatasets> tenants;
     private KeyValueStore<String, TenantDatasets.Shard> shards;
+    private KeyValueStore<String, HoldoutSelection> holdout;
     /** After a failed S3 write, no new attempt before this (wall clock ms); not state: a restart retries at once. */
     private long retryWritesAtMs;
 
@@ -78,6 +80,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         this.pending = context.getStateStore(FeedbackDatasets.PENDING_STORE);
         this.tenants = context.getStateStore(FeedbackDatasets.TENANTS_STORE);
         this.shards = context.getStateStore(FeedbackDatasets.SHARDS_STORE);
+        this.holdout = context.getStateStore(FeedbackDatasets.HOLDOUT_STORE);
         context.schedule(settings.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkAll);
     }
 
@@ -166,15 +169,45 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
                 }
             }
         }
-        TrainingRequested request = new TrainingRequested(
-                "training:" + state.tenant() + ":" + (state.requests() + 1), state.tenant(),
-                state.nextRequestKeys(), state.holdoutKeys(), state.unrequestedExamples() + state.retryExamples(),
-                trigger.get(), Instant.ofEpochMilli(now));
+        if (now < retryWritesAtMs) {
+            return state;
+        }
+        // what the job may read goes to S3 first, under a key of its own content; the record names it
+        int number = state.requests() + 1;
+        String requestId = "training:" + state.tenant() + ":" + number;
+        String tenant = state.tenant();
+        List<String> holdoutKeys = holdoutSelection(state).seqs().stream().map(seq -> DatasetKind.HOLDOUT.shardKey(tenant, seq)).toList();
+        DatasetSnapshot snapshot = new DatasetSnapshot(state.tenant(), requestId, sealedShards(state.nextRequestKeys()), sealedShards(holdoutKeys));
+        byte[] content = snapshot.encode();
+        String sha256 = Sha256.hex(content);
+        String key = DatasetSnapshot.key(state.tenant(), number, sha256);
+        try {
+            datasets.put(key, content, "application/json");
+        } catch (DatasetStore.UnavailableException e) {
+            writeFailed(key, now, e);
+            return state;
+        }
+        TrainingSnapshotRequested request = new TrainingSnapshotRequested(requestId, state.tenant(),
+                new TrainingSnapshotRequested.Snapshot(key, sha256, snapshot.shards().size(), snapshot.holdout().size()),
+                state.unrequestedExamples() + state.retryExamples(), trigger.get(), Instant.ofEpochMilli(now));
         context.forward(new Record<String, LoraEvent>(state.tenant(), request, now), FeedbackDatasets.TRAINING_REQUESTS_SINK);
         metrics.requested(trigger.get());
-        LOG.infof("training requested for %s: %d new examples in %d shards (%s)",
-                state.tenant(), request.newExamples(), request.shards().size(), trigger.get());
+        LOG.infof("training requested for %s: %d new examples in %d shards, %d holdout shards (%s, %s)",
+                state.tenant(), request.newExamples(), snapshot.shards().size(), snapshot.holdout().size(), trigger.get(), key);
         return state.requested(now);
+    }
+
+    /** The sealed shards of these keys, with their example counts and sha256s, from the shard store. */
+    private List<DatasetSnapshot.Shard> sealedShards(List<String> keys) {
+        List<DatasetSnapshot.Shard> listed = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            TenantDatasets.Shard shard = shards.get(shardStoreKey(key));
+            if (shard == null) {
+                throw new IllegalStateException("the shard store has no " + key + ": sealed shards are never removed from it");
+            }
+            listed.add(new DatasetSnapshot.Shard(key, shard.examples(), shard.sha256()));
+        }
+        return listed;
     }
 
     /** Writes the pending examples of one kind as the tenant's next shard; unchanged state if S3 fails. */
@@ -202,9 +235,33 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
             return state;
         }
         keys.forEach(pending::delete);
-        shards.put(state.tenant() + "/" + kind.name() + "/" + String.format("%06d", state.nextSeq(kind)), shard);
+        shards.put(shardStoreKey(shard.key()), shard);
+        if (kind == DatasetKind.HOLDOUT) {
+            holdout.put(state.tenant(), holdoutSelection(state).sealed(new HoldoutSelection.Entry(state.nextSeq(kind), shard.examples(),
+                    HoldoutSelection.rank(shard.key())), settings.holdoutWindow(), settings.holdoutReservoir()));
+        }
         metrics.sealed(kind);
         return state.sealed(shard);
+    }
+
+    /**
+     * The tenant's holdout selection. A tenant whose holdout shards were sealed before the selection existed gets it built
+     * once from its shards, in order, as if it had been kept all along.
+     */
+    private HoldoutSelection holdoutSelection(TenantDatasets state) {
+        HoldoutSelection kept = holdout.get(state.tenant());
+        if (kept != null || state.holdoutShards() == 0) {
+            return kept == null ? HoldoutSelection.EMPTY : kept;
+        }
+        HoldoutSelection built = HoldoutSelection.EMPTY;
+        for (int seq = 1; seq <= state.holdoutShards(); seq++) {
+            String key = DatasetKind.HOLDOUT.shardKey(state.tenant(), seq);
+            TenantDatasets.Shard shard = shards.get(shardStoreKey(key));
+            built = built.sealed(new HoldoutSelection.Entry(seq, shard.examples(), HoldoutSelection.rank(key)), settings.holdoutWindow(),
+                    settings.holdoutReservoir());
+        }
+        holdout.put(state.tenant(), built);
+        return built;
     }
 
     /**
@@ -244,6 +301,13 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         headers.add(DeadLetter.REASON_HEADER, letter.reason().getBytes(StandardCharsets.UTF_8));
         context.forward(new Record<String, LoraEvent>(record.key(), letter, record.timestamp(), headers), FeedbackDatasets.DEAD_LETTER_SINK);
         metrics.deadLettered(code);
+    }
+
+    /** {@code tenant/TRAIN/000001} for {@code datasets/tenant/shards/000001.jsonl}: the shard store's key, tenant first for prefix scans. */
+    static String shardStoreKey(String shardKey) {
+        String[] parts = shardKey.split("/"); // datasets, tenant, shards|holdout, NNNNNN.jsonl
+        DatasetKind kind = parts[2].equals("holdout") ? DatasetKind.HOLDOUT : DatasetKind.TRAIN;
+        return parts[1] + "/" + kind.name() + "/" + parts[3].substring(0, parts[3].indexOf('.'));
     }
 
     private static String pendingPrefix(String tenant, DatasetKind kind) {

@@ -134,6 +134,16 @@ public interface StreamProcessorConfig {
         @DurationMin(millis = 1, message = "{lorastream.duration.positive}")
         Duration shardMaxAge();
 
+        /** A request's holdout: the newest holdout shards holding at least this many examples ... */
+        @WithDefault("1000")
+        @Min(1)
+        int holdoutWindow();
+
+        /** ... and a uniform sample of the older ones, at most this many examples (0: none). */
+        @WithDefault("1000")
+        @Min(0)
+        int holdoutReservoir();
+
         /** How often shard ages and time-based policies are checked (wall clock). */
         @WithDefault("PT1S")
         @DurationMin(millis = 1, message = "{lorastream.duration.positive}")

@@ -84,10 +84,6 @@ public record TenantDatasets(
         return IntStream.rangeClosed(firstUnrequestedShard, trainShards).mapToObj(seq -> DatasetKind.TRAIN.shardKey(tenant, seq)).toList();
     }
 
-    public List<String> holdoutKeys() {
-        return IntStream.rangeClosed(1, holdoutShards).mapToObj(seq -> DatasetKind.HOLDOUT.shardKey(tenant, seq)).toList();
-    }
-
     /** Sealed shards the manifest does not list yet. */
     public boolean manifestBehind() {
         return trainShards + holdoutShards > manifestShards;

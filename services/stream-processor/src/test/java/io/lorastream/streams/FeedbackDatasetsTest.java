@@ -11,7 +11,9 @@ import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.Topics;
 import io.lorastream.testing.ConfigMappings;
 import io.lorastream.events.TrainingFailed;
+import io.lorastream.events.DatasetSnapshot;
 import io.lorastream.events.TrainingRequested;
+import io.lorastream.events.TrainingSnapshotRequested;
 import io.lorastream.events.TrainingRequested.Trigger;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +48,7 @@ class FeedbackDatasetsTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> feedback;
-    private TestOutputTopic<String, TrainingRequested> requests;
+    private TestOutputTopic<String, TrainingSnapshotRequested> requests;
     private TestOutputTopic<String, DeadLetter> deadLetters;
     private TestInputTopic<String, byte[]> adapterEvents;
     private final EventSerde<FeedbackReceived> feedbackSerde = EventSerde.of(FeedbackReceived.class, "/test");
@@ -68,9 +70,16 @@ class FeedbackDatasetsTest {
 
     /** @param tenantPolicies {@code lorastream.training-policy.tenants.*} properties, e.g. {@code "big".min-examples} */
     private void start(Map<String, String> tenantPolicies) {
-        var settings = ConfigMappings.load(StreamProcessorConfig.Feedback.class, "lorastream.feedback", Map.of(
+        start(tenantPolicies, Map.of());
+    }
+
+    /** @param feedbackSettings more {@code lorastream.feedback.*} properties, e.g. {@code holdout-window} */
+    private void start(Map<String, String> tenantPolicies, Map<String, String> feedbackSettings) {
+        Map<String, String> values = new java.util.HashMap<>(Map.of(
                 "holdout-fraction", Double.toString(SPLIT.fraction()), "dedup-window", "P1D",
                 "shard-max-examples", "5", "shard-max-age", "PT5S", "check-interval", "PT1S"));
+        values.putAll(feedbackSettings);
+        var settings = ConfigMappings.load(StreamProcessorConfig.Feedback.class, "lorastream.feedback", values);
         Map<String, String> policies = new java.util.HashMap<>(Map.of("defaults.min-examples", "10", "defaults.max-wait", "PT60S",
                 "defaults.min-examples-after-wait", "3", "defaults.min-interval", "PT30S"));
         tenantPolicies.forEach((key, value) -> policies.put("tenants." + key, value));
@@ -85,10 +94,18 @@ class FeedbackDatasetsTest {
         driver = new TopologyTestDriver(topology, props, START);
         feedback = driver.createInputTopic(Topics.FEEDBACK, Serdes.String().serializer(), Serdes.ByteArray().serializer());
         requests = driver.createOutputTopic(Topics.TRAINING_REQUESTS, Serdes.String().deserializer(),
-                EventSerde.of(TrainingRequested.class, "/test").deserializer());
+                EventSerde.of(TrainingSnapshotRequested.class, "/test").deserializer());
         deadLetters = driver.createOutputTopic(Topics.FEEDBACK_DLQ, Serdes.String().deserializer(),
                 EventSerde.of(DeadLetter.class, "/test").deserializer());
         adapterEvents = driver.createInputTopic(Topics.ADAPTER_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+    }
+
+    /** The next training request on the topic, with the shard lists of the snapshot it names (which must be in the store, whole). */
+    private TrainingRequested nextRequest() {
+        TrainingSnapshotRequested request = requests.readValue();
+        byte[] snapshot = store.objects.get(request.snapshot().key());
+        assertThat(snapshot).as("the snapshot is written before the request names it").isNotNull();
+        return request.resolve(DatasetSnapshot.decode(request.tenant(), request.snapshot().key(), snapshot, request.snapshot().sha256()));
     }
 
     /** As the trainer writes it. */
@@ -262,7 +279,7 @@ class FeedbackDatasetsTest {
         assertThat(requests.isEmpty()).isTrue();
         ids.addAll(sendTrain("acme", 1));
 
-        TrainingRequested request = requests.readValue();
+        TrainingRequested request = nextRequest();
         assertThat(request.trigger()).isEqualTo(Trigger.MIN_EXAMPLES);
         assertThat(request.newExamples()).isEqualTo(10);
         assertThat(request.shards()).containsExactly("datasets/acme/shards/000001.jsonl", "datasets/acme/shards/000002.jsonl");
@@ -277,6 +294,48 @@ class FeedbackDatasetsTest {
     }
 
     @Test
+    void aRequestRecordNamesItsSnapshotAndStaysTheSameSizeAsTheHoldoutGrows() {
+        start();
+        TestOutputTopic<String, byte[]> raw = driver.createOutputTopic(Topics.TRAINING_REQUESTS, Serdes.String().deserializer(),
+                Serdes.ByteArray().deserializer());
+        sendTrain("acme", 10);
+        int first = raw.readValue().length;
+        for (int i = 0; i < 1_000; i++) {
+            send(event("acme", id(true))); // 200 holdout shards of 5
+        }
+        advance(Duration.ofSeconds(31));
+        sendTrain("acme", 10);
+        List<byte[]> later = raw.readValuesToList();
+        assertThat(later).hasSize(1);
+        assertThat(later.get(0).length).as("bytes of the record: %d at first", first).isBetween(first - 8, first + 8).isLessThan(1_000);
+        // ... while the snapshot it names lists every holdout shard
+        String snapshotKey = store.objects.keySet().stream().filter(k -> k.startsWith("datasets/acme/snapshots/000002-")).findFirst().orElseThrow();
+        assertThat(json(store.objects.get(snapshotKey)).path("holdout")).hasSize(200);
+        assertThat(store.objects.keySet().stream().filter(k -> k.startsWith("datasets/acme/snapshots/"))).hasSize(2);
+    }
+
+    @Test
+    void aRequestsHoldoutIsTheNewestShardsAndASampleOfTheOlderOnesBoundedByTheSettings() {
+        start(Map.of(), Map.of("holdout-window", "20", "holdout-reservoir", "10"));
+        for (int i = 0; i < 500; i++) {
+            send(event("acme", id(true))); // 100 holdout shards of 5
+        }
+        sendTrain("acme", 10);
+        TrainingRequested request = nextRequest();
+        List<String> window = java.util.stream.IntStream.rangeClosed(97, 100)
+                .mapToObj(seq -> DatasetKind.HOLDOUT.shardKey("acme", seq)).toList();
+        assertThat(request.holdoutShards()).as("the window's 4 shards of 5 and a reservoir of 2 older ones").hasSize(6)
+                .containsAll(window).isSorted();
+        // the same selection from scratch (what a state from before the selection existed is given)
+        HoldoutSelection fromScratch = HoldoutSelection.EMPTY;
+        for (int seq = 1; seq <= 100; seq++) {
+            fromScratch = fromScratch.sealed(new HoldoutSelection.Entry(seq, 5, HoldoutSelection.rank(DatasetKind.HOLDOUT.shardKey("acme", seq))), 20, 10);
+        }
+        assertThat(request.holdoutShards()).containsExactlyElementsOf(
+                fromScratch.seqs().stream().map(seq -> DatasetKind.HOLDOUT.shardKey("acme", seq)).toList());
+    }
+
+    @Test
     void afterTheMaximumWaitFewerExamplesAreEnoughButNotFewerThanTheMinimum() {
         start();
         sendTrain("acme", 4);   // M = 3 ≤ 4 < N = 10
@@ -286,7 +345,7 @@ class FeedbackDatasetsTest {
         assertThat(store.objects).containsKey("datasets/acme/shards/000001.jsonl"); // sealed by age meanwhile
 
         advance(Duration.ofSeconds(1));
-        TrainingRequested request = requests.readValue();
+        TrainingRequested request = nextRequest();
         assertThat(request.tenant()).isEqualTo("acme");
         assertThat(request.trigger()).isEqualTo(Trigger.MAX_WAIT);
         assertThat(request.newExamples()).isEqualTo(4);
@@ -295,7 +354,7 @@ class FeedbackDatasetsTest {
         assertThat(requests.isEmpty()).isTrue();
         sendTrain("globex", 1);
         advance(Duration.ofSeconds(5)); // sealed on age, waited long enough already
-        TrainingRequested globex = requests.readValue();
+        TrainingRequested globex = nextRequest();
         assertThat(globex.tenant()).isEqualTo("globex");
         assertThat(globex.newExamples()).isEqualTo(3);
         assertThat(globex.trigger()).isEqualTo(Trigger.MAX_WAIT);
@@ -305,14 +364,14 @@ class FeedbackDatasetsTest {
     void requestsForOneTenantAreNeverCloserThanTheMinimumInterval() {
         start();
         sendTrain("acme", 10);
-        assertThat(requests.readValue().requestId()).isEqualTo("training:acme:1");
+        assertThat(nextRequest().requestId()).isEqualTo("training:acme:1");
         advance(Duration.ofSeconds(10));
         sendTrain("acme", 25);
         advance(Duration.ofSeconds(19));
         assertThat(requests.isEmpty()).isTrue();
 
         advance(Duration.ofSeconds(1)); // 30 s after the first
-        TrainingRequested second = requests.readValue();
+        TrainingRequested second = nextRequest();
         assertThat(second.requestId()).isEqualTo("training:acme:2");
         assertThat(second.newExamples()).isEqualTo(25);
         assertThat(second.shards()).containsExactly("datasets/acme/shards/000003.jsonl",
@@ -325,10 +384,10 @@ class FeedbackDatasetsTest {
         start(Map.of("\"big\".min-examples", "20"));
         sendTrain("big", 10);
         sendTrain("acme", 10);
-        assertThat(requests.readValue().tenant()).isEqualTo("acme");
+        assertThat(nextRequest().tenant()).isEqualTo("acme");
         assertThat(requests.isEmpty()).isTrue();
         sendTrain("big", 10);
-        assertThat(requests.readValue().tenant()).isEqualTo("big");
+        assertThat(nextRequest().tenant()).isEqualTo("big");
     }
 
     @Test
@@ -352,14 +411,14 @@ class FeedbackDatasetsTest {
         }
         assertThat(letters.get(2).payloadTruncated()).isTrue();
         sendTrain("acme", 10); // the stream goes on
-        assertThat(requests.readValue().tenant()).isEqualTo("acme");
+        assertThat(nextRequest().tenant()).isEqualTo("acme");
     }
 
     @Test
     void aFailedRequestsShardsRideWithTheNextRequestWithoutTriggeringOne() {
         start();
         sendTrain("acme", 10); // two shards of 5, then the policy's 10 examples: request 1
-        TrainingRequested first = requests.readValue();
+        TrainingRequested first = nextRequest();
         assertThat(first.shards()).containsExactly("datasets/acme/shards/000001.jsonl", "datasets/acme/shards/000002.jsonl");
 
         send(new TrainingFailed(first.requestId(), "acme", TrainingFailed.Kind.REFUSED, "fewer than two labels",
@@ -369,14 +428,14 @@ class FeedbackDatasetsTest {
         assertThat(requests.isEmpty()).isTrue();
 
         sendTrain("acme", 10);
-        TrainingRequested second = requests.readValue();
+        TrainingRequested second = nextRequest();
         assertThat(second.shards()).containsExactly("datasets/acme/shards/000001.jsonl", "datasets/acme/shards/000002.jsonl",
                 "datasets/acme/shards/000003.jsonl", "datasets/acme/shards/000004.jsonl");
         assertThat(second.newExamples()).isEqualTo(20);
 
         advance(Duration.ofMinutes(1)); // min-interval
         sendTrain("acme", 10); // retried once: the third request names only new shards
-        assertThat(requests.readValue().shards()).containsExactly("datasets/acme/shards/000005.jsonl", "datasets/acme/shards/000006.jsonl");
+        assertThat(nextRequest().shards()).containsExactly("datasets/acme/shards/000005.jsonl", "datasets/acme/shards/000006.jsonl");
     }
 
     @Test
@@ -391,7 +450,7 @@ class FeedbackDatasetsTest {
 
         store.failing = false;
         advance(Duration.ofSeconds(5));
-        TrainingRequested request = requests.readValue();
+        TrainingRequested request = nextRequest();
         List<String> named = new ArrayList<>();
         request.shards().forEach(k -> named.addAll(idsIn(k)));
         assertThat(named).containsExactlyElementsOf(ids);

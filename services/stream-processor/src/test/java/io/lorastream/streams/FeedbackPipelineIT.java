@@ -10,6 +10,7 @@ import io.lorastream.events.EventSerde;
 import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.Topics;
 import io.lorastream.events.TrainingRequested;
+import io.lorastream.events.TrainingSnapshotRequested;
 import io.lorastream.testing.Infrastructure;
 import io.lorastream.testing.S3Endpoint;
 import io.lorastream.testing.ServiceProcess;
@@ -207,10 +208,17 @@ class FeedbackPipelineIT {
         }
     }
 
-    private static List<TrainingRequested> requests() {
-        return readCommitted(Topics.TRAINING_REQUESTS, 0, Duration.ofSeconds(5)).stream()
-                .map(r -> EventSerde.of(TrainingRequested.class, "/test").deserializer().deserialize(r.topic(), r.headers(), r.value()))
-                .toList();
+    /** The committed requests, each with the shard lists of the snapshot it names (read from S3, sha256 checked). */
+    private static List<TrainingRequested> requests() throws Exception {
+        List<TrainingRequested> resolved = new ArrayList<>();
+        for (var r : readCommitted(Topics.TRAINING_REQUESTS, 0, Duration.ofSeconds(5))) {
+            TrainingSnapshotRequested request = EventSerde.of(TrainingSnapshotRequested.class, "/test").deserializer()
+                    .deserialize(r.topic(), r.headers(), r.value());
+            assertThat(r.value().length).as("a request record is small whatever the history").isLessThan(10_000);
+            resolved.add(request.resolve(io.lorastream.events.DatasetSnapshot.decode(request.tenant(), request.snapshot().key(),
+                    read(request.snapshot().key()), request.snapshot().sha256())));
+        }
+        return resolved;
     }
 
     /** True once what no request names is, per tenant, fewer examples than a request after a wait needs. */

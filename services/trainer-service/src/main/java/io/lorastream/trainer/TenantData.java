@@ -3,9 +3,13 @@ package io.lorastream.trainer;
 import io.lorastream.store.ObjectStore;
 
 import io.lorastream.engine.Example;
+import io.lorastream.events.DatasetSnapshot;
 import io.lorastream.events.EventJson;
 import io.lorastream.events.EventType;
 import io.lorastream.events.FeedbackReceived;
+import io.lorastream.events.TrainingRequest;
+import io.lorastream.events.TrainingRequested;
+import io.lorastream.events.TrainingSnapshotRequested;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,6 +23,24 @@ public final class TenantData {
 
     public TenantData(ObjectStore store) {
         this.store = store;
+    }
+
+    /**
+     * The request as a job reads it: a version-1 request as it is; a version-2 request with the shard lists of the
+     * snapshot it names, read from S3 and checked against the sha256 the request carries.
+     *
+     * @throws IllegalArgumentException the snapshot is missing, is not the bytes the request names, or is not the
+     *                                  tenant's: the request can never succeed
+     * @throws ObjectStore.UnavailableException S3 is unreachable: retry
+     */
+    public TrainingRequested resolve(TrainingRequest request) {
+        if (request instanceof TrainingRequested inline) {
+            return inline;
+        }
+        TrainingSnapshotRequested r = (TrainingSnapshotRequested) request;
+        String key = r.snapshot().key();
+        byte[] bytes = store.get(key).orElseThrow(() -> new IllegalArgumentException(store.uri(key) + " named but missing"));
+        return r.resolve(DatasetSnapshot.decode(r.tenant(), key, bytes, r.snapshot().sha256()));
     }
 
     /**

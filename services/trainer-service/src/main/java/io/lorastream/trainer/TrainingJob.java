@@ -154,6 +154,11 @@ public final class TrainingJob {
         }
     }
 
+    /** @see TenantData#resolve */
+    public TrainingRequested resolve(io.lorastream.events.TrainingRequest request) {
+        return data.resolve(request);
+    }
+
     /** The registry's stable changed while the job trained from the one before: what it trained must not be published. */
     static final class BaselineChanged extends RuntimeException {
         BaselineChanged(String message) {

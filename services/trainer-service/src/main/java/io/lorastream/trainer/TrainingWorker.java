@@ -6,6 +6,7 @@ import io.lorastream.events.EventSerde;
 import io.lorastream.events.InvalidEventException;
 import io.lorastream.events.Topics;
 import io.lorastream.events.TrainingFailed;
+import io.lorastream.events.TrainingRequest;
 import io.lorastream.events.TrainingRequested;
 import io.lorastream.store.ObjectStore;
 import io.smallrye.mutiny.Uni;
@@ -40,7 +41,8 @@ import org.jboss.logging.Logger;
  *       tenant's next request should hold again — the data cannot make a version (a shard missing, fewer
  *       than two labels, a key S3 refuses) or the job broke;</li>
  *   <li>a record that is not a request (not a valid event, a key outside the shard grammar, a record key
- *       that is not its tenant): a dead letter on {@code training-requests-dlq} with the reason.</li>
+ *       that is not its tenant, a dataset snapshot that is missing or not the bytes the request names): a dead
+ *       letter on {@code training-requests-dlq} with the reason.</li>
  * </ul>
  * Outages (S3 unreachable, the registry not readable) are retried with backoff: the same request succeeds
  * once they are over.
@@ -56,7 +58,7 @@ public class TrainingWorker {
     private final MutinyEmitter<AdapterEvent> events;
     private final MutinyEmitter<DeadLetter> deadLetters;
     private final TrainerMetrics metrics;
-    private final Deserializer<TrainingRequested> requests = EventSerde.of(TrainingRequested.class, KafkaSerdes.SOURCE).deserializer();
+    private final Deserializer<TrainingRequest> requests = EventSerde.of(TrainingRequest.class, KafkaSerdes.SOURCE).deserializer();
     private final DeviceTurns turns = new DeviceTurns();
     private final Clock clock = Clock.systemUTC();
     /** The last failure that was retried, cleared by the next success: readiness shows it. */
@@ -73,7 +75,7 @@ public class TrainingWorker {
     @Incoming("training-requests")
     @Blocking(value = "training-requests", ordered = false) // many wait; DeviceTurns lets one run at a time
     public void receive(ConsumerRecord<String, byte[]> record) throws InterruptedException {
-        TrainingRequested request;
+        TrainingRequest request;
         try {
             request = requests.deserialize(record.topic(), record.headers(), record.value());
             if (request == null) {
@@ -89,9 +91,30 @@ public class TrainingWorker {
         }
         metrics.queued(request.tenant());
         turns.run(request.tenant(), () -> {
-            train(request);
+            TrainingRequested resolved = resolve(record, request);
+            if (resolved != null) {
+                train(resolved);
+            }
             return null;
         });
+    }
+
+    /**
+     * The request with the shard lists its snapshot names (S3 outages retried with backoff), or null when the snapshot can
+     * never be read as the request names it (missing, other bytes, another tenant's): then the record is dead-lettered.
+     */
+    private TrainingRequested resolve(ConsumerRecord<String, byte[]> record, TrainingRequest request) {
+        long started = System.nanoTime();
+        try {
+            return Uni.createFrom().item(() -> job.resolve(request))
+                    .onFailure(TrainingWorker::retriable).invoke(this::retrying)
+                    .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
+                    .await().indefinitely();
+        } catch (IllegalArgumentException | ObjectStore.RefusedException e) {
+            deadLetter(record, "its dataset snapshot cannot be read: " + e.getMessage(), List.of());
+            metrics.done(request.tenant(), "dead-lettered", Duration.ofNanos(System.nanoTime() - started), 0);
+            return null;
+        }
     }
 
     private void train(TrainingRequested request) {

@@ -10,7 +10,10 @@ import io.lorastream.events.EventSerde;
 import io.lorastream.events.LoraEvent;
 import io.lorastream.events.Topics;
 import io.lorastream.events.TrainingFailed;
+import io.lorastream.events.DatasetSnapshot;
+import io.lorastream.events.Sha256;
 import io.lorastream.events.TrainingRequested;
+import io.lorastream.events.TrainingSnapshotRequested;
 import io.lorastream.store.ObjectStore;
 import io.lorastream.testing.Infrastructure;
 import io.lorastream.testing.ServiceProcess;
@@ -71,17 +74,35 @@ class TrainerBadRequestsIT {
             TestEvents.send(bootstrap, Topics.TRAINING_REQUESTS, TrainingRequested.class, new TrainingRequested("training:" + missing + ":1",
                     missing, List.of(present, "datasets/" + missing + "/shards/000002.jsonl"), List.of(), 40,
                     TrainingRequested.Trigger.MIN_EXAMPLES, Instant.now()));
-            TestEvents.send(bootstrap, Topics.TRAINING_REQUESTS, TrainingRequested.class, new TrainingRequested("training:" + good + ":1",
-                    good, List.of(goodShard), List.of(), 60, TrainingRequested.Trigger.MIN_EXAMPLES, Instant.now()));
+            // version 2, as the stream-processor writes it: the request names a snapshot in S3
+            DatasetSnapshot snapshot = new DatasetSnapshot(good, "training:" + good + ":1",
+                    List.of(new DatasetSnapshot.Shard(goodShard, 60, Sha256.hex(store.get(goodShard).orElseThrow()))), List.of());
+            byte[] snapshotBytes = snapshot.encode();
+            String snapshotKey = DatasetSnapshot.key(good, 1, Sha256.hex(snapshotBytes));
+            store.put(snapshotKey, snapshotBytes, "application/json");
+            TestEvents.send(bootstrap, Topics.TRAINING_REQUESTS, TrainingSnapshotRequested.class, new TrainingSnapshotRequested(
+                    "training:" + good + ":1", good, new TrainingSnapshotRequested.Snapshot(snapshotKey, Sha256.hex(snapshotBytes), 1, 0), 60,
+                    TrainingRequested.Trigger.MIN_EXAMPLES, Instant.now()));
+            // ... one whose snapshot is not there, and one whose snapshot is not the bytes it names
+            TestEvents.send(bootstrap, Topics.TRAINING_REQUESTS, TrainingSnapshotRequested.class, new TrainingSnapshotRequested(
+                    "training:" + poisoned + ":2", poisoned, new TrainingSnapshotRequested.Snapshot(DatasetSnapshot.key(poisoned, 2, "0".repeat(64)),
+                    "0".repeat(64), 1, 0), 5, TrainingRequested.Trigger.MANUAL, Instant.now()));
+            String otherKey = DatasetSnapshot.key(poisoned, 3, "1".repeat(64));
+            store.put(otherKey, snapshotBytes, "application/json");
+            TestEvents.send(bootstrap, Topics.TRAINING_REQUESTS, TrainingSnapshotRequested.class, new TrainingSnapshotRequested(
+                    "training:" + poisoned + ":3", poisoned, new TrainingSnapshotRequested.Snapshot(otherKey, "1".repeat(64), 1, 0), 5,
+                    TrainingRequested.Trigger.MANUAL, Instant.now()));
 
             List<DeadLetter> letters = await(bootstrap, Topics.TRAINING_REQUESTS_DLQ, DeadLetter.class,
-                    k -> k.equals(poisoned) || k.equals(wrongKey), 3, Duration.ofSeconds(120));
+                    k -> k.equals(poisoned) || k.equals(wrongKey), 5, Duration.ofSeconds(120));
             assertThat(letters).extracting(DeadLetter::failedBy).containsOnly("trainer-service");
             // one partition per key: the letters come in the order of their records per key only
-            assertThat(letters).hasSize(3)
+            assertThat(letters).hasSize(5)
                     .anySatisfy(l -> assertThat(new String(l.payloadBytes(), StandardCharsets.UTF_8)).isEqualTo("not json"))
                     .anySatisfy(l -> assertThat(l.reason() + l.errors()).contains("/shards/0").contains("does not match"))
-                    .anySatisfy(l -> assertThat(l.reason()).contains("the record key " + wrongKey + " is not the request's tenant"));
+                    .anySatisfy(l -> assertThat(l.reason()).contains("the record key " + wrongKey + " is not the request's tenant"))
+                    .anySatisfy(l -> assertThat(l.reason()).contains("dataset snapshot cannot be read").contains("000002-").contains("missing"))
+                    .anySatisfy(l -> assertThat(l.reason()).contains("dataset snapshot cannot be read").contains("is not the request's " + "1".repeat(64)));
 
             List<AdapterEvent> failed = await(bootstrap, Topics.ADAPTER_EVENTS, AdapterEvent.class, missing::equals, 1, Duration.ofSeconds(120));
             assertThat(failed.get(0)).isInstanceOfSatisfying(TrainingFailed.class, f -> {
