@@ -14,6 +14,8 @@ import java.util.Map;
  * @param parentVersion   the version it was warm-started from: the registry's stable when the job started; absent for a fresh adapter
  * @param baselineVersion the version the offline gate compared it with (the same stable, also when it trained fresh); absent for none
  * @param replayShards    older shards it replayed, all from the data its parent's line was trained on
+ * @param replayPool      a bounded uniform sample of the shards its line was trained on (its own, and its baseline's pool), which
+ *                        versions built on it replay from; absent in manifests of before 2026-12-04 (then the line is walked)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VersionManifest(
@@ -26,6 +28,7 @@ public record VersionManifest(
         List<String> shards,
         List<String> replayShards,
         List<String> holdoutShards,
+        List<String> replayPool,
         Map<String, Object> hyperParameters,
         AdapterPublished.Metrics metrics,
         AdapterPublished.Gate gate,
@@ -39,13 +42,13 @@ public record VersionManifest(
     /** This manifest under another number (the one {@link AdapterRepository#publish} could claim). */
     public VersionManifest numbered(int number) {
         return new VersionManifest(tenant, number, parentVersion, baselineVersion, trainingRequestId, baseModel, shards, replayShards,
-                holdoutShards, hyperParameters, metrics, gate, files, durationMs, device, createdAt);
+                holdoutShards, replayPool, hyperParameters, metrics, gate, files, durationMs, device, createdAt);
     }
 
     /** This manifest with the files' sha256s, as {@link AdapterRepository#publish} writes it. */
     public VersionManifest withFiles(Map<String, String> files) {
         return new VersionManifest(tenant, version, parentVersion, baselineVersion, trainingRequestId, baseModel, shards, replayShards,
-                holdoutShards, hyperParameters, metrics, gate, Map.copyOf(files), durationMs, device, createdAt);
+                holdoutShards, replayPool, hyperParameters, metrics, gate, Map.copyOf(files), durationMs, device, createdAt);
     }
 
     public static String prefix(String tenant) {

@@ -28,6 +28,15 @@ public final class ShardKeys {
         return matchesTenant(SNAPSHOT, tenant, key);
     }
 
+    /**
+     * A shard's rank for bottom-k sampling: murmur2 of its key, non-negative. The shards of smallest rank are a uniform
+     * random sample of those offered, the same on every replica and after every restart.
+     */
+    public static long rank(String shardKey) {
+        return org.apache.kafka.common.utils.Utils.toPositive(
+                org.apache.kafka.common.utils.Utils.murmur2(shardKey.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     private static boolean matchesTenant(Pattern grammar, String tenant, String key) {
         var m = key == null ? null : grammar.matcher(key);
         return m != null && m.matches() && m.group(1).equals(tenant);

@@ -1,10 +1,9 @@
 package io.lorastream.streams;
 
-import java.nio.charset.StandardCharsets;
+import io.lorastream.events.ShardKeys;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * The holdout shards a training request names: bounded whatever the tenant's history, and representative of it.
@@ -32,9 +31,9 @@ public record HoldoutSelection(List<Entry> window, List<Entry> reservoir) {
         reservoir = List.copyOf(reservoir);
     }
 
-    /** The rank of a shard: murmur2 of its key, as a non-negative number. */
+    /** The rank of a shard: {@link ShardKeys#rank}. */
     public static long rank(String shardKey) {
-        return Utils.toPositive(Utils.murmur2(shardKey.getBytes(StandardCharsets.UTF_8)));
+        return ShardKeys.rank(shardKey);
     }
 
     /** With one more sealed shard: it joins the window, and what the window no longer needs is offered to the reservoir. */

@@ -78,6 +78,12 @@ public interface TrainerConfig {
         @DecimalMax("10")
         double replayRatio();
 
+        /** Shards a version's replay pool keeps: a uniform sample of its line's data, which later versions replay from. */
+        @WithDefault("256")
+        @Min(1)
+        @Max(100000)
+        int replayPoolShards();
+
         /**
          * The offline gate: a candidate more than this much less accurate than stable on the holdout is rejected
          * when the holdout also shows it worse beyond chance ({@code gate-alpha}).

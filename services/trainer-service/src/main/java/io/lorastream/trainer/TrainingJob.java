@@ -12,6 +12,7 @@ import io.lorastream.engine.Metrics;
 import io.lorastream.engine.Trainer;
 import io.lorastream.engine.TrainingListener;
 import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.ShardKeys;
 import io.lorastream.events.Evaluation;
 import io.lorastream.events.TrainingRequested;
 import java.io.IOException;
@@ -80,7 +81,8 @@ public final class TrainingJob {
         Optional<VersionManifest> stable = stable(tenant, versions);
         List<Example> fresh = data.read(request.shards());
         List<Example> holdout = data.read(request.holdoutShards());
-        TenantData.Replay replay = data.replay(lineageShards(stable, versions), request.shards(),
+        Set<String> pool = replayPool(stable, versions);
+        TenantData.Replay replay = data.replay(pool, request.shards(),
                 (int) Math.round(fresh.size() * settings.replayRatio()), settings.training().seed());
         List<Example> train = new ArrayList<>(fresh);
         train.addAll(replay.examples());
@@ -139,7 +141,7 @@ public final class TrainingJob {
                 VersionManifest draft = new VersionManifest(tenant, version, parent, stable.map(VersionManifest::version).orElse(null),
                         request.requestId(),
                         new AdapterPublished.BaseModel(base.id(), base.sha256()), request.shards(), replay.shards(),
-                        request.holdoutShards(), hyperParameters(result), new AdapterPublished.Metrics(candidateEval, stableEval),
+                        request.holdoutShards(), nextReplayPool(pool, request.shards(), settings.replayPoolShards()), hyperParameters(result), new AdapterPublished.Metrics(candidateEval, stableEval),
                         gateEvent, Map.of(),
                         Duration.ofNanos(System.nanoTime() - started).toMillis(), base.device().toString(), clock.instant());
                 AdapterRepository.Published published = adapters.publish(draft, out);
@@ -178,8 +180,32 @@ public final class TrainingJob {
     }
 
     /**
+     * What a job replays from: the stable's replay pool (bounded), or, for a stable published before pools existed, its
+     * whole line ({@link #lineageShards}). Empty without a stable. A rolled-back version is never the stable, so its data
+     * is never replayed.
+     */
+    static Set<String> replayPool(Optional<VersionManifest> stable, List<VersionManifest> versions) {
+        if (stable.isPresent() && stable.get().replayPool() != null) {
+            return new TreeSet<>(stable.get().replayPool());
+        }
+        return lineageShards(stable, versions);
+    }
+
+    /**
+     * A new version's replay pool: the {@code max} shards of smallest {@link ShardKeys#rank} among the pool it replayed
+     * from and the shards it was trained on. Kept one version at a time, so a uniform sample of the line's data whose
+     * size does not grow with the tenant's history.
+     */
+    static List<String> nextReplayPool(java.util.Collection<String> pool, List<String> trained, int max) {
+        java.util.TreeSet<String> all = new java.util.TreeSet<>(pool);
+        all.addAll(trained);
+        return all.stream().sorted(java.util.Comparator.comparingLong(ShardKeys::rank).thenComparing(java.util.Comparator.naturalOrder()))
+                .limit(max).sorted().toList();
+    }
+
+    /**
      * The data a version's line has been trained on: its own shards and replayed shards, and its parent's,
-     * back to the first. A rolled-back version is in no stable's line, so its data is never replayed.
+     * back to the first. For stables whose manifests have no replay pool (published before 2026-12-04).
      */
     static Set<String> lineageShards(Optional<VersionManifest> from, List<VersionManifest> versions) {
         Map<Integer, VersionManifest> byNumber = new HashMap<>();
