@@ -52,6 +52,18 @@ public final class AdapterRepository {
         return versions;
     }
 
+    /**
+     * Deletes a version: its manifest first, so that it stops existing at once (a reader never finds a manifest whose files
+     * are gone), then every other object under {@code v{n}/}. Its number is never taken again: the newest versions are
+     * never retired, and a new number is always above the newest manifest.
+     */
+    public void retire(String tenant, int version) {
+        store.delete(VersionManifest.key(tenant, version));
+        for (String key : store.list(VersionManifest.dir(tenant, version))) {
+            store.delete(key);
+        }
+    }
+
     /** The version a training request already produced (a redelivered request publishes nothing new). */
     public static Optional<VersionManifest> byRequest(List<VersionManifest> versions, String requestId) {
         return versions.stream().filter(v -> requestId.equals(v.trainingRequestId())).findFirst();

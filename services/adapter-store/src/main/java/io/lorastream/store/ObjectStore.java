@@ -88,6 +88,17 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
+    /** Deletes the object; deleting one that is not there is not an error (S3's own semantics). */
+    public void delete(String key) {
+        try {
+            client.removeObject(io.minio.RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+        } catch (ErrorResponseException e) {
+            throw failed("delete", key, e);
+        } catch (Exception e) {
+            throw unavailable("delete", key, e);
+        }
+    }
+
     /** Keys under {@code prefix}, recursively. */
     public List<String> list(String prefix) {
         List<String> keys = new ArrayList<>();

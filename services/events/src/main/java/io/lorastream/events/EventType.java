@@ -14,6 +14,7 @@ public enum EventType {
     ADAPTER_PUBLISHED("io.lorastream.adapter.published.v1", "adapter-published.v1.json", AdapterPublished.class),
     ADAPTER_LIFECYCLE("io.lorastream.adapter.lifecycle.v1", "adapter-lifecycle.v1.json", AdapterLifecycle.class),
     ADAPTER_LOAD_FAILED("io.lorastream.adapter.load-failed.v1", "adapter-load-failed.v1.json", AdapterLoadFailed.class),
+    ADAPTER_RETIRED("io.lorastream.adapter.retired.v1", "adapter-retired.v1.json", AdapterRetired.class),
     ADAPTER_COMMAND("io.lorastream.adapter.command.v1", "adapter-command.v1.json", AdapterCommand.class),
     REGISTRY_ENTRY("io.lorastream.registry.entry.v1", "registry-entry.v1.json", RegistryEntry.class),
     SCORE_REQUESTED("io.lorastream.score.requested.v1", "score-requested.v1.json", ScoreRequested.class),

@@ -145,6 +145,11 @@ final class RegistryFollower implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         view.entry(entry);
+        List<Integer> retired = entry.history().stream().filter(h -> h.status() == io.lorastream.events.AdapterStatus.RETIRED)
+                .map(RegistryEntry.HistoryItem::version).toList();
+        if (!retired.isEmpty()) {
+            adapters.retired(entry.tenant(), retired);
+        }
         LOG.debugf("registry: %s revision %d, stable %s", entry.tenant(), entry.revision(), entry.stable() == null ? "none" : "v" + entry.stable().version());
         if (entry.pinned() != null) {
             return CompletableFuture.allOf(adapters.target(entry.tenant(), entry.pinned()), adapters.candidate(entry.tenant(), null, 0, false));

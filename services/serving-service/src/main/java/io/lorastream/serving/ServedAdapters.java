@@ -328,6 +328,11 @@ final class ServedAdapters implements AutoCloseable {
         }
     }
 
+    /** The registry marked these versions of the tenant retired: their metrics go. */
+    void retired(String tenant, java.util.Collection<Integer> versions) {
+        metrics.retired(tenant, versions);
+    }
+
     /** This replica's name, as its events and metrics carry it. */
     String replica() {
         return replica;

@@ -77,6 +77,13 @@ public final class ServingMetrics {
         registry.counter(PREDICTIONS, "tenant", tenant, "version", String.valueOf(version), "route", route.name()).increment(n);
     }
 
+    /** Retention deleted these versions: their series go, so that the series do not grow with a tenant's history. */
+    void retired(String tenant, java.util.Collection<Integer> versions) {
+        for (int version : versions) {
+            registry.find(PREDICTIONS).tag("tenant", tenant).tag("version", String.valueOf(version)).meters().forEach(registry::remove);
+        }
+    }
+
     /** This replica's predictions for a tenant since it started: version → route → count. */
     Map<Integer, Map<String, Long>> predictionCounts(String tenant) {
         Map<Integer, Map<String, Long>> counts = new java.util.TreeMap<>();

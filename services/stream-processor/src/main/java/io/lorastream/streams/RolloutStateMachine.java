@@ -7,6 +7,7 @@ import io.lorastream.events.AdapterLifecycle;
 import io.lorastream.events.AdapterLoadFailed;
 import io.lorastream.events.AdapterLifecycle.Transition;
 import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.AdapterRetired;
 import io.lorastream.events.AdapterStatus;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.LiveSample;
@@ -15,6 +16,7 @@ import io.lorastream.events.RegistryEntry.HistoryItem;
 import io.lorastream.events.RegistryEntry.VersionRef;
 import io.lorastream.events.Topics;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -77,6 +79,8 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
                     published(published, Instant.ofEpochMilli(Math.max(record.timestamp(), published.publishedAt().toEpochMilli())));
                 } else if (event instanceof AdapterLoadFailed failed) {
                     loadFailed(failed, at);
+                } else if (event instanceof AdapterRetired retired) {
+                    retired(retired, at);
                 }
             } // lifecycle events are this machine's own output
         } catch (RuntimeException e) {
@@ -123,6 +127,32 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
             return;
         }
         tenants.put(state.tenant(), state); // not serving now: it just never will
+    }
+
+    /**
+     * Retention deleted these versions: each one's history becomes a single RETIRED item (so the bounded history is not
+     * filled by retirements), and it is no longer servable (promote and pin refuse it). The trainer never retires what
+     * serves; should a report name it anyway, it is left as it is and logged.
+     */
+    private void retired(AdapterRetired r, Instant at) {
+        TenantRollout state = current(r.tenant());
+        java.util.Set<Integer> serving = new java.util.HashSet<>();
+        for (VersionRef ref : java.util.Arrays.asList(state.stable(), state.candidate(), state.pinned())) {
+            if (ref != null) {
+                serving.add(ref.version());
+            }
+        }
+        List<Integer> gone = r.versions().stream().filter(v -> state.knows(v) && !serving.contains(v)
+                && state.status(v).filter(s -> s == AdapterStatus.RETIRED).isEmpty()).toList();
+        r.versions().stream().filter(serving::contains).forEach(v ->
+                LOG.errorf("%s: retention reports v%d retired, but it serves (stable, candidate or pinned); left as it is", r.tenant(), v));
+        if (gone.isEmpty()) {
+            return;
+        }
+        TenantRollout next = state.retired(gone, at);
+        tenants.put(next.tenant(), next);
+        context.forward(new Record<String, LoraEvent>(next.tenant(), next.entry(settings, at), at.toEpochMilli()), Rollout.REGISTRY_SINK);
+        LOG.infof("%s: v%s retired (%s)", r.tenant(), gone, r.reason());
     }
 
     private static Map<String, Double> gateThresholds(AdapterPublished.Gate gate) {
@@ -387,6 +417,9 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
         }
         if (state.status(version).filter(s -> s == AdapterStatus.REJECTED).isPresent()) {
             return "v" + version + " was rejected by the offline gate: it never serves";
+        }
+        if (state.status(version).filter(s -> s == AdapterStatus.RETIRED).isPresent()) {
+            return "v" + version + " was retired: retention deleted its files";
         }
         if (state.servable(version).isEmpty()) {
             return state.knows(version) ? "v" + version + " is too old: only the last " + TenantRollout.MAX_HISTORY + " versions are kept"

@@ -132,6 +132,28 @@ record TenantRollout(String tenant, long revision, VersionRef stable, VersionRef
         return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, null, pinned, Map.of(), servable, history, refused, stableRecent);
     }
 
+    /** A new revision: each version's history items become one RETIRED item, and none of them is servable any more. */
+    TenantRollout retired(List<Integer> versions, Instant at) {
+        List<RegistryEntry.HistoryItem> items = new ArrayList<>();
+        for (RegistryEntry.HistoryItem h : history) {
+            if (!versions.contains(h.version())) {
+                items.add(h);
+            }
+        }
+        for (int v : versions) {
+            Double holdout = history.stream().filter(h -> h.version() == v && h.holdoutAccuracy() != null).map(RegistryEntry.HistoryItem::holdoutAccuracy)
+                    .findFirst().orElse(null);
+            items.add(new RegistryEntry.HistoryItem(v, AdapterStatus.RETIRED, at, holdout, null));
+        }
+        if (items.size() > MAX_HISTORY) {
+            items = items.subList(items.size() - MAX_HISTORY, items.size());
+        }
+        TreeMap<Integer, VersionRef> stillServable = new TreeMap<>(servable);
+        versions.forEach(stillServable::remove);
+        return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, pinned, live, stillServable,
+                items, refused, stableRecent);
+    }
+
     /** A new revision with the pin set (or cleared); serving and history otherwise as they are. */
     TenantRollout pinnedTo(VersionRef ref) {
         return new TenantRollout(tenant, revision + 1, stable, previousStable, previousStableSample, candidate, watching, ref, live, servable, history, refused, stableRecent);

@@ -351,6 +351,29 @@ class RolloutTest {
     }
 
     @Test
+    void retiredVersionsAreMarkedOnceNeverServeAgainAndWhatServesIsNeverRetired() {
+        start(0.0);
+        for (int v = 1; v <= 4; v++) {
+            publish("acme", v, true);
+        }
+        transitions();
+        pipe(adapterEvents, Topics.ADAPTER_EVENTS, AdapterEvent.class, new io.lorastream.events.AdapterRetired("acme", List.of(1, 2, 4),
+                "older than the newest 10", now));
+        List<RegistryEntry> entries = registry.readValuesToList();
+        RegistryEntry last = entries.get(entries.size() - 1);
+        assertThat(last.stable().version()).isEqualTo(4);
+        assertThat(last.history()).filteredOn(h -> h.status() == AdapterStatus.RETIRED)
+                .as("v4 is the stable: never retired").extracting(RegistryEntry.HistoryItem::version).containsExactly(1, 2);
+        assertThat(last.history()).filteredOn(h -> h.version() == 1).as("one item per retired version").hasSize(1);
+        assertThat(command("acme", AdapterCommand.Action.PROMOTE, 2)).singleElement().satisfies(a -> {
+            assertThat(a.transition()).isEqualTo(Transition.REFUSED);
+            assertThat(a.reason()).contains("v2 was retired");
+        });
+        assertThat(command("acme", AdapterCommand.Action.PROMOTE, 3)).singleElement()
+                .satisfies(a -> assertThat(a.transition()).isEqualTo(Transition.PROMOTED));
+    }
+
+    @Test
     void withoutEnoughLabelsOfTheOldStableThereIsNoYardstickAndTheReasonSaysSo() {
         start(0.0);
         publish("acme", 1, true);

@@ -37,8 +37,11 @@ final class RegistryView implements StableVersions, AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer; // the follower thread's alone
     private final Deserializer<RegistryEntry> entries = EventSerde.of(RegistryEntry.class, KafkaSerdes.SOURCE).deserializer();
-    /** Per tenant: the stable version (0 for none) and the newest version the registry mentions. */
-    private record Known(int stable, int newest) {}
+    /**
+     * Per tenant: the stable version (0 for none), the newest version the registry mentions, and what retention must keep
+     * for it (stable, candidate, pinned, promoted in the history).
+     */
+    private record Known(int stable, int newest, java.util.Set<Integer> kept) {}
 
     private final Map<String, Known> known = new ConcurrentHashMap<>();
     /** Callers waiting for the registry to be read to its end as of their call. */
@@ -67,7 +70,7 @@ final class RegistryView implements StableVersions, AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             readToEnd(deadline);
-            Known k = known.getOrDefault(tenant, new Known(0, 0));
+            Known k = known.getOrDefault(tenant, new Known(0, 0, java.util.Set.of()));
             if (k.newest() >= newestPublished) {
                 return k.stable() == 0 ? OptionalInt.empty() : OptionalInt.of(k.stable());
             }
@@ -80,6 +83,12 @@ final class RegistryView implements StableVersions, AutoCloseable {
     }
 
     private static final Duration DECISION_POLL = Duration.ofMillis(100);
+
+    @Override
+    public java.util.Set<Integer> protectedVersions(String tenant, int newestPublished) {
+        stable(tenant, newestPublished); // read to the end, and wait for the decision on the newest
+        return known.getOrDefault(tenant, new Known(0, 0, java.util.Set.of())).kept();
+    }
 
     /** Returns once the follower has read every partition up to its end as of this call. */
     private void readToEnd(long deadline) {
@@ -177,9 +186,18 @@ final class RegistryView implements StableVersions, AutoCloseable {
                 newest = ref == null ? newest : Math.max(newest, ref.version());
             }
             int decided = newest;
+            java.util.Set<Integer> kept = new java.util.TreeSet<>();
+            for (RegistryEntry.VersionRef ref : java.util.Arrays.asList(entry.stable(), entry.pinned(),
+                    entry.candidate() == null ? null : entry.candidate().ref())) {
+                if (ref != null) {
+                    kept.add(ref.version());
+                }
+            }
+            entry.history().stream().filter(h -> h.status() == io.lorastream.events.AdapterStatus.PROMOTED)
+                    .forEach(h -> kept.add(h.version()));
             // a version once decided stays decided, even when the history it was named in has been trimmed
-            known.merge(entry.tenant(), new Known(entry.stable() == null ? 0 : entry.stable().version(), newest),
-                    (before, now) -> new Known(now.stable(), Math.max(before.newest(), decided)));
+            known.merge(entry.tenant(), new Known(entry.stable() == null ? 0 : entry.stable().version(), newest, java.util.Set.copyOf(kept)),
+                    (before, now) -> new Known(now.stable(), Math.max(before.newest(), decided), now.kept()));
         } catch (RuntimeException e) {
             LOG.errorf("skipped an unreadable registry record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
         }

@@ -20,6 +20,15 @@ public interface StableVersions {
      */
     OptionalInt stable(String tenant, int newestPublished);
 
+    /**
+     * The versions retention must keep for the registry, as last read: the stable, the candidate, a pinned version and the
+     * versions its history shows promoted. This default knows only the stable (as {@link #stable} last answered).
+     */
+    default java.util.Set<Integer> protectedVersions(String tenant, int newestPublished) {
+        OptionalInt stable = stable(tenant, newestPublished);
+        return stable.isPresent() ? java.util.Set.of(stable.getAsInt()) : java.util.Set.of();
+    }
+
     /** Retriable: the registry could not be read up to its current end in time. */
     final class Unavailable extends RuntimeException {
         public Unavailable(String message, Throwable cause) {

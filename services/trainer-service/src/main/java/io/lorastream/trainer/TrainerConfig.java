@@ -9,7 +9,9 @@ import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
+import java.time.Duration;
 import java.util.Optional;
+import org.hibernate.validator.constraints.time.DurationMin;
 
 /**
  * Everything the trainer-service reads from configuration, each setting declared once with its rule: the
@@ -77,6 +79,17 @@ public interface TrainerConfig {
         @DecimalMin("0")
         @DecimalMax("10")
         double replayRatio();
+
+        /** Retention: the newest versions of a tenant that are never deleted ... */
+        @WithDefault("10")
+        @Min(1)
+        @Max(10000)
+        int keepVersions();
+
+        /** ... and how old any other version must be before it is (stable, candidate, pinned and promoted versions stay). */
+        @WithDefault("P1D")
+        @DurationMin(nanos = 0, message = "{lorastream.duration.not-negative}")
+        Duration retentionGrace();
 
         /** Shards a version's replay pool keeps: a uniform sample of its line's data, which later versions replay from. */
         @WithDefault("256")

@@ -54,6 +54,7 @@ public final class TrainingJob {
     private final StableVersions registry;
     private final TrainerConfig.Trainer settings;
     private final Clock clock;
+    private final VersionRetention retention;
 
     public TrainingJob(BaseModel base, AdapterRepository adapters, TenantData data, StableVersions registry,
                        TrainerConfig.Trainer settings, Clock clock) {
@@ -62,11 +63,18 @@ public final class TrainingJob {
         this.data = data;
         this.registry = registry;
         this.settings = settings;
+        this.retention = new VersionRetention(settings.keepVersions(), settings.retentionGrace());
         this.clock = clock;
     }
 
     /** What a run did, for the event and for metrics. */
-    public record Outcome(AdapterPublished event, boolean alreadyPublished, long trainedExamples, double examplesPerSecond) {}
+    /** @param retired the tenant's versions retention deleted after this one was published (an {@code adapter-retired} event); null: none */
+    public record Outcome(AdapterPublished event, boolean alreadyPublished, long trainedExamples, double examplesPerSecond,
+                          io.lorastream.events.AdapterRetired retired) {
+        Outcome(AdapterPublished event, boolean alreadyPublished, long trainedExamples, double examplesPerSecond) {
+            this(event, alreadyPublished, trainedExamples, examplesPerSecond, null);
+        }
+    }
 
     public Outcome run(TrainingRequested request) {
         String tenant = request.tenant();
@@ -149,11 +157,43 @@ public final class TrainingJob {
                         tenant, published.manifest().version(), candidateEval.accuracy(), stableEval == null ? "none" : String.format("%.4f", stableEval.accuracy()),
                         gateEvent.passed() ? "passed" : "failed", verdict == null ? "" : String.format(" (only the candidate right %d, only stable %d, p = %.2g)",
                                 verdict.candidateOnly(), verdict.stableOnly(), verdict.pWorse()), train.size(), draft.durationMs());
-                return new Outcome(event(published), false, result.examples(), result.examplesPerSecond());
+                return new Outcome(event(published), false, result.examples(), result.examplesPerSecond(),
+                        retire(tenant, versions, published.manifest()));
             }
         } finally {
             deleteRecursively(work);
         }
+    }
+
+    /**
+     * Deletes what retention no longer keeps of the tenant's versions ({@link VersionRetention}). A failure is logged and left
+     * for the tenant's next job, which looks again: the version just published stands either way.
+     *
+     * @return the event naming what was deleted; null when nothing was
+     */
+    private io.lorastream.events.AdapterRetired retire(String tenant, List<VersionManifest> before, VersionManifest published) {
+        List<Integer> retired = new ArrayList<>();
+        List<VersionManifest> versions = new ArrayList<>(before);
+        versions.add(published);
+        try {
+            // as of the job's start: the version just published has no decision yet (its event is not sent), and is kept anyway
+            int decided = before.stream().mapToInt(VersionManifest::version).max().orElse(0);
+            java.util.Set<Integer> kept = registry.protectedVersions(tenant, decided);
+            for (int v : retention.retire(versions, kept, clock.instant())) {
+                adapters.retire(tenant, v);
+                retired.add(v);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("retention for %s stopped after %s (the next job looks again): %s", tenant, retired, e.getMessage());
+        }
+        if (retired.isEmpty()) {
+            return null;
+        }
+        LOG.infof("%s: retired v%s (newest %d kept, and stable, candidate, pinned and promoted ones, and any younger than %s)",
+                tenant, retired, retention.keepLast(), retention.grace());
+        return new io.lorastream.events.AdapterRetired(tenant, retired, String.format(java.util.Locale.ROOT,
+                "older than the newest %d versions and than %s; not the stable, the candidate, pinned or promoted in the registry's history",
+                retention.keepLast(), retention.grace()), clock.instant());
     }
 
     /** @see TenantData#resolve */

@@ -120,6 +120,7 @@ public class TrainingWorker {
     private void train(TrainingRequested request) {
         long started = System.nanoTime();
         AdapterEvent outcome;
+        io.lorastream.events.AdapterRetired retired = null;
         String label;
         double speed = 0;
         try {
@@ -128,6 +129,7 @@ public class TrainingWorker {
                     .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
                     .await().indefinitely();
             outcome = done.event();
+            retired = done.retired();
             label = done.alreadyPublished() ? "republished" : "published";
             speed = done.examplesPerSecond();
         } catch (TenantData.MissingShardException e) {
@@ -149,14 +151,19 @@ public class TrainingWorker {
             outcome = failed(request, TrainingFailed.Kind.FAILED, bug.toString(), request.shards());
             label = "failed";
         }
-        Message<AdapterEvent> message = Message.of(outcome)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.tenant()).build());
-        events.sendMessage(message)
+        send(outcome, request.tenant());
+        if (retired != null) {
+            send(retired, request.tenant()); // after the version that let them go
+        }
+        lastFailure.set(null);
+        metrics.done(request.tenant(), label, Duration.ofNanos(System.nanoTime() - started), speed);
+    }
+
+    private void send(AdapterEvent event, String tenant) {
+        events.sendMessage(Message.of(event).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(tenant).build()))
                 .onFailure().invoke(this::retrying)
                 .onFailure().retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
                 .await().indefinitely();
-        lastFailure.set(null);
-        metrics.done(request.tenant(), label, Duration.ofNanos(System.nanoTime() - started), speed);
     }
 
     private TrainingFailed failed(TrainingRequested request, TrainingFailed.Kind kind, String reason, List<String> retryShards) {

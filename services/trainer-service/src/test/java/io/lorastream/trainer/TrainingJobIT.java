@@ -194,8 +194,14 @@ class TrainingJobIT {
 
     /** A job over the real S3 server whose registry answers {@code answers} in turn: the stable at the job's start, then at its end. */
     static TrainingJob jobSeeing(java.util.function.IntFunction<java.util.OptionalInt> answers) throws Exception {
+        return jobSeeing(answers, Map.of());
+    }
+
+    static TrainingJob jobSeeing(java.util.function.IntFunction<java.util.OptionalInt> answers, Map<String, String> more) throws Exception {
         int[] calls = {0};
-        TrainerConfig.Trainer settings = ConfigMappings.load(TrainerConfig.Trainer.class, "lorastream.trainer", Map.of("epochs", "1"));
+        Map<String, String> values = new java.util.HashMap<>(Map.of("epochs", "1"));
+        values.putAll(more);
+        TrainerConfig.Trainer settings = ConfigMappings.load(TrainerConfig.Trainer.class, "lorastream.trainer", values);
         return new TrainingJob(base, adapters, new TenantData(store), (tenant, newest) -> answers.apply(calls[0]++), settings, Clock.systemUTC());
     }
 
@@ -227,6 +233,29 @@ class TrainingJobIT {
         assertThat(outcome.event().version()).isEqualTo(2);
         assertThat(adapters.versions(t)).as("one version for the request").extracting(VersionManifest::version).containsExactly(1, 2);
         assertThat(v1.version()).isEqualTo(1);
+    }
+
+    @Test
+    void retentionDeletesWhatItNoLongerKeepsWholeManifestFirstAndNeverTheStableOrTheNewest() throws Exception {
+        String t = "retain-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> shards = new java.util.ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            shards.add("datasets/" + t + "/shards/00000" + i + ".jsonl");
+            shard(store, t, shards.get(i - 1), yelp.subList(60 * (i - 1), 60 * i));
+        }
+        Map<String, String> keepOne = Map.of("keep-versions", "1", "retention-grace", "PT0S");
+        TrainingJob noStable = jobSeeing(call -> java.util.OptionalInt.empty(), keepOne);
+        assertThat(noStable.run(request(t, 1, List.of(shards.get(0)), List.of())).retired()).as("one version: nothing to retire").isNull();
+        TrainingJob.Outcome second = noStable.run(request(t, 2, List.of(shards.get(1)), List.of()));
+        assertThat(second.retired().versions()).containsExactly(1);
+        assertThat(store.list("adapters/" + t + "/v1/")).as("nothing of v1 is left, its claim neither").isEmpty();
+        assertThat(adapters.versions(t)).extracting(VersionManifest::version).containsExactly(2);
+
+        // v2 is the stable: the newest (v3) and the stable stay
+        TrainingJob.Outcome third = jobSeeing(call -> java.util.OptionalInt.of(2), keepOne).run(request(t, 3, List.of(shards.get(2)), List.of()));
+        assertThat(third.retired()).isNull();
+        assertThat(adapters.versions(t)).extracting(VersionManifest::version).containsExactly(2, 3);
+        assertThat(third.event().version()).as("a number is never taken twice").isEqualTo(3);
     }
 
     @Test
