@@ -41,6 +41,8 @@ class StreamProcessorConfigTest {
             holdout-fraction   | 1.0   | lorastream.feedback.holdout-fraction must be less than 1 (was 1.0)
             holdout-fraction   | -0.1  | lorastream.feedback.holdout-fraction must be at least 0 (was -0.1)
             shard-max-examples | 0     | lorastream.feedback.shard-max-examples must be at least 1 (was 0)
+            holdout-window     | 0     | lorastream.feedback.holdout-window must be at least 1 (was 0)
+            holdout-reservoir  | -1    | lorastream.feedback.holdout-reservoir must be at least 0 (was -1)
             dedup-window       | PT0S  | lorastream.feedback.dedup-window must be a positive duration (was PT0S)
             shard-max-age      | -PT1S | lorastream.feedback.shard-max-age must be a positive duration (was PT-1S)
             check-interval     | PT0S  | lorastream.feedback.check-interval must be a positive duration (was PT0S)

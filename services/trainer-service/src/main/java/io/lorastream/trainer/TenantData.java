@@ -33,15 +33,22 @@ public final class TenantData {
      *                                  tenant's: the request can never succeed
      * @throws ObjectStore.UnavailableException S3 is unreachable: retry
      */
-    public TrainingRequested resolve(TrainingRequest request) {
+    public Resolved resolve(TrainingRequest request) {
         if (request instanceof TrainingRequested inline) {
-            return inline;
+            return new Resolved(inline, java.util.Map.of());
         }
         TrainingSnapshotRequested r = (TrainingSnapshotRequested) request;
         String key = r.snapshot().key();
         byte[] bytes = store.get(key).orElseThrow(() -> new IllegalArgumentException(store.uri(key) + " named but missing"));
-        return r.resolve(DatasetSnapshot.decode(r.tenant(), key, bytes, r.snapshot().sha256()));
+        DatasetSnapshot snapshot = DatasetSnapshot.decode(r.tenant(), key, bytes, r.snapshot().sha256());
+        java.util.Map<String, String> sha256 = new java.util.HashMap<>();
+        snapshot.shards().forEach(s -> sha256.put(s.key(), s.sha256()));
+        snapshot.holdout().forEach(s -> sha256.put(s.key(), s.sha256()));
+        return new Resolved(r.resolve(snapshot), java.util.Map.copyOf(sha256));
     }
+
+    /** A request as a job reads it, and the sha256 its snapshot gives each shard (none for a version-1 request). */
+    public record Resolved(TrainingRequested request, java.util.Map<String, String> sha256) {}
 
     /**
      * The examples of the shards, in order; a shard named but missing is an error, not an empty shard.
@@ -49,8 +56,19 @@ public final class TenantData {
      * @throws MissingShardException naming every missing shard
      */
     public List<Example> read(List<String> shards) {
+        return read(shards, java.util.Map.of());
+    }
+
+    /**
+     * The examples of the shards, in order; a shard named but missing, or whose bytes are not the sha256 its snapshot gives
+     * ({@code sha256}: key → hex; a key without one is not checked), is an error naming every such shard.
+     *
+     * @throws MissingShardException naming every missing or altered shard
+     */
+    public List<Example> read(List<String> shards, java.util.Map<String, String> sha256) {
         List<Example> examples = new ArrayList<>();
         List<String> missing = new ArrayList<>();
+        List<String> altered = new ArrayList<>();
         for (String key : shards) {
             Optional<byte[]> found = store.get(key);
             if (found.isEmpty()) {
@@ -58,6 +76,11 @@ public final class TenantData {
                 continue;
             }
             byte[] content = found.get();
+            String expected = sha256.get(key);
+            if (expected != null && !expected.equals(io.lorastream.events.Sha256.hex(content))) {
+                altered.add(key);
+                continue;
+            }
             for (String line : new String(content, StandardCharsets.UTF_8).split("\n")) {
                 if (!line.isBlank()) {
                     FeedbackReceived event = EventJson.decode(EventType.FEEDBACK_RECEIVED, line.getBytes(StandardCharsets.UTF_8), FeedbackReceived.class);
@@ -65,8 +88,12 @@ public final class TenantData {
                 }
             }
         }
-        if (!missing.isEmpty()) {
-            throw new MissingShardException(missing, missing.stream().map(store::uri).toList() + " named but missing");
+        if (!missing.isEmpty() || !altered.isEmpty()) {
+            List<String> bad = new ArrayList<>(missing);
+            bad.addAll(altered);
+            throw new MissingShardException(bad, (missing.isEmpty() ? "" : missing.stream().map(store::uri).toList() + " named but missing")
+                    + (missing.isEmpty() || altered.isEmpty() ? "" : "; ")
+                    + (altered.isEmpty() ? "" : altered.stream().map(store::uri).toList() + " not the bytes the snapshot names (sha256)"));
         }
         return examples;
     }

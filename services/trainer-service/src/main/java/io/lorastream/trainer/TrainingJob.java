@@ -77,6 +77,11 @@ public final class TrainingJob {
     }
 
     public Outcome run(TrainingRequested request) {
+        return run(request, Map.of());
+    }
+
+    /** @param sha256 what the request's snapshot gives each shard: a shard with other bytes is not read ({@link TenantData#read}) */
+    public Outcome run(TrainingRequested request, Map<String, String> sha256) {
         String tenant = request.tenant();
         // one listing per job: a tenant's jobs run one after another (its partition, one worker, one device)
         List<VersionManifest> versions = adapters.versions(tenant);
@@ -87,8 +92,8 @@ public final class TrainingJob {
         }
         long started = System.nanoTime();
         Optional<VersionManifest> stable = stable(tenant, versions);
-        List<Example> fresh = data.read(request.shards());
-        List<Example> holdout = data.read(request.holdoutShards());
+        List<Example> fresh = data.read(request.shards(), sha256);
+        List<Example> holdout = data.read(request.holdoutShards(), sha256);
         Set<String> pool = replayPool(stable, versions);
         TenantData.Replay replay = data.replay(pool, request.shards(),
                 (int) Math.round(fresh.size() * settings.replayRatio()), settings.training().seed());
@@ -197,7 +202,7 @@ public final class TrainingJob {
     }
 
     /** @see TenantData#resolve */
-    public TrainingRequested resolve(io.lorastream.events.TrainingRequest request) {
+    public TenantData.Resolved resolve(io.lorastream.events.TrainingRequest request) {
         return data.resolve(request);
     }
 

@@ -91,9 +91,9 @@ public class TrainingWorker {
         }
         metrics.queued(request.tenant());
         turns.run(request.tenant(), () -> {
-            TrainingRequested resolved = resolve(record, request);
+            TenantData.Resolved resolved = resolve(record, request);
             if (resolved != null) {
-                train(resolved);
+                train(resolved.request(), resolved.sha256());
             }
             return null;
         });
@@ -103,7 +103,7 @@ public class TrainingWorker {
      * The request with the shard lists its snapshot names (S3 outages retried with backoff), or null when the snapshot can
      * never be read as the request names it (missing, other bytes, another tenant's): then the record is dead-lettered.
      */
-    private TrainingRequested resolve(ConsumerRecord<String, byte[]> record, TrainingRequest request) {
+    private TenantData.Resolved resolve(ConsumerRecord<String, byte[]> record, TrainingRequest request) {
         long started = System.nanoTime();
         try {
             return Uni.createFrom().item(() -> job.resolve(request))
@@ -117,14 +117,14 @@ public class TrainingWorker {
         }
     }
 
-    private void train(TrainingRequested request) {
+    private void train(TrainingRequested request, java.util.Map<String, String> sha256) {
         long started = System.nanoTime();
         AdapterEvent outcome;
         io.lorastream.events.AdapterRetired retired = null;
         String label;
         double speed = 0;
         try {
-            TrainingJob.Outcome done = Uni.createFrom().item(() -> job.run(request))
+            TrainingJob.Outcome done = Uni.createFrom().item(() -> job.run(request, sha256))
                     .onFailure(TrainingWorker::retriable).invoke(this::retrying)
                     .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
                     .await().indefinitely();

@@ -39,6 +39,9 @@ class TrainerConfigTest {
             gate-margin   ; 1.5  ; lorastream.trainer.gate-margin must be at most 1 (was 1.5)
             gate-alpha    ; 0.5  ; lorastream.trainer.gate-alpha must be less than 0.5 (was 0.5)
             device        ; tpu  ; lorastream.trainer.device must match "auto|cpu|gpu" (was "tpu")
+            keep-versions ; 0    ; lorastream.trainer.keep-versions must be at least 1 (was 0)
+            retention-grace ; -PT1H ; lorastream.trainer.retention-grace must not be a negative duration (was PT-1H)
+            replay-pool-shards ; 0 ; lorastream.trainer.replay-pool-shards must be at least 1 (was 0)
             """)
     void aBadSettingIsRefusedNamingKeyAndValue(String key, String value, String message) {
         assertThatThrownBy(() -> trainer(Map.of(key, value))).isInstanceOf(ConfigValidationException.class).hasMessageContaining(message);

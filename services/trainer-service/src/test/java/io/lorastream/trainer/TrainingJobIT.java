@@ -283,6 +283,12 @@ class TrainingJobIT {
         shard(store, t, s1, yelp.stream().filter(e -> e.label().equals("1")).limit(30).toList());
         assertThatThrownBy(() -> job.run(request(t, 1, List.of(s1), List.of())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least two labels");
+        // a shard whose bytes are not the ones its snapshot names is not read (and not retried)
+        assertThatThrownBy(() -> job.run(request(t, 1, List.of(s1), List.of()), Map.of(s1, "0".repeat(64))))
+                .isInstanceOfSatisfying(TenantData.MissingShardException.class, e -> {
+                    assertThat(e.missing()).containsExactly(s1);
+                    assertThat(e.getMessage()).contains("000001.jsonl").contains("not the bytes the snapshot names");
+                });
         assertThat(adapters.versions(t)).isEmpty();
     }
 }
