@@ -60,10 +60,9 @@ final class LivePhases {
      */
     void yardstick(Tenant t, int count) throws Exception {
         List<Example> texts = window(t);
+        int phase = phases.get(t.id()) - 1;
         for (int i = 0; i < count; i++) {
-            Example e = texts.get(i % texts.size());
-            JsonNode prediction = stack.score(t.id(), e.text());
-            stack.label(t.id(), new Feedback("live-" + phases.get(t.id()) + "-" + i, e.text(), e.label()), prediction.path("predictionId").asText());
+            scoreAndLabel(t, phase, i, texts.get(i % texts.size()));
             events.poll();
         }
         progress.log("%s: %d live predictions of stable v%d labelled (the watch's yardstick)", t.id(), count, stack.stableVersion(t.id()));
@@ -104,9 +103,7 @@ final class LivePhases {
         int labels = 0;
         int judged = 0;
         while (labels < maxLiveLabels) {
-            Example e = texts.get(labels % texts.size());
-            JsonNode prediction = stack.score(t.id(), e.text());
-            stack.label(t.id(), new Feedback("live-" + phase + "-" + labels, e.text(), e.label()), prediction.path("predictionId").asText());
+            JsonNode prediction = scoreAndLabel(t, phase, labels, texts.get(labels % texts.size()));
             labels++;
             if (prediction.path("version").asInt() == version) {
                 judged++;
@@ -136,6 +133,16 @@ final class LivePhases {
         AdapterLifecycle decided = events.awaitDecision(t.id(), v -> v == finalVersion, l -> finalEnds.contains(l.transition()) && l.evidence() != null
                 && l.evidence().candidate() != null);
         return new Live(decided, labels, judged);
+    }
+
+    /**
+     * One live request for the text, and its label: the truth, as feedback naming the prediction. The feedback id is the
+     * phase's and the label's number, so no two labels of a run share an id (the stream-processor drops a second copy).
+     */
+    private JsonNode scoreAndLabel(Tenant t, int phase, int i, Example e) throws Exception {
+        JsonNode prediction = stack.score(t.id(), e.text());
+        stack.label(t.id(), new Feedback("live-" + phase + "-" + i, e.text(), e.label()), prediction.path("predictionId").asText());
+        return prediction;
     }
 
     /** The rule's decision that ended the version's phase, if it came: one with live evidence. */

@@ -73,10 +73,9 @@ public final class PoisonedVersionFault {
                 LivePhases.Live live = phases.of(tenant, end.version());
                 sentLabels = live == null ? 0 : live.judgedLabels();
                 labels = DemoChecks.labelsWhenDecided(end);
-                AdapterLifecycle promoted = events.last(tenant, end.version(), false);
                 AdapterLifecycle atPromotion = events.decisions.stream()
                         .filter(d -> d.tenant().equals(tenant) && d.version() == end.version() && d.transition() == Transition.PROMOTED)
-                        .findFirst().orElse(promoted);
+                        .findFirst().orElse(end);
                 seconds = Duration.between(atPromotion.occurredAt(), end.occurredAt()).toMillis() / 1e3;
                 progress.log("%s v%d rolled back on %d of its labelled predictions (%d sent by then); %d honest examples more", tenant, end.version(),
                         labels, sentLabels, AFTER);

@@ -102,26 +102,19 @@ public final class FaultSuite implements Callable<Integer> {
             if (only != null && only.contains(4) && !only.contains(3)) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--only: fault 4 needs fault 3 (its tenant)");
             }
-            if (runs(1)) {
-                rows.add(brokerKilledMidIngest(stack, minio));
-            }
-            if (runs(2)) {
-                rows.add(poisonOnEveryInputTopic(stack, minio));
-            }
-            if (runs(3)) {
-                rows.add(s3FrozenMidIngest(stack, minio));
-            }
-            if (runs(4)) {
-                rows.add(corruptedStableAndServingKilled(stack, minio, "fault-s3-" + run));
-            }
-            if (runs(5)) {
-                rows.add(s3FrozenDuringATrainingJob(stack, minio));
-            }
-            if (runs(6)) {
-                rows.add(twoTrainersAndARebalanceMidJob(stack, minio));
-            }
-            if (runs(7)) {
-                rows.addAll(poisonedVersionUnderDefaults(stack, minio));
+            // by number, as docs/faults.md numbers them
+            Map<Integer, Callable<List<Row>>> faults = new LinkedHashMap<>();
+            faults.put(1, () -> List.of(brokerKilledMidIngest(stack, minio)));
+            faults.put(2, () -> List.of(poisonOnEveryInputTopic(stack, minio)));
+            faults.put(3, () -> List.of(s3FrozenMidIngest(stack, minio)));
+            faults.put(4, () -> List.of(corruptedStableAndServingKilled(stack, minio, "fault-s3-" + run)));
+            faults.put(5, () -> List.of(s3FrozenDuringATrainingJob(stack, minio)));
+            faults.put(6, () -> List.of(twoTrainersAndARebalanceMidJob(stack, minio)));
+            faults.put(7, () -> poisonedVersionUnderDefaults(stack, minio));
+            for (Map.Entry<Integer, Callable<List<Row>>> fault : faults.entrySet()) {
+                if (only == null || only.contains(fault.getKey())) {
+                    rows.addAll(fault.getValue().call());
+                }
             }
         }
         System.out.printf("%n| fault | sent | accepted | lost | duplicated | time to recover |%n|---|---|---|---|---|---|%n");
@@ -131,10 +124,6 @@ public final class FaultSuite implements Callable<Integer> {
         failures.forEach(f -> System.out.println("FAILED: " + f));
         System.out.println(EventJson.MAPPER.writeValueAsString(Map.of("rows", rows, "failures", failures)));
         return failures.isEmpty() ? 0 : 1;
-    }
-
-    private boolean runs(int fault) {
-        return only == null || only.contains(fault);
     }
 
     private List<String[]> sst2() throws Exception {

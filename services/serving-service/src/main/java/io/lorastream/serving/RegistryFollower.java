@@ -144,11 +144,11 @@ final class RegistryFollower implements AutoCloseable {
             LOG.errorf("skipped an unreadable registry record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
             return CompletableFuture.completedFuture(null);
         }
+        List<Integer> retiredBefore = view.entry(entry.tenant()).map(RegistryFollower::retired).orElse(List.of());
         view.entry(entry);
-        List<Integer> retired = entry.history().stream().filter(h -> h.status() == io.lorastream.events.AdapterStatus.RETIRED)
-                .map(RegistryEntry.HistoryItem::version).toList();
-        if (!retired.isEmpty()) {
-            adapters.retired(entry.tenant(), retired);
+        List<Integer> newlyRetired = retired(entry).stream().filter(v -> !retiredBefore.contains(v)).toList();
+        if (!newlyRetired.isEmpty()) {
+            adapters.retired(entry.tenant(), newlyRetired);
         }
         LOG.debugf("registry: %s revision %d, stable %s", entry.tenant(), entry.revision(), entry.stable() == null ? "none" : "v" + entry.stable().version());
         if (entry.pinned() != null) {
@@ -159,6 +159,12 @@ final class RegistryFollower implements AutoCloseable {
         CompletableFuture<Void> candidate = adapters.candidate(entry.tenant(), c == null ? null : c.ref(), c == null ? 0 : c.trafficShare(),
                 c != null && c.shadow());
         return CompletableFuture.allOf(adapters.target(entry.tenant(), entry.stable()), candidate);
+    }
+
+    /** The versions the entry's history shows retired. */
+    private static List<Integer> retired(RegistryEntry entry) {
+        return entry.history().stream().filter(h -> h.status() == io.lorastream.events.AdapterStatus.RETIRED)
+                .map(RegistryEntry.HistoryItem::version).toList();
     }
 
     @Override

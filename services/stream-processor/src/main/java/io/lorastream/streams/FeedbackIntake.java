@@ -1,5 +1,6 @@
 package io.lorastream.streams;
 
+import io.lorastream.events.ShardKeys;
 import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventJson;
 import io.lorastream.events.Sha256;
@@ -238,7 +239,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         shards.put(shardStoreKey(shard.key()), shard);
         if (kind == DatasetKind.HOLDOUT) {
             holdout.put(state.tenant(), holdoutSelection(state).sealed(new HoldoutSelection.Entry(state.nextSeq(kind), shard.examples(),
-                    HoldoutSelection.rank(shard.key())), settings.holdoutWindow(), settings.holdoutReservoir()));
+                    ShardKeys.rank(shard.key())), settings.holdoutWindow(), settings.holdoutReservoir()));
         }
         metrics.sealed(kind);
         return state.sealed(shard);
@@ -257,7 +258,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         for (int seq = 1; seq <= state.holdoutShards(); seq++) {
             String key = DatasetKind.HOLDOUT.shardKey(state.tenant(), seq);
             TenantDatasets.Shard shard = shards.get(shardStoreKey(key));
-            built = built.sealed(new HoldoutSelection.Entry(seq, shard.examples(), HoldoutSelection.rank(key)), settings.holdoutWindow(),
+            built = built.sealed(new HoldoutSelection.Entry(seq, shard.examples(), ShardKeys.rank(key)), settings.holdoutWindow(),
                     settings.holdoutReservoir());
         }
         holdout.put(state.tenant(), built);

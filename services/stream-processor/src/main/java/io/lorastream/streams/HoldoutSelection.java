@@ -31,11 +31,6 @@ public record HoldoutSelection(List<Entry> window, List<Entry> reservoir) {
         reservoir = List.copyOf(reservoir);
     }
 
-    /** The rank of a shard: {@link ShardKeys#rank}. */
-    public static long rank(String shardKey) {
-        return ShardKeys.rank(shardKey);
-    }
-
     /** With one more sealed shard: it joins the window, and what the window no longer needs is offered to the reservoir. */
     public HoldoutSelection sealed(Entry shard, int windowExamples, int reservoirExamples) {
         List<Entry> nextWindow = new ArrayList<>(window);
@@ -66,9 +61,5 @@ public record HoldoutSelection(List<Entry> window, List<Entry> reservoir) {
         window.forEach(e -> seqs.add(e.seq()));
         seqs.sort(Integer::compare);
         return seqs;
-    }
-
-    public int examples() {
-        return window.stream().mapToInt(Entry::examples).sum() + reservoir.stream().mapToInt(Entry::examples).sum();
     }
 }

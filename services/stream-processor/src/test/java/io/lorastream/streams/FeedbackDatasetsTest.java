@@ -1,5 +1,6 @@
 package io.lorastream.streams;
 
+import io.lorastream.events.ShardKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -329,7 +330,7 @@ class FeedbackDatasetsTest {
         // the same selection from scratch (what a state from before the selection existed is given)
         HoldoutSelection fromScratch = HoldoutSelection.EMPTY;
         for (int seq = 1; seq <= 100; seq++) {
-            fromScratch = fromScratch.sealed(new HoldoutSelection.Entry(seq, 5, HoldoutSelection.rank(DatasetKind.HOLDOUT.shardKey("acme", seq))), 20, 10);
+            fromScratch = fromScratch.sealed(new HoldoutSelection.Entry(seq, 5, ShardKeys.rank(DatasetKind.HOLDOUT.shardKey("acme", seq))), 20, 10);
         }
         assertThat(request.holdoutShards()).containsExactlyElementsOf(
                 fromScratch.seqs().stream().map(seq -> DatasetKind.HOLDOUT.shardKey("acme", seq)).toList());

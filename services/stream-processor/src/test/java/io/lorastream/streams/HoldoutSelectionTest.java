@@ -1,5 +1,6 @@
 package io.lorastream.streams;
 
+import io.lorastream.events.ShardKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ class HoldoutSelectionTest {
     }
 
     static HoldoutSelection.Entry entry(int seq, int examples) {
-        return new HoldoutSelection.Entry(seq, examples, HoldoutSelection.rank(DatasetKind.HOLDOUT.shardKey("acme", seq)));
+        return new HoldoutSelection.Entry(seq, examples, ShardKeys.rank(DatasetKind.HOLDOUT.shardKey("acme", seq)));
     }
 
     /** Each row: shards sealed, examples each, window and reservoir sizes; the window's shards and the reservoir's size. */

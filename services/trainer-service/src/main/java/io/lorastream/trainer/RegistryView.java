@@ -180,12 +180,7 @@ final class RegistryView implements StableVersions, AutoCloseable {
         }
         try {
             RegistryEntry entry = entries.deserialize(record.topic(), record.headers(), record.value());
-            int newest = entry.history().stream().mapToInt(RegistryEntry.HistoryItem::version).max().orElse(0);
-            for (RegistryEntry.VersionRef ref : java.util.Arrays.asList(entry.stable(), entry.pinned(),
-                    entry.candidate() == null ? null : entry.candidate().ref())) {
-                newest = ref == null ? newest : Math.max(newest, ref.version());
-            }
-            int decided = newest;
+            // what serves (stable, pinned, candidate) and what was promoted: retention keeps them
             java.util.Set<Integer> kept = new java.util.TreeSet<>();
             for (RegistryEntry.VersionRef ref : java.util.Arrays.asList(entry.stable(), entry.pinned(),
                     entry.candidate() == null ? null : entry.candidate().ref())) {
@@ -195,6 +190,9 @@ final class RegistryView implements StableVersions, AutoCloseable {
             }
             entry.history().stream().filter(h -> h.status() == io.lorastream.events.AdapterStatus.PROMOTED)
                     .forEach(h -> kept.add(h.version()));
+            int newest = Math.max(entry.history().stream().mapToInt(RegistryEntry.HistoryItem::version).max().orElse(0),
+                    kept.stream().mapToInt(Integer::intValue).max().orElse(0));
+            int decided = newest;
             // a version once decided stays decided, even when the history it was named in has been trimmed
             known.merge(entry.tenant(), new Known(entry.stable() == null ? 0 : entry.stable().version(), newest, java.util.Set.copyOf(kept)),
                     (before, now) -> new Known(now.stable(), Math.max(before.newest(), decided), now.kept()));
