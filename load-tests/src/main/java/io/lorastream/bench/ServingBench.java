@@ -306,7 +306,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
             AdapterFiles.save(adapter, dir);
         }
         VersionManifest draft = new VersionManifest(tenant, version, version > 1 ? version - 1 : null, version > 1 ? version - 1 : null, "bench:" + tenant + ":" + version,
-                new AdapterPublished.BaseModel(base.id(), base.sha256()), List.of(), List.of(), List.of(), List.of(), Map.of(),
+                new AdapterPublished.BaseModel(base.id(), base.sha256()), List.of(), List.of(), List.of(), List.of(), null, Map.of(),
                 new AdapterPublished.Metrics(new Evaluation(0.9, null, null, 100), null), new AdapterPublished.Gate(true, 0.02),
                 Map.of(), 0, "cpu", Instant.now());
         AdapterRepository repository = new AdapterRepository(store);

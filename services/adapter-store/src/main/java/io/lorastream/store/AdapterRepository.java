@@ -93,6 +93,25 @@ public final class AdapterRepository {
         }
     }
 
+    /**
+     * A version's replay sample ({@link VersionManifest#REPLAY_SAMPLE}), checked against the sha256 its manifest gives; empty
+     * for a version without one.
+     *
+     * @throws IllegalStateException the object is missing or is not those bytes
+     */
+    public Optional<byte[]> replaySample(VersionManifest version) {
+        if (version.replaySample() == null) {
+            return Optional.empty();
+        }
+        String key = VersionManifest.dir(version.tenant(), version.version()) + VersionManifest.REPLAY_SAMPLE;
+        byte[] content = store.get(key).orElseThrow(() -> new IllegalStateException(store.uri(key) + " is missing"));
+        String actual = Sha256.hex(content);
+        if (!actual.equals(version.replaySample().sha256())) {
+            throw new IllegalStateException(store.uri(key) + ": sha256 " + actual + " is not the manifest's " + version.replaySample().sha256());
+        }
+        return Optional.of(content);
+    }
+
     /** What {@link #publish} wrote: the manifest, and the sha256 of every file including the manifest. */
     public record Published(VersionManifest manifest, Map<String, String> files) {}
 
@@ -164,6 +183,13 @@ public final class AdapterRepository {
                 byte[] content = Files.readAllBytes(dir.resolve(file));
                 store.put(prefix + file, content, file.endsWith(".json") ? "application/json" : "application/octet-stream");
                 files.put(file, Sha256.hex(content));
+            }
+            if (draft.replaySample() != null) {
+                byte[] sample = Files.readAllBytes(dir.resolve(VersionManifest.REPLAY_SAMPLE));
+                if (!Sha256.hex(sample).equals(draft.replaySample().sha256())) {
+                    throw new IllegalStateException(dir.resolve(VersionManifest.REPLAY_SAMPLE) + " is not the sample the manifest names (sha256)");
+                }
+                store.put(prefix + VersionManifest.REPLAY_SAMPLE, sample, "application/x-ndjson");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -33,7 +33,20 @@ public final class ObjectStore implements AutoCloseable {
      * @throws RefusedException when S3 (or the client, before sending) refuses this very call: it never will
      */
     public Optional<byte[]> get(String key) {
-        try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+        return read(key, GetObjectArgs.builder().bucket(bucket).object(key).build());
+    }
+
+    /**
+     * {@code length} bytes of an object from {@code offset} (an HTTP range request): one shard inside a compacted segment.
+     *
+     * @see #get(String)
+     */
+    public Optional<byte[]> get(String key, long offset, long length) {
+        return read(key, GetObjectArgs.builder().bucket(bucket).object(key).offset(offset).length(length).build());
+    }
+
+    private Optional<byte[]> read(String key, GetObjectArgs args) {
+        try (InputStream in = client.getObject(args)) {
             return Optional.of(in.readAllBytes());
         } catch (ErrorResponseException e) {
             if ("NoSuchKey".equals(e.errorResponse().code())) {

@@ -13,9 +13,12 @@ import java.util.Map;
  *
  * @param parentVersion   the version it was warm-started from: the registry's stable when the job started; absent for a fresh adapter
  * @param baselineVersion the version the offline gate compared it with (the same stable, also when it trained fresh); absent for none
- * @param replayShards    older shards it replayed, all from the data its parent's line was trained on
- * @param replayPool      a bounded uniform sample of the shards its line was trained on (its own, and its baseline's pool), which
- *                        versions built on it replay from; absent in manifests of before 2026-12-04 (then the line is walked)
+ * @param replayShards    older shards it replayed (versions published before replay samples, 2026-12-05; empty since: what
+ *                        a version replays comes from its parent's {@link #replaySample})
+ * @param replayPool      a bounded sample of the shards its line was trained on (versions published on 2026-12-04 only): read
+ *                        once, as the sample of a stable from then
+ * @param replaySample    the bounded sample of its line's examples that versions built on it replay from ({@link #REPLAY_SAMPLE}
+ *                        in its folder, not one of its adapter files: serving never reads it); absent before 2026-12-05
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VersionManifest(
@@ -29,6 +32,7 @@ public record VersionManifest(
         List<String> replayShards,
         List<String> holdoutShards,
         List<String> replayPool,
+        ReplaySample replaySample,
         Map<String, Object> hyperParameters,
         AdapterPublished.Metrics metrics,
         AdapterPublished.Gate gate,
@@ -38,17 +42,22 @@ public record VersionManifest(
         Instant createdAt) {
 
     public static final String FILE = "manifest.json";
+    /** The replay sample's object in a version's folder: feedback events, one per line, as in a dataset shard. */
+    public static final String REPLAY_SAMPLE = "replay-sample.jsonl";
+
+    /** The replay sample's size and sha256 (its bytes are checked against it when read). */
+    public record ReplaySample(int examples, String sha256) {}
 
     /** This manifest under another number (the one {@link AdapterRepository#publish} could claim). */
     public VersionManifest numbered(int number) {
         return new VersionManifest(tenant, number, parentVersion, baselineVersion, trainingRequestId, baseModel, shards, replayShards,
-                holdoutShards, replayPool, hyperParameters, metrics, gate, files, durationMs, device, createdAt);
+                holdoutShards, replayPool, replaySample, hyperParameters, metrics, gate, files, durationMs, device, createdAt);
     }
 
     /** This manifest with the files' sha256s, as {@link AdapterRepository#publish} writes it. */
     public VersionManifest withFiles(Map<String, String> files) {
         return new VersionManifest(tenant, version, parentVersion, baselineVersion, trainingRequestId, baseModel, shards, replayShards,
-                holdoutShards, replayPool, hyperParameters, metrics, gate, Map.copyOf(files), durationMs, device, createdAt);
+                holdoutShards, replayPool, replaySample, hyperParameters, metrics, gate, Map.copyOf(files), durationMs, device, createdAt);
     }
 
     public static String prefix(String tenant) {

@@ -15,8 +15,23 @@ import java.util.List;
  */
 public record DatasetSnapshot(String tenant, String requestId, List<Shard> shards, List<Shard> holdout) {
 
-    /** A sealed shard as the request may read it: its bytes must have this sha256. */
-    public record Shard(String key, int examples, String sha256) {}
+    /**
+     * A sealed shard as the request may read it: its bytes must have this sha256. A shard that compaction has copied into a
+     * segment is read there: {@code length} bytes from {@code offset} of {@code segment} (the same bytes, so the same sha256),
+     * since its own object is deleted a grace period after the copy.
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Shard(String key, int examples, String sha256, String segment, Long offset, Long length) {
+        public Shard(String key, int examples, String sha256) {
+            this(key, examples, sha256, null, null, null);
+        }
+
+        public Shard {
+            if ((segment == null) != (offset == null) || (segment == null) != (length == null)) {
+                throw new IllegalArgumentException(key + ": a shard in a segment names the segment, its offset and its length");
+            }
+        }
+    }
 
     public DatasetSnapshot {
         shards = List.copyOf(shards);
@@ -27,6 +42,9 @@ public record DatasetSnapshot(String tenant, String requestId, List<Shard> shard
         for (Shard s : shards) {
             if (!ShardKeys.isTrainingShard(tenant, s.key())) {
                 throw new IllegalArgumentException("shards: " + s.key() + " is not a training shard of " + tenant);
+            }
+            if (s.segment() != null && !ShardKeys.isSegment(tenant, s.segment())) {
+                throw new IllegalArgumentException("shards: " + s.key() + " is read from " + s.segment() + ", not a segment of " + tenant);
             }
         }
         for (Shard s : holdout) {

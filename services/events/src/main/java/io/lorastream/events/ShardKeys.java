@@ -13,7 +13,18 @@ public final class ShardKeys {
     private static final Pattern HOLDOUT = Pattern.compile("datasets/([a-z0-9][a-z0-9-]{0,62})/holdout/[0-9]{6,12}\\.jsonl");
     private static final Pattern SNAPSHOT = Pattern.compile("datasets/([a-z0-9][a-z0-9-]{0,62})/snapshots/[0-9]{6,12}-[0-9a-f]{16}\\.json");
 
+    private static final Pattern SEGMENT = Pattern.compile("datasets/([a-z0-9][a-z0-9-]{0,62})/segments/[0-9]{6,12}-[0-9]{6,12}\\.jsonl");
+
     private ShardKeys() {}
+
+    /** {@code datasets/{tenant}/segments/{first}-{last}.jsonl}: training shards first..last, compacted into one object. */
+    public static String segmentKey(String tenant, int first, int last) {
+        return String.format("datasets/%s/segments/%06d-%06d.jsonl", tenant, first, last);
+    }
+
+    public static boolean isSegment(String tenant, String key) {
+        return matchesTenant(SEGMENT, tenant, key);
+    }
 
     public static boolean isTrainingShard(String tenant, String key) {
         return matchesTenant(TRAINING, tenant, key);

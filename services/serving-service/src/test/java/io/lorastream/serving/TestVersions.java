@@ -43,7 +43,7 @@ final class TestVersions {
             AdapterFiles.save(adapter, dir);
         }
         VersionManifest draft = new VersionManifest(tenant, version, version > 1 ? version - 1 : null, version > 1 ? version - 1 : null, "training:" + tenant + ":" + version,
-                trainedOn, List.of(), List.of(), List.of(), List.of(), Map.of("seed", seed),
+                trainedOn, List.of(), List.of(), List.of(), List.of(), null, Map.of("seed", seed),
                 new AdapterPublished.Metrics(new Evaluation(0.9, null, null, 100), null), new AdapterPublished.Gate(true, 0.02),
                 Map.of(), 1, "cpu", Instant.now());
         AdapterRepository repository = new AdapterRepository(store);

@@ -12,10 +12,10 @@ import io.lorastream.events.TrainingRequested;
 import io.lorastream.events.TrainingSnapshotRequested;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 
 /** A tenant's dataset shards in S3 (written by the stream-processor), read as training examples. */
 public final class TenantData {
@@ -35,20 +35,20 @@ public final class TenantData {
      */
     public Resolved resolve(TrainingRequest request) {
         if (request instanceof TrainingRequested inline) {
-            return new Resolved(inline, java.util.Map.of());
+            return new Resolved(inline, Map.of());
         }
         TrainingSnapshotRequested r = (TrainingSnapshotRequested) request;
         String key = r.snapshot().key();
         byte[] bytes = store.get(key).orElseThrow(() -> new IllegalArgumentException(store.uri(key) + " named but missing"));
         DatasetSnapshot snapshot = DatasetSnapshot.decode(r.tenant(), key, bytes, r.snapshot().sha256());
-        java.util.Map<String, String> sha256 = new java.util.HashMap<>();
-        snapshot.shards().forEach(s -> sha256.put(s.key(), s.sha256()));
-        snapshot.holdout().forEach(s -> sha256.put(s.key(), s.sha256()));
-        return new Resolved(r.resolve(snapshot), java.util.Map.copyOf(sha256));
+        Map<String, DatasetSnapshot.Shard> named = new HashMap<>();
+        snapshot.shards().forEach(s -> named.put(s.key(), s));
+        snapshot.holdout().forEach(s -> named.put(s.key(), s));
+        return new Resolved(r.resolve(snapshot), Map.copyOf(named));
     }
 
-    /** A request as a job reads it, and the sha256 its snapshot gives each shard (none for a version-1 request). */
-    public record Resolved(TrainingRequested request, java.util.Map<String, String> sha256) {}
+    /** A request as a job reads it, and each shard as its snapshot names it: sha256, and where compaction put it (none for a version-1 request). */
+    public record Resolved(TrainingRequested request, Map<String, DatasetSnapshot.Shard> named) {}
 
     /**
      * The examples of the shards, in order; a shard named but missing is an error, not an empty shard.
@@ -56,76 +56,81 @@ public final class TenantData {
      * @throws MissingShardException naming every missing shard
      */
     public List<Example> read(List<String> shards) {
-        return read(shards, java.util.Map.of());
+        return read(shards, Map.of());
+    }
+
+    /** The examples of the shards, in order: {@link #events} without their ids. */
+    public List<Example> read(List<String> shards, Map<String, DatasetSnapshot.Shard> named) {
+        return events(shards, named).stream().map(TenantData::example).toList();
+    }
+
+    public static Example example(FeedbackReceived event) {
+        return new Example(event.text(), event.label());
     }
 
     /**
-     * The examples of the shards, in order; a shard named but missing, or whose bytes are not the sha256 its snapshot gives
-     * ({@code sha256}: key → hex; a key without one is not checked), is an error naming every such shard.
+     * The feedback events of the shards, in order. A shard the snapshot places in a segment is read from there (a range of
+     * the segment's bytes). A shard named but missing, or whose bytes are not the sha256 its snapshot gives (a key the
+     * snapshot does not name is not checked), is an error naming every such shard.
      *
      * @throws MissingShardException naming every missing or altered shard
      */
-    public List<Example> read(List<String> shards, java.util.Map<String, String> sha256) {
-        List<Example> examples = new ArrayList<>();
+    public List<FeedbackReceived> events(List<String> shards, Map<String, DatasetSnapshot.Shard> named) {
+        List<FeedbackReceived> events = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         List<String> altered = new ArrayList<>();
         for (String key : shards) {
-            Optional<byte[]> found = store.get(key);
+            DatasetSnapshot.Shard shard = named.get(key);
+            Optional<byte[]> found = shard == null || shard.segment() == null
+                    ? store.get(key) : store.get(shard.segment(), shard.offset(), shard.length());
             if (found.isEmpty()) {
                 missing.add(key);
                 continue;
             }
             byte[] content = found.get();
-            String expected = sha256.get(key);
-            if (expected != null && !expected.equals(io.lorastream.events.Sha256.hex(content))) {
+            if (shard != null && !shard.sha256().equals(io.lorastream.events.Sha256.hex(content))) {
                 altered.add(key);
                 continue;
             }
-            for (String line : new String(content, StandardCharsets.UTF_8).split("\n")) {
-                if (!line.isBlank()) {
-                    FeedbackReceived event = EventJson.decode(EventType.FEEDBACK_RECEIVED, line.getBytes(StandardCharsets.UTF_8), FeedbackReceived.class);
-                    examples.add(new Example(event.text(), event.label()));
-                }
-            }
+            events.addAll(parse(content));
         }
         if (!missing.isEmpty() || !altered.isEmpty()) {
             List<String> bad = new ArrayList<>(missing);
             bad.addAll(altered);
-            throw new MissingShardException(bad, (missing.isEmpty() ? "" : missing.stream().map(store::uri).toList() + " named but missing")
+            throw new MissingShardException(bad, (missing.isEmpty() ? "" : missing.stream().map(k -> where(k, named.get(k))).toList() + " named but missing")
                     + (missing.isEmpty() || altered.isEmpty() ? "" : "; ")
                     + (altered.isEmpty() ? "" : altered.stream().map(store::uri).toList() + " not the bytes the snapshot names (sha256)"));
         }
-        return examples;
+        return events;
+    }
+
+    private String where(String key, DatasetSnapshot.Shard shard) {
+        return shard == null || shard.segment() == null ? store.uri(key)
+                : store.uri(key) + " (bytes " + shard.offset() + "+" + shard.length() + " of " + store.uri(shard.segment()) + ")";
+    }
+
+    /** Feedback events, one JSON object per line (a shard, a segment's range, a replay sample). */
+    public static List<FeedbackReceived> parse(byte[] jsonl) {
+        List<FeedbackReceived> events = new ArrayList<>();
+        for (String line : new String(jsonl, StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+                events.add(EventJson.decode(EventType.FEEDBACK_RECEIVED, line.getBytes(StandardCharsets.UTF_8), FeedbackReceived.class));
+            }
+        }
+        return events;
     }
 
     /**
-     * Up to {@code count} examples drawn from {@code pool} (the shards of the stable version's line), shards
-     * picked at random with the seed: the replay that keeps a warm-started adapter from forgetting what it
-     * learnt before. The requested shards themselves are not replayed.
-     * @return the examples and the shards they came from
+     * The shards of a stable published on 2026-12-04, when a version kept a replay pool of shard keys instead of a sample
+     * of examples: read once, as that stable's sample. A pool shard compaction has since removed is skipped.
      */
-    public Replay replay(java.util.Collection<String> pool, List<String> requested, int count, long seed) {
-        if (count <= 0) {
-            return new Replay(List.of(), List.of());
+    public List<FeedbackReceived> legacyPool(List<String> pool) {
+        List<FeedbackReceived> events = new ArrayList<>();
+        for (String key : pool) {
+            store.get(key).ifPresent(content -> events.addAll(parse(content)));
         }
-        List<String> older = new ArrayList<>(new java.util.TreeSet<>(pool)); // sorted first: the shuffle depends on the seed alone
-        older.removeAll(requested);
-        Random random = new Random(seed);
-        Collections.shuffle(older, random);
-        List<String> used = new ArrayList<>();
-        List<Example> examples = new ArrayList<>();
-        for (String key : older) {
-            if (examples.size() >= count) {
-                break;
-            }
-            examples.addAll(read(List.of(key)));
-            used.add(key);
-        }
-        Collections.shuffle(examples, random);
-        return new Replay(List.copyOf(examples.subList(0, Math.min(count, examples.size()))), used);
+        return events;
     }
-
-    public record Replay(List<Example> examples, List<String> shards) {}
 
     /** Not retriable: the request names data that is not there. */
     public static final class MissingShardException extends RuntimeException {

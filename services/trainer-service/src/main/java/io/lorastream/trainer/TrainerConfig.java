@@ -91,11 +91,14 @@ public interface TrainerConfig {
         @DurationMin(nanos = 0, message = "{lorastream.duration.not-negative}")
         Duration retentionGrace();
 
-        /** Shards a version's replay pool keeps: a uniform sample of its line's data, which later versions replay from. */
-        @WithDefault("256")
+        /**
+         * Examples a version's replay sample keeps: a uniform sample of its line's data, which the versions built on it replay
+         * from ({@code replay-ratio} × the new examples of a job, at most this many).
+         */
+        @WithDefault("2000")
         @Min(1)
-        @Max(100000)
-        int replayPoolShards();
+        @Max(1000000)
+        int replaySampleExamples();
 
         /**
          * The offline gate: a candidate more than this much less accurate than stable on the holdout is rejected

@@ -12,7 +12,9 @@ import io.lorastream.engine.Metrics;
 import io.lorastream.engine.Trainer;
 import io.lorastream.engine.TrainingListener;
 import io.lorastream.events.AdapterPublished;
-import io.lorastream.events.ShardKeys;
+import io.lorastream.events.DatasetSnapshot;
+import io.lorastream.events.FeedbackReceived;
+import io.lorastream.events.Sha256;
 import io.lorastream.events.Evaluation;
 import io.lorastream.events.TrainingRequested;
 import java.io.IOException;
@@ -23,13 +25,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
@@ -38,8 +38,8 @@ import org.jboss.logging.Logger;
  * One training request → one adapter version. The tenant's stable version is the registry's, as the
  * rollout decided when the job starts ({@link StableVersions}): a version live labels rolled back is never
  * inherited. Warm start from it (fresh for a new tenant, or when the data brings a label the stable adapter
- * does not know), train on the requested shards plus a replay sample drawn only from the data the stable's
- * line was trained on, evaluate candidate and stable on the tenant's holdout, decide the offline gate,
+ * does not know), train on the requested shards plus examples drawn from the stable's replay sample (its line's
+ * data, bounded: {@link ReplaySample}), evaluate candidate and stable on the tenant's holdout, decide the offline gate,
  * publish {@code adapters/{tenant}/v{n}/} with the manifest last, naming the parent and the baseline it used.
  *
  * <p>Idempotent: a request that already produced a version (its id is in that version's manifest)
@@ -80,8 +80,8 @@ public final class TrainingJob {
         return run(request, Map.of());
     }
 
-    /** @param sha256 what the request's snapshot gives each shard: a shard with other bytes is not read ({@link TenantData#read}) */
-    public Outcome run(TrainingRequested request, Map<String, String> sha256) {
+    /** @param named each shard as the request's snapshot names it: its sha256 and where compaction put it ({@link TenantData#events}) */
+    public Outcome run(TrainingRequested request, Map<String, DatasetSnapshot.Shard> named) {
         String tenant = request.tenant();
         // one listing per job: a tenant's jobs run one after another (its partition, one worker, one device)
         List<VersionManifest> versions = adapters.versions(tenant);
@@ -92,15 +92,15 @@ public final class TrainingJob {
         }
         long started = System.nanoTime();
         Optional<VersionManifest> stable = stable(tenant, versions);
-        List<Example> fresh = data.read(request.shards(), sha256);
-        List<Example> holdout = data.read(request.holdoutShards(), sha256);
-        Set<String> pool = replayPool(stable, versions);
-        TenantData.Replay replay = data.replay(pool, request.shards(),
+        List<FeedbackReceived> fresh = data.events(request.shards(), named);
+        List<Example> holdout = data.read(request.holdoutShards(), named);
+        List<FeedbackReceived> sample = stable.map(this::replaySample).orElse(List.of());
+        List<FeedbackReceived> replayed = ReplaySample.draw(sample, fresh,
                 (int) Math.round(fresh.size() * settings.replayRatio()), settings.training().seed());
-        List<Example> train = new ArrayList<>(fresh);
-        train.addAll(replay.examples());
+        List<Example> train = new ArrayList<>(fresh.stream().map(TenantData::example).toList());
+        replayed.forEach(e -> train.add(TenantData.example(e)));
         LOG.infof("training %s for %s: %d new + %d replayed examples, %d held out", request.requestId(), tenant,
-                fresh.size(), replay.examples().size(), holdout.size());
+                fresh.size(), replayed.size(), holdout.size());
 
         TreeSet<String> labels = labels(train, holdout);
         Path work = tempDir(tenant);
@@ -133,6 +133,9 @@ public final class TrainingJob {
                 AdapterPublished.Gate gateEvent = gate.event(verdict);
                 Path out = work.resolve("candidate");
                 AdapterFiles.save(trained, out);
+                List<FeedbackReceived> nextSample = ReplaySample.next(sample, fresh, settings.replaySampleExamples());
+                byte[] nextSampleBytes = ReplaySample.encode(nextSample);
+                write(out.resolve(VersionManifest.REPLAY_SAMPLE), nextSampleBytes);
 
                 // another attempt of this request (redelivered in a rebalance while this one ran) may have published it
                 Optional<VersionManifest> meanwhile = AdapterRepository.byRequest(adapters.versions(tenant), request.requestId());
@@ -153,8 +156,9 @@ public final class TrainingJob {
                 int version = AdapterRepository.nextVersion(versions);
                 VersionManifest draft = new VersionManifest(tenant, version, parent, stable.map(VersionManifest::version).orElse(null),
                         request.requestId(),
-                        new AdapterPublished.BaseModel(base.id(), base.sha256()), request.shards(), replay.shards(),
-                        request.holdoutShards(), nextReplayPool(pool, request.shards(), settings.replayPoolShards()), hyperParameters(result), new AdapterPublished.Metrics(candidateEval, stableEval),
+                        new AdapterPublished.BaseModel(base.id(), base.sha256()), request.shards(), List.of(),
+                        request.holdoutShards(), null, new VersionManifest.ReplaySample(nextSample.size(), Sha256.hex(nextSampleBytes)),
+                        hyperParameters(result, replayed.size()), new AdapterPublished.Metrics(candidateEval, stableEval),
                         gateEvent, Map.of(),
                         Duration.ofNanos(System.nanoTime() - started).toMillis(), base.device().toString(), clock.instant());
                 AdapterRepository.Published published = adapters.publish(draft, out);
@@ -225,42 +229,15 @@ public final class TrainingJob {
     }
 
     /**
-     * What a job replays from: the stable's replay pool (bounded), or, for a stable published before pools existed, its
-     * whole line ({@link #lineageShards}). Empty without a stable. A rolled-back version is never the stable, so its data
-     * is never replayed.
+     * The stable's replay sample: the object its manifest names (checked), or, for a stable published on 2026-12-04, the shards
+     * of its replay pool. A rolled-back version is never the stable, so its data is never replayed.
      */
-    static Set<String> replayPool(Optional<VersionManifest> stable, List<VersionManifest> versions) {
-        if (stable.isPresent() && stable.get().replayPool() != null) {
-            return new TreeSet<>(stable.get().replayPool());
+    private List<FeedbackReceived> replaySample(VersionManifest stable) {
+        Optional<byte[]> sample = adapters.replaySample(stable);
+        if (sample.isPresent()) {
+            return TenantData.parse(sample.get());
         }
-        return lineageShards(stable, versions);
-    }
-
-    /**
-     * A new version's replay pool: the {@code max} shards of smallest {@link ShardKeys#rank} among the pool it replayed
-     * from and the shards it was trained on. Kept one version at a time, so a uniform sample of the line's data whose
-     * size does not grow with the tenant's history.
-     */
-    static List<String> nextReplayPool(java.util.Collection<String> pool, List<String> trained, int max) {
-        java.util.TreeSet<String> all = new java.util.TreeSet<>(pool);
-        all.addAll(trained);
-        return all.stream().sorted(java.util.Comparator.comparingLong(ShardKeys::rank).thenComparing(java.util.Comparator.naturalOrder()))
-                .limit(max).sorted().toList();
-    }
-
-    /**
-     * The data a version's line has been trained on: its own shards and replayed shards, and its parent's,
-     * back to the first. For stables whose manifests have no replay pool (published before 2026-12-04).
-     */
-    static Set<String> lineageShards(Optional<VersionManifest> from, List<VersionManifest> versions) {
-        Map<Integer, VersionManifest> byNumber = new HashMap<>();
-        versions.forEach(v -> byNumber.put(v.version(), v));
-        Set<String> shards = new TreeSet<>();
-        for (VersionManifest v = from.orElse(null); v != null; v = v.parentVersion() == null ? null : byNumber.get(v.parentVersion())) {
-            shards.addAll(v.shards());
-            shards.addAll(v.replayShards());
-        }
-        return shards;
+        return stable.replayPool() == null ? List.of() : data.legacyPool(stable.replayPool());
     }
 
     private AdapterPublished event(AdapterRepository.Published published) {
@@ -269,7 +246,7 @@ public final class TrainingJob {
                 m.baseModel(), published.files(), m.trainingRequestId(), m.metrics(), m.gate(), m.createdAt());
     }
 
-    private Map<String, Object> hyperParameters(Trainer.Result result) {
+    private Map<String, Object> hyperParameters(Trainer.Result result, int replayed) {
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("r", settings.lora().r());
         h.put("lora_alpha", settings.lora().loraAlpha());
@@ -280,6 +257,7 @@ public final class TrainingJob {
         h.put("learning_rate", settings.training().learningRate());
         h.put("seed", settings.training().seed());
         h.put("replay_ratio", settings.replayRatio());
+        h.put("replayed_examples", replayed);
         h.put("examples", result.examples());
         return h;
     }
@@ -301,6 +279,14 @@ public final class TrainingJob {
             throw new IllegalArgumentException("a classifier needs at least two labels; the data has " + labels);
         }
         return labels;
+    }
+
+    private static void write(Path file, byte[] content) {
+        try {
+            Files.write(file, content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static Path tempDir(String tenant) {

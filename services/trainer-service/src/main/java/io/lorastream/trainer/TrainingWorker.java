@@ -93,7 +93,7 @@ public class TrainingWorker {
         turns.run(request.tenant(), () -> {
             TenantData.Resolved resolved = resolve(record, request);
             if (resolved != null) {
-                train(resolved.request(), resolved.sha256());
+                train(resolved.request(), resolved.named());
             }
             return null;
         });
@@ -117,14 +117,14 @@ public class TrainingWorker {
         }
     }
 
-    private void train(TrainingRequested request, java.util.Map<String, String> sha256) {
+    private void train(TrainingRequested request, java.util.Map<String, io.lorastream.events.DatasetSnapshot.Shard> named) {
         long started = System.nanoTime();
         AdapterEvent outcome;
         io.lorastream.events.AdapterRetired retired = null;
         String label;
         double speed = 0;
         try {
-            TrainingJob.Outcome done = Uni.createFrom().item(() -> job.run(request, sha256))
+            TrainingJob.Outcome done = Uni.createFrom().item(() -> job.run(request, named))
                     .onFailure(TrainingWorker::retriable).invoke(this::retrying)
                     .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
                     .await().indefinitely();

@@ -41,7 +41,7 @@ class TrainerConfigTest {
             device        ; tpu  ; lorastream.trainer.device must match "auto|cpu|gpu" (was "tpu")
             keep-versions ; 0    ; lorastream.trainer.keep-versions must be at least 1 (was 0)
             retention-grace ; -PT1H ; lorastream.trainer.retention-grace must not be a negative duration (was PT-1H)
-            replay-pool-shards ; 0 ; lorastream.trainer.replay-pool-shards must be at least 1 (was 0)
+            replay-sample-examples ; 0 ; lorastream.trainer.replay-sample-examples must be at least 1 (was 0)
             """)
     void aBadSettingIsRefusedNamingKeyAndValue(String key, String value, String message) {
         assertThatThrownBy(() -> trainer(Map.of(key, value))).isInstanceOf(ConfigValidationException.class).hasMessageContaining(message);

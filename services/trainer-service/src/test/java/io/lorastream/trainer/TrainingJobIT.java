@@ -77,6 +77,11 @@ class TrainingJobIT {
     }
 
     /** A shard as the stream-processor writes it: one feedback-received event per line. */
+    /** The feedback ids in a shard or a replay sample. */
+    static java.util.Set<String> ids(byte[] jsonl) {
+        return TenantData.parse(jsonl).stream().map(FeedbackReceived::id).collect(java.util.stream.Collectors.toSet());
+    }
+
     static void shard(ObjectStore store, String tenant, String key, List<Example> examples) {
         StringBuilder jsonl = new StringBuilder();
         for (Example e : examples) {
@@ -136,7 +141,11 @@ class TrainingJobIT {
                     .isCloseTo(v1.metrics().candidate().accuracy(), org.assertj.core.data.Offset.offset(1e-9));
         }
         assertThat(m1.shards()).containsExactly(s1);
-        assertThat(m1.replayShards()).as("no stable, nothing to replay").isEmpty();
+        assertThat(m1.hyperParameters()).as("no stable, nothing to replay").containsEntry("replayed_examples", 0);
+        // its replay sample holds what it trained on (300 ≤ replay-sample-examples), and is not one of the files serving loads
+        assertThat(m1.replaySample().examples()).isEqualTo(300);
+        assertThat(ids(adapters.replaySample(m1).orElseThrow())).isEqualTo(ids(store.get(s1).orElseThrow()));
+        assertThat(v1.files()).doesNotContainKey(VersionManifest.REPLAY_SAMPLE);
         assertThat(m1.baselineVersion()).isNull();
         assertThat(m1.hyperParameters()).containsEntry("r", 8).containsEntry("epochs", 3);
 
@@ -161,8 +170,10 @@ class TrainingJobIT {
         assertThat(v2.gate().pWorse()).isBetween(0.0, 1.0);
         assertThat(v2.gate().alpha()).isEqualTo(0.01);
         assertThat(v2.gate().passed()).isEqualTo(!(worseByTheMargin && v2.gate().pWorse() < 0.01));
-        assertThat(adapters.versions(t).get(1).replayShards()).containsExactly(s1);
-        assertThat(adapters.versions(t).get(1).baselineVersion()).isEqualTo(1);
+        VersionManifest m2 = adapters.versions(t).get(1);
+        assertThat(m2.hyperParameters()).as("replay-ratio 1.0 × 300 new, from v1's sample").containsEntry("replayed_examples", 300);
+        assertThat(m2.replaySample().examples()).isEqualTo(600);
+        assertThat(m2.baselineVersion()).isEqualTo(1);
     }
 
     @Test
@@ -189,7 +200,11 @@ class TrainingJobIT {
         assertThat(m3.parentVersion()).isEqualTo(1);
         assertThat(m3.baselineVersion()).isEqualTo(1);
         assertThat(v3.metrics().stable().accuracy()).as("gated against v1").isEqualTo(v1.metrics().candidate().accuracy());
-        assertThat(m3.replayShards()).as("only v1's line is replayed, never the rolled-back v2's data").containsExactly(shards.get(0));
+        // only v1's line is replayed and sampled, never the rolled-back v2's data
+        java.util.Set<String> sample = ids(adapters.replaySample(m3).orElseThrow());
+        assertThat(sample).containsAll(ids(store.get(shards.get(0)).orElseThrow())).containsAll(ids(store.get(shards.get(2)).orElseThrow()))
+                .doesNotContainAnyElementsOf(ids(store.get(shards.get(1)).orElseThrow()));
+        assertThat(m3.hyperParameters()).containsEntry("replayed_examples", 200);
     }
 
     /** A job over the real S3 server whose registry answers {@code answers} in turn: the stable at the job's start, then at its end. */
@@ -284,7 +299,7 @@ class TrainingJobIT {
         assertThatThrownBy(() -> job.run(request(t, 1, List.of(s1), List.of())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least two labels");
         // a shard whose bytes are not the ones its snapshot names is not read (and not retried)
-        assertThatThrownBy(() -> job.run(request(t, 1, List.of(s1), List.of()), Map.of(s1, "0".repeat(64))))
+        assertThatThrownBy(() -> job.run(request(t, 1, List.of(s1), List.of()), Map.of(s1, new io.lorastream.events.DatasetSnapshot.Shard(s1, 15, "0".repeat(64)))))
                 .isInstanceOfSatisfying(TenantData.MissingShardException.class, e -> {
                     assertThat(e.missing()).containsExactly(s1);
                     assertThat(e.getMessage()).contains("000001.jsonl").contains("not the bytes the snapshot names");

@@ -39,7 +39,7 @@ class VersionClaimsIT {
 
     private static VersionManifest draft(String tenant, String requestId) {
         return new VersionManifest(tenant, 1, null, null, requestId, new AdapterPublished.BaseModel("base", "0".repeat(64)),
-                List.of(), List.of(), List.of(), List.of(), Map.of(), new AdapterPublished.Metrics(
+                List.of(), List.of(), List.of(), List.of(), null, Map.of(), new AdapterPublished.Metrics(
                         new io.lorastream.events.Evaluation(0.9, null, null, 1), null),
                 new AdapterPublished.Gate(true, 0.02, null, null), Map.of(), 1, "cpu", Instant.now());
     }

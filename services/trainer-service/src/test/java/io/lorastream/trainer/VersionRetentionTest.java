@@ -2,12 +2,15 @@ package io.lorastream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.Evaluation;
 import io.lorastream.store.VersionManifest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,10 +23,10 @@ class VersionRetentionTest {
     static List<VersionManifest> versions(int n) {
         List<VersionManifest> all = new ArrayList<>();
         for (int v = 1; v <= n; v++) {
-            VersionManifest m = ReplayPoolTest.version(v, v > 1 ? v - 1 : null, List.of(), List.of());
-            all.add(new VersionManifest(m.tenant(), v, m.parentVersion(), m.baselineVersion(), m.trainingRequestId(), m.baseModel(), m.shards(),
-                    m.replayShards(), m.holdoutShards(), m.replayPool(), m.hyperParameters(), m.metrics(), m.gate(), m.files(), m.durationMs(),
-                    m.device(), NOW.minus(Duration.ofHours(n - v))));
+            Integer parent = v > 1 ? v - 1 : null;
+            all.add(new VersionManifest("acme", v, parent, parent, "training:acme:" + v, new AdapterPublished.BaseModel("base", "0".repeat(64)),
+                    List.of(), List.of(), List.of(), null, null, Map.of(), new AdapterPublished.Metrics(new Evaluation(0.9, null, null, 1), null),
+                    new AdapterPublished.Gate(true, 0.02), Map.of(), 1, "cpu", NOW.minus(Duration.ofHours(n - v))));
         }
         return all;
     }
