@@ -9,6 +9,12 @@ public interface DatasetStore {
 
     void put(String key, byte[] content, String contentType);
 
+    /** The object's bytes; empty when there is none. */
+    java.util.Optional<byte[]> get(String key);
+
+    /** Deletes the object; deleting one that is not there is not an error (S3's own rule). */
+    void delete(String key);
+
     /** S3 (or the network to it) failed; the same write may succeed later. */
     final class UnavailableException extends RuntimeException {
         public UnavailableException(String message, Throwable cause) {

@@ -16,7 +16,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  *   feedback (String, byte[]) ──▶ feedback-intake ──▶ training-requests (String, TrainingSnapshotRequested)
- *                                   │  stores: seen ids (windowed), pending examples, tenants, shards
+ *                                   │  stores: seen ids (windowed), pending examples, tenants, shards, holdout selection,
+ *                                   │          segments, deletions due
  *                                   └──────────────▶ feedback-dlq (String, DeadLetter)
  * </pre>
  * The value is read as bytes and decoded inside the processor, so a record that is not a valid
@@ -30,6 +31,10 @@ public final class FeedbackDatasets {
     static final String SHARDS_STORE = "feedback-shards";
     /** Per tenant, the holdout shards its next request names ({@link HoldoutSelection}): read and written at a holdout seal only. */
     static final String HOLDOUT_STORE = "feedback-holdout-selection";
+    /** Per tenant, its segments ({@link Compaction.Segment}), key {@code tenant/first}: what dataset retention goes over. */
+    static final String SEGMENTS_STORE = "feedback-segments";
+    /** S3 objects to delete once their grace period is over, key {@code dueMs/objectKey}: scanned in due order. */
+    static final String DELETIONS_STORE = "feedback-deletions";
     static final String TRAINING_REQUESTS_SINK = "training-requests-sink";
     static final String DEAD_LETTER_SINK = "feedback-dlq-sink";
 
@@ -37,17 +42,15 @@ public final class FeedbackDatasets {
 
     static final String INTAKE = "feedback-intake";
 
+    /**
+     * @param labelsChild a processor (added after this) that gets accepted feedback naming a {@code predictionId}
+     * @param background  where compaction's S3 reads and writes run, off the stream thread
+     */
     public static void addTo(Topology topology, StreamProcessorConfig.Feedback settings, StreamProcessorConfig.Policies policies,
-                             DatasetStore datasets, FeedbackMetrics metrics) {
-        addTo(topology, settings, policies, datasets, metrics, null);
-    }
-
-    /** @param labelsChild a processor (added after this) that gets accepted feedback naming a {@code predictionId} */
-    public static void addTo(Topology topology, StreamProcessorConfig.Feedback settings, StreamProcessorConfig.Policies policies,
-                             DatasetStore datasets, FeedbackMetrics metrics, String labelsChild) {
+                             DatasetStore datasets, FeedbackMetrics metrics, String labelsChild, java.util.concurrent.Executor background) {
         long window = settings.dedupWindow().toMillis();
         topology.addSource("feedback-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.FEEDBACK)
-                .addProcessor(INTAKE, () -> new FeedbackIntake(settings, policies, datasets, metrics, labelsChild), "feedback-source")
+                .addProcessor(INTAKE, () -> new FeedbackIntake(settings, policies, datasets, metrics, labelsChild, background), "feedback-source")
                 .addStateStore(Stores.windowStoreBuilder(
                                 Stores.persistentWindowStore(SEEN_IDS_STORE,
                                         java.time.Duration.ofMillis(2 * window), java.time.Duration.ofMillis(window), false),
@@ -63,6 +66,10 @@ public final class FeedbackDatasets {
                         Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.Shard.class, EventJson.MAPPER)), INTAKE)
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HOLDOUT_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(HoldoutSelection.class, EventJson.MAPPER)), INTAKE)
+                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SEGMENTS_STORE),
+                        Serdes.String(), new ObjectMapperSerde<>(Compaction.Segment.class, EventJson.MAPPER)), INTAKE)
+                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DELETIONS_STORE),
+                        Serdes.String(), Serdes.String()), INTAKE)
                 .addSink(TRAINING_REQUESTS_SINK, Topics.TRAINING_REQUESTS, Serdes.String().serializer(),
                         EventSerde.of(TrainingSnapshotRequested.class, SOURCE).serializer(), INTAKE)
                 .addSink(DEAD_LETTER_SINK, Topics.FEEDBACK_DLQ, Serdes.String().serializer(),

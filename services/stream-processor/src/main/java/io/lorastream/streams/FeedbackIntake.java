@@ -59,14 +59,25 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private KeyValueStore<String, TenantDatasets> tenants;
     private KeyValueStore<String, TenantDatasets.Shard> shards;
     private KeyValueStore<String, HoldoutSelection> holdout;
+    private KeyValueStore<String, Compaction.Segment> segments;
+    private KeyValueStore<String, String> deletions;
+    /** Where compaction's S3 work runs, and what it hands back to the stream thread (which alone touches the stores). */
+    private final java.util.concurrent.Executor background;
+    private final java.util.Queue<Compacted> compacted = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Tenants whose compaction is running: one at a time per tenant. Not state: after a restart it is simply done again. */
+    private final java.util.Set<String> compacting = new java.util.HashSet<>();
+    /** When each tenant's dataset retention was last looked at (wall clock ms); not state either. */
+    private final java.util.Map<String, Long> retentionLookedAt = new java.util.HashMap<>();
     /** After a failed S3 write, no new attempt before this (wall clock ms); not state: a restart retries at once. */
     private long retryWritesAtMs;
 
     /** The child that gets accepted feedback naming a prediction (the rollout's live accuracy); null: none. */
     private final String labelsChild;
 
-    FeedbackIntake(StreamProcessorConfig.Feedback settings, StreamProcessorConfig.Policies policies, DatasetStore datasets, FeedbackMetrics metrics, String labelsChild) {
+    FeedbackIntake(StreamProcessorConfig.Feedback settings, StreamProcessorConfig.Policies policies, DatasetStore datasets, FeedbackMetrics metrics,
+                   String labelsChild, java.util.concurrent.Executor background) {
         this.labelsChild = labelsChild;
+        this.background = background;
         this.settings = settings;
         this.policies = policies;
         this.split = new HoldoutSplit(settings.holdoutFraction());
@@ -82,6 +93,8 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         this.tenants = context.getStateStore(FeedbackDatasets.TENANTS_STORE);
         this.shards = context.getStateStore(FeedbackDatasets.SHARDS_STORE);
         this.holdout = context.getStateStore(FeedbackDatasets.HOLDOUT_STORE);
+        this.segments = context.getStateStore(FeedbackDatasets.SEGMENTS_STORE);
+        this.deletions = context.getStateStore(FeedbackDatasets.DELETIONS_STORE);
         context.schedule(settings.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkAll);
     }
 
@@ -133,8 +146,14 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         tenants.put(event.tenant(), tryRequest(state, now));
     }
 
-    /** Wall-clock check of every tenant of this task: shards that waited long enough, time-based policies, manifests. */
+    /**
+     * Wall-clock check of every tenant of this task: shards that waited long enough, time-based policies, finished and due
+     * compactions, dataset retention, manifests; then the deletions whose grace period is over.
+     */
     private void checkAll(long now) {
+        for (Compacted done; (done = compacted.poll()) != null; ) {
+            recordCompaction(done, now);
+        }
         List<TenantDatasets> all = new ArrayList<>();
         try (KeyValueIterator<String, TenantDatasets> it = tenants.all()) {
             it.forEachRemaining(kv -> all.add(kv.value));
@@ -147,11 +166,162 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
                     state = trySeal(state, kind, now);
                 }
             }
-            state = tryWriteManifest(tryRequest(state, now), now);
+            state = tryRequest(state, now);
+            state = maybeCompact(state, now);
+            state = maybeRetire(state, now);
+            state = tryWriteManifest(state, now);
             if (!state.equals(before)) {
                 tenants.put(state.tenant(), state);
             }
         }
+        deleteDue(now);
+    }
+
+    /** What a background compaction handed back: the segment written, or null when it failed (then it is tried again later). */
+    private record Compacted(String tenant, Compaction.Built built) {}
+
+    /** Starts compacting the tenant's requested shards in the background when they are due ({@link Compaction#plan}). */
+    private TenantDatasets maybeCompact(TenantDatasets state, long now) {
+        String tenant = state.tenant();
+        if (!state.hasCompactable() || compacting.contains(tenant) || now < retryWritesAtMs) {
+            return state;
+        }
+        boolean mayBeDue = state.compactableExamples() >= settings.segmentExamples() || state.oldestCompactableAtMs() == 0
+                || now - state.oldestCompactableAtMs() >= settings.segmentMaxAge().toMillis();
+        if (!mayBeDue) {
+            return state;
+        }
+        List<TenantDatasets.Shard> candidates = new ArrayList<>();
+        int examples = 0;
+        try (KeyValueIterator<String, TenantDatasets.Shard> it = shards.range(
+                shardStoreKey(DatasetKind.TRAIN.shardKey(tenant, state.firstUncompactedShard())),
+                shardStoreKey(DatasetKind.TRAIN.shardKey(tenant, state.firstUnrequestedShard() - 1)))) {
+            while (it.hasNext() && examples < settings.segmentExamples()) {
+                TenantDatasets.Shard shard = it.next().value;
+                candidates.add(shard);
+                examples += shard.examples();
+            }
+        }
+        Compaction.Plan plan = Compaction.plan(candidates, settings.segmentExamples(), settings.segmentMaxAge(), now);
+        if (plan.shards().isEmpty()) {
+            return state.compactable(plan.examples(), plan.oldestSealedAtMs());
+        }
+        compacting.add(tenant);
+        background.execute(() -> {
+            try {
+                compacted.add(new Compacted(tenant, Compaction.build(datasets, tenant, plan.shards(), now)));
+            } catch (RuntimeException e) {
+                LOG.warnf("compaction of %s's shards %s.. failed (tried again later; its shards stay where they are): %s", tenant,
+                        plan.shards().get(0).key(), e.getMessage());
+                compacted.add(new Compacted(tenant, null));
+            }
+        });
+        return state;
+    }
+
+    /**
+     * A segment is written: its shards are read from it from now on, and their own objects deleted after the grace period.
+     * A result that no longer fits the state (a restart or a rebalance redid it meanwhile) is dropped: its segment's key and
+     * bytes are the ones the redone compaction writes.
+     */
+    private void recordCompaction(Compacted done, long now) {
+        compacting.remove(done.tenant());
+        if (done.built() == null) {
+            metrics.compactionFailures.increment();
+            retryWritesAtMs = now + settings.checkInterval().toMillis() * 5;
+            return;
+        }
+        TenantDatasets state = tenants.get(done.tenant());
+        Compaction.Segment segment = done.built().segment();
+        if (state == null || state.firstUncompactedShard() != segment.first()) {
+            return;
+        }
+        long due = now + settings.deleteGrace().toMillis();
+        for (TenantDatasets.Shard shard : done.built().located()) {
+            String storeKey = shardStoreKey(shard.key());
+            shards.put(storeKey, shard);
+            scheduleDeletion(shard.key(), storeKey, due);
+        }
+        segments.put(segmentStoreKey(done.tenant(), segment.first()), segment);
+        metrics.segments.increment();
+        LOG.infof("compacted %s's shards %d..%d (%d examples) into %s", done.tenant(), segment.first(), segment.last(),
+                segment.examples(), segment.key());
+        tenants.put(done.tenant(), state.compacted(segment.last(), segment.examples()));
+    }
+
+    /** Dataset retention ({@link Compaction#expired}), looked at once an hour per tenant: expired segments leave the manifest now, S3 after the grace period. */
+    private TenantDatasets maybeRetire(TenantDatasets state, long now) {
+        String tenant = state.tenant();
+        Long lookedAt = retentionLookedAt.get(tenant);
+        if (lookedAt != null && now - lookedAt < RETENTION_LOOK_EVERY_MS) {
+            return state;
+        }
+        retentionLookedAt.put(tenant, now);
+        List<Compaction.Segment> all = new ArrayList<>();
+        try (KeyValueIterator<String, Compaction.Segment> it = segments.prefixScan(tenant + "/", new StringSerializer())) {
+            it.forEachRemaining(kv -> all.add(kv.value));
+        }
+        List<Compaction.Segment> expired = Compaction.expired(all, settings.datasetMaxExamples(), settings.datasetRetention(), now);
+        if (expired.isEmpty()) {
+            return state;
+        }
+        for (Compaction.Segment segment : expired) {
+            segments.delete(segmentStoreKey(tenant, segment.first()));
+            scheduleDeletion(segment.key(), "", now + settings.deleteGrace().toMillis());
+        }
+        metrics.segmentsRetired.increment(expired.size());
+        LOG.infof("dataset retention for %s: dropped %d segments (shards %d..%d; older than %s or beyond %d examples)", tenant,
+                expired.size(), expired.get(0).first(), expired.get(expired.size() - 1).last(), settings.datasetRetention(),
+                settings.datasetMaxExamples());
+        return state.manifestStale();
+    }
+
+    private static final long RETENTION_LOOK_EVERY_MS = java.time.Duration.ofHours(1).toMillis();
+    /** Deletions per check at most, so that a backlog of them never holds the stream thread for long. */
+    private static final int DELETIONS_PER_CHECK = 1000;
+
+    /** Deletes {@code objectKey} from S3 at {@code dueMs}, and the shard store's entry {@code storeKey} with it ("" for none). */
+    private void scheduleDeletion(String objectKey, String storeKey, long dueMs) {
+        deletions.put(String.format("%013d/%s", dueMs, objectKey), storeKey);
+    }
+
+    /** The deletions whose grace period is over, in due order; on an S3 failure the rest wait for a later check. */
+    private void deleteDue(long now) {
+        if (now < retryWritesAtMs) {
+            return;
+        }
+        List<KeyValue<String, String>> due = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = deletions.range("0", String.format("%013d/~", now))) {
+            while (it.hasNext() && due.size() < DELETIONS_PER_CHECK) {
+                due.add(it.next());
+            }
+        }
+        java.util.Set<String> forgotten = new java.util.TreeSet<>();
+        for (KeyValue<String, String> d : due) {
+            String objectKey = d.key.substring(d.key.indexOf('/') + 1);
+            try {
+                datasets.delete(objectKey);
+            } catch (DatasetStore.UnavailableException e) {
+                writeFailed(objectKey, now, e);
+                break;
+            }
+            if (!d.value.isEmpty()) {
+                shards.delete(d.value);
+                forgotten.add(d.value.substring(0, d.value.indexOf('/')));
+            }
+            deletions.delete(d.key);
+            metrics.deleted.increment();
+        }
+        for (String tenant : forgotten) { // the manifest lists the shard store's shards: at the next check, without these
+            TenantDatasets state = tenants.get(tenant);
+            if (state != null) {
+                tenants.put(tenant, state.manifestStale());
+            }
+        }
+    }
+
+    private static String segmentStoreKey(String tenant, int first) {
+        return tenant + "/" + String.format("%06d", first);
     }
 
     private TenantDatasets tryRequest(TenantDatasets state, long now) {
@@ -192,21 +362,30 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
                 new TrainingSnapshotRequested.Snapshot(key, sha256, snapshot.shards().size(), snapshot.holdout().size()),
                 state.unrequestedExamples() + state.retryExamples(), trigger.get(), Instant.ofEpochMilli(now));
         context.forward(new Record<String, LoraEvent>(state.tenant(), request, now), FeedbackDatasets.TRAINING_REQUESTS_SINK);
+        if (state.lastSnapshotKey() != null) {
+            scheduleDeletion(state.lastSnapshotKey(), "", now + settings.deleteGrace().toMillis()); // its job has had the grace period
+        }
         metrics.requested(trigger.get());
         LOG.infof("training requested for %s: %d new examples in %d shards, %d holdout shards (%s, %s)",
                 state.tenant(), request.newExamples(), snapshot.shards().size(), snapshot.holdout().size(), trigger.get(), key);
-        return state.requested(now);
+        return state.requested(now, key);
     }
 
-    /** The sealed shards of these keys, with their example counts and sha256s, from the shard store. */
+    /**
+     * The sealed shards of these keys, with their example counts and sha256s, and the segment compaction copied them into,
+     * from the shard store. A shard it no longer holds was deleted after its grace period (a retry of a request that failed
+     * later than that): it is left out, with a log line.
+     */
     private List<DatasetSnapshot.Shard> sealedShards(List<String> keys) {
         List<DatasetSnapshot.Shard> listed = new ArrayList<>(keys.size());
         for (String key : keys) {
             TenantDatasets.Shard shard = shards.get(shardStoreKey(key));
             if (shard == null) {
-                throw new IllegalStateException("the shard store has no " + key + ": sealed shards are never removed from it");
+                LOG.warnf("%s was deleted after its grace period (%s) before a request could name it again: left out", key,
+                        settings.deleteGrace());
+                continue;
             }
-            listed.add(new DatasetSnapshot.Shard(key, shard.examples(), shard.sha256()));
+            listed.add(new DatasetSnapshot.Shard(key, shard.examples(), shard.sha256(), shard.segment(), shard.offset(), shard.length()));
         }
         return listed;
     }
@@ -238,8 +417,17 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         keys.forEach(pending::delete);
         shards.put(shardStoreKey(shard.key()), shard);
         if (kind == DatasetKind.HOLDOUT) {
-            holdout.put(state.tenant(), holdoutSelection(state).sealed(new HoldoutSelection.Entry(state.nextSeq(kind), shard.examples(),
-                    ShardKeys.rank(shard.key())), settings.holdoutWindow(), settings.holdoutReservoir()));
+            HoldoutSelection before = holdoutSelection(state);
+            HoldoutSelection after = before.sealed(new HoldoutSelection.Entry(state.nextSeq(kind), shard.examples(),
+                    ShardKeys.rank(shard.key())), settings.holdoutWindow(), settings.holdoutReservoir());
+            holdout.put(state.tenant(), after);
+            // a shard the selection lets go is never selected again (it only takes shards leaving the window): nobody reads it
+            for (int seq : before.seqs()) {
+                if (!after.seqs().contains(seq)) {
+                    String key = kind.shardKey(state.tenant(), seq);
+                    scheduleDeletion(key, shardStoreKey(key), now + settings.deleteGrace().toMillis());
+                }
+            }
         }
         metrics.sealed(kind);
         return state.sealed(shard);
@@ -277,9 +465,13 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         try (KeyValueIterator<String, TenantDatasets.Shard> it = shards.prefixScan(state.tenant() + "/", new StringSerializer())) {
             it.forEachRemaining(kv -> all.add(kv.value));
         }
+        List<Compaction.Segment> kept = new ArrayList<>();
+        try (KeyValueIterator<String, Compaction.Segment> it = segments.prefixScan(state.tenant() + "/", new StringSerializer())) {
+            it.forEachRemaining(kv -> kept.add(kv.value));
+        }
         String key = DatasetManifest.key(state.tenant());
         try {
-            datasets.put(key, DatasetManifest.of(state.tenant(), all, now), "application/json");
+            datasets.put(key, DatasetManifest.of(state.tenant(), kept, all, now), "application/json");
         } catch (DatasetStore.UnavailableException e) {
             writeFailed(key, now, e);
             return state;

@@ -11,6 +11,10 @@ public final class FeedbackMetrics {
     final Counter holdout;
     final Counter duplicates;
     final Counter shardWriteFailures;
+    final Counter segments;
+    final Counter compactionFailures;
+    final Counter segmentsRetired;
+    final Counter deleted;
 
     public FeedbackMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -19,6 +23,15 @@ public final class FeedbackMetrics {
         this.duplicates = outcome("duplicate");
         this.shardWriteFailures = Counter.builder("lorastream.feedback.shard.write.failures")
                 .description("Shard or manifest writes to S3 that failed and will be retried").register(registry);
+        this.segments = Counter.builder("lorastream.feedback.segments")
+                .description("Segments written by compaction (training shards copied into one object)").register(registry);
+        this.compactionFailures = Counter.builder("lorastream.feedback.compaction.failures")
+                .description("Compactions that failed and will be tried again").register(registry);
+        this.segmentsRetired = Counter.builder("lorastream.feedback.segments.retired")
+                .description("Segments dropped by dataset retention (age or size)").register(registry);
+        this.deleted = Counter.builder("lorastream.feedback.objects.deleted")
+                .description("Dataset objects deleted after their grace period: compacted shards, unselected holdout, old snapshots, retired segments")
+                .register(registry);
     }
 
     private Counter outcome(String outcome) {

@@ -44,6 +44,29 @@ public class S3DatasetStore implements DatasetStore {
         }
     }
 
+    @Override
+    public java.util.Optional<byte[]> get(String key) {
+        try (java.io.InputStream in = client.getObject(io.minio.GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            return java.util.Optional.of(in.readAllBytes());
+        } catch (io.minio.errors.ErrorResponseException e) {
+            if ("NoSuchKey".equals(e.errorResponse().code())) {
+                return java.util.Optional.empty();
+            }
+            throw new UnavailableException("get s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new UnavailableException("get s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        try {
+            client.removeObject(io.minio.RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+        } catch (Exception e) {
+            throw new UnavailableException("delete s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Null while writes succeed. */
     public String lastFailure() {
         return lastFailure.get();

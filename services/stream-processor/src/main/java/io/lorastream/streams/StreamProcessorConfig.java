@@ -144,6 +144,38 @@ public interface StreamProcessorConfig {
         @Min(0)
         int holdoutReservoir();
 
+        /**
+         * Training shards already named by a request are compacted, in the background, into one segment object when they
+         * hold this many examples ...
+         */
+        @WithDefault("10000")
+        @Min(1)
+        int segmentExamples();
+
+        /** ... or when the oldest of them was sealed this long ago, whichever comes first. */
+        @WithDefault("P1D")
+        @DurationMin(millis = 1, message = "{lorastream.duration.positive}")
+        Duration segmentMaxAge();
+
+        /**
+         * What compaction copied, a holdout shard the holdout no longer selects, a snapshot its successor replaced, a segment
+         * retention dropped: each is deleted from S3 this long after, so a job that is still behind (a trainer's backlog)
+         * reads what its request named. A request older than this when its job starts may find its data gone.
+         */
+        @WithDefault("P1D")
+        @DurationMin(nanos = 0, message = "{lorastream.duration.not-negative}")
+        Duration deleteGrace();
+
+        /** Dataset retention by age: a segment whose newest shard was sealed this long ago is dropped ... */
+        @WithDefault("P365D")
+        @DurationMin(millis = 1, message = "{lorastream.duration.positive}")
+        Duration datasetRetention();
+
+        /** ... and by size: beyond this many examples in a tenant's segments, the oldest segments are dropped. */
+        @WithDefault("1000000")
+        @Min(1)
+        int datasetMaxExamples();
+
         /** How often shard ages and time-based policies are checked (wall clock). */
         @WithDefault("PT1S")
         @DurationMin(millis = 1, message = "{lorastream.duration.positive}")

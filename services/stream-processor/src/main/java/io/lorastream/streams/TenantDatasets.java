@@ -19,6 +19,12 @@ import java.util.stream.IntStream;
  * @param manifestShards        shards listed in the manifest last written (it lags by at most one check interval)
  * @param retryShards           training shards of failed requests ({@code training-failed}), named again by the next
  *                              request (at most {@link #MAX_RETRY_SHARDS}); they do not trigger one by themselves
+ * @param firstUncompactedShard the first training shard not yet in a segment ({@link Compaction}); shards before it are read
+ *                              from their segments (and their own objects are deleted a grace period after the copy)
+ * @param compactableExamples   examples in shards firstUncompactedShard..firstUnrequestedShard-1 (requested, not compacted);
+ *                              0 in states from before compaction, when the shards themselves are looked at
+ * @param oldestCompactableAtMs when the oldest of those was sealed (about); 0: not known, look at the shards
+ * @param lastSnapshotKey       the dataset snapshot the last request named: deleted a grace period after the next one
  */
 public record TenantDatasets(
         String tenant,
@@ -33,13 +39,18 @@ public record TenantDatasets(
         long lastRequestAtMs,
         int requests,
         int manifestShards,
-        List<Retry> retryShards) {
+        List<Retry> retryShards,
+        int firstUncompactedShard,
+        int compactableExamples,
+        long oldestCompactableAtMs,
+        String lastSnapshotKey) {
 
     /** Bounds the state (and a request) whatever fails: beyond it the oldest retry shards are dropped, with a log line. */
     static final int MAX_RETRY_SHARDS = 200;
 
     public TenantDatasets {
         retryShards = retryShards == null ? List.of() : List.copyOf(retryShards); // absent in states stored before retries existed
+        firstUncompactedShard = Math.max(1, firstUncompactedShard); // absent (0) in states stored before compaction
     }
 
     /** Examples waiting for their shard: how many, and since when (epoch ms of the oldest). */
@@ -51,11 +62,24 @@ public record TenantDatasets(
         }
     }
 
-    /** A sealed, immutable shard: an object in S3. */
-    public record Shard(String key, DatasetKind kind, int examples, String sha256, Instant sealedAt, Instant oldestExampleAt) {}
+    /**
+     * A sealed, immutable shard: an object in S3, and once compacted also {@code length} bytes from {@code offset} of a segment
+     * (the same bytes: the same sha256).
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Shard(String key, DatasetKind kind, int examples, String sha256, Instant sealedAt, Instant oldestExampleAt,
+                        String segment, Long offset, Long length) {
+        public Shard(String key, DatasetKind kind, int examples, String sha256, Instant sealedAt, Instant oldestExampleAt) {
+            this(key, kind, examples, sha256, sealedAt, oldestExampleAt, null, null, null);
+        }
+
+        Shard inSegment(String segmentKey, long at, long bytes) {
+            return new Shard(key, kind, examples, sha256, sealedAt, oldestExampleAt, segmentKey, at, bytes);
+        }
+    }
 
     public static TenantDatasets empty(String tenant) {
-        return new TenantDatasets(tenant, 0, Pending.NONE, Pending.NONE, 0, 0, 1, 0, 0, 0, 0, 0, List.of());
+        return new TenantDatasets(tenant, 0, Pending.NONE, Pending.NONE, 0, 0, 1, 0, 0, 0, 0, 0, List.of(), 1, 0, 0, null);
     }
 
     public Pending pending(DatasetKind kind) {
@@ -92,7 +116,7 @@ public record TenantDatasets(
     TenantDatasets manifestWritten() {
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
                 firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, trainShards + holdoutShards,
-                retryShards);
+                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
     }
 
     TenantDatasets accepted(DatasetKind kind, long nowMs) {
@@ -100,23 +124,52 @@ public record TenantDatasets(
                 kind == DatasetKind.TRAIN ? pendingTrain.plusOne(nowMs) : pendingTrain,
                 kind == DatasetKind.HOLDOUT ? pendingHoldout.plusOne(nowMs) : pendingHoldout,
                 trainShards, holdoutShards, firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards,
-                retryShards);
+                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
     }
 
     TenantDatasets sealed(Shard shard) {
         if (shard.kind() == DatasetKind.HOLDOUT) {
             return new TenantDatasets(tenant, arrivals, pendingTrain, Pending.NONE, trainShards, holdoutShards + 1,
-                    firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, retryShards);
+                    firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
         }
         long oldest = unrequestedExamples > 0 ? oldestUnrequestedAtMs : shard.oldestExampleAt().toEpochMilli();
         return new TenantDatasets(tenant, arrivals, Pending.NONE, pendingHoldout, trainShards + 1, holdoutShards,
                 firstUnrequestedShard, unrequestedExamples + shard.examples(), oldest, lastRequestAtMs, requests, manifestShards,
-                retryShards);
+                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
     }
 
-    TenantDatasets requested(long nowMs) {
+    TenantDatasets requested(long nowMs, String snapshotKey) {
+        long oldestCompactable = compactableExamples > 0 ? oldestCompactableAtMs : oldestUnrequestedAtMs;
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
-                trainShards + 1, 0, 0, nowMs, requests + 1, manifestShards, List.of());
+                trainShards + 1, 0, 0, nowMs, requests + 1, manifestShards, List.of(), firstUncompactedShard,
+                compactableExamples + unrequestedExamples, oldestCompactable, snapshotKey);
+    }
+
+    /** Requested training shards not yet in a segment: the range compaction may copy. */
+    public boolean hasCompactable() {
+        return firstUncompactedShard < firstUnrequestedShard;
+    }
+
+    /** Shards firstUncompactedShard..last are now read from a segment, and the manifest must say so. */
+    TenantDatasets compacted(int last, int examples) {
+        int left = Math.max(0, compactableExamples - examples);
+        return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
+                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, 0, retryShards,
+                last + 1, left, 0, lastSnapshotKey);
+    }
+
+    /** What the compactable shards hold, as looked at: examples, and when the oldest was sealed. */
+    TenantDatasets compactable(int examples, long oldestAtMs) {
+        return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
+                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, retryShards,
+                firstUncompactedShard, examples, oldestAtMs, lastSnapshotKey);
+    }
+
+    /** Something the manifest lists changed other than new shards (segments, deletions): write it at the next check. */
+    TenantDatasets manifestStale() {
+        return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
+                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, 0, retryShards,
+                firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
     }
 
     /** What the next request names: the retry shards first, then the sealed shards no request has named. */
@@ -138,7 +191,7 @@ public record TenantDatasets(
         List<Retry> kept = List.copyOf(next.values());
         kept = kept.subList(Math.max(0, kept.size() - MAX_RETRY_SHARDS), kept.size());
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
-                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, kept);
+                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, kept, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
     }
 
     /** A shard of a failed request, waiting for the next one. */

@@ -14,11 +14,25 @@ public class TopologyProducer {
         return compose(config.feedback(), config.trainingPolicy(), config.rollout(), datasets, registry);
     }
 
+    /** Compaction's S3 work: one thread, so that one busy tenant's copy never holds the stream thread. */
+    private static final java.util.concurrent.Executor COMPACTIONS = java.util.concurrent.Executors.newSingleThreadExecutor(
+            task -> {
+                Thread thread = new Thread(task, "dataset-compaction");
+                thread.setDaemon(true);
+                return thread;
+            });
+
     /** Datasets and training requests, the rollout, and failed requests put back: the whole topology, as tests drive it too. */
     static Topology compose(StreamProcessorConfig.Feedback feedback, StreamProcessorConfig.Policies policies, StreamProcessorConfig.Rollout rollout,
                             DatasetStore datasets, MeterRegistry registry) {
+        return compose(feedback, policies, rollout, datasets, registry, COMPACTIONS);
+    }
+
+    /** @param background where compaction runs (a test passes one that runs it at once) */
+    static Topology compose(StreamProcessorConfig.Feedback feedback, StreamProcessorConfig.Policies policies, StreamProcessorConfig.Rollout rollout,
+                            DatasetStore datasets, MeterRegistry registry, java.util.concurrent.Executor background) {
         Topology topology = new Topology();
-        FeedbackDatasets.addTo(topology, feedback, policies, datasets, new FeedbackMetrics(registry), Rollout.LIVE_ACCURACY);
+        FeedbackDatasets.addTo(topology, feedback, policies, datasets, new FeedbackMetrics(registry), Rollout.LIVE_ACCURACY, background);
         Rollout.addTo(topology, rollout, FeedbackDatasets.INTAKE);
         TrainingFailures.addTo(topology);
         return topology;

@@ -86,7 +86,8 @@ class FeedbackDatasetsTest {
         tenantPolicies.forEach((key, value) -> policies.put("tenants." + key, value));
         Topology topology = TopologyProducer.compose(settings,
                 ConfigMappings.load(StreamProcessorConfig.Policies.class, "lorastream.training-policy", policies),
-                ConfigMappings.load(StreamProcessorConfig.Rollout.class, "lorastream.rollout", Map.of()), store, registry);
+                ConfigMappings.load(StreamProcessorConfig.Rollout.class, "lorastream.rollout", Map.of()), store, registry,
+                Runnable::run); // compaction at once, inside the check that starts it: the next check records it
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "feedback-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -437,6 +438,105 @@ class FeedbackDatasetsTest {
         advance(Duration.ofMinutes(1)); // min-interval
         sendTrain("acme", 10); // retried once: the third request names only new shards
         assertThat(nextRequest().shards()).containsExactly("datasets/acme/shards/000005.jsonl", "datasets/acme/shards/000006.jsonl");
+    }
+
+    /** The snapshot a request names, as the trainer reads it (with where compaction put each shard). */
+    private DatasetSnapshot snapshotOf(TrainingSnapshotRequested request) {
+        return DatasetSnapshot.decode(request.tenant(), request.snapshot().key(), store.objects.get(request.snapshot().key()),
+                request.snapshot().sha256());
+    }
+
+    private static String trainShard(int seq) {
+        return String.format("datasets/acme/shards/%06d.jsonl", seq);
+    }
+
+    @Test
+    void requestedShardsAreCopiedIntoASegmentAndTheirOwnObjectsDeletedAfterTheGrace() throws Exception {
+        start(Map.of(), Map.of("segment-examples", "20", "delete-grace", "PT1H"));
+        sendTrain("acme", 10); // two shards of 5, then the policy's 10 examples: a request
+        TrainingSnapshotRequested first = requests.readValue();
+        advance(Duration.ofMinutes(1)); // min-interval
+        sendTrain("acme", 10);
+        TrainingSnapshotRequested second = requests.readValue();
+        java.io.ByteArrayOutputStream sources = new java.io.ByteArrayOutputStream();
+        for (int seq = 1; seq <= 4; seq++) {
+            sources.writeBytes(store.objects.get(trainShard(seq)));
+        }
+        advance(Duration.ofSeconds(1)); // 20 requested examples: this check compacts them ...
+        advance(Duration.ofSeconds(1)); // ... and this one records where they went
+        String segment = "datasets/acme/segments/000001-000004.jsonl";
+        assertThat(store.objects.get(segment)).as("the shards' bytes, one after another").isEqualTo(sources.toByteArray());
+        JsonNode manifest = json(store.objects.get("datasets/acme/manifest.json"));
+        assertThat(manifest.get("segments").get(0).get("key").asText()).isEqualTo(segment);
+        assertThat(manifest.get("trainExamples").asInt()).as("each example once").isEqualTo(20);
+        assertThat(registry.get("lorastream.feedback.segments").counter().count()).isEqualTo(1);
+
+        // the first request fails: its shards, compacted meanwhile, ride with the next request, named in the segment
+        send(new TrainingFailed(first.requestId(), "acme", TrainingFailed.Kind.FAILED, "S3 went away", List.of(trainShard(1), trainShard(2)), now));
+        advance(Duration.ofMinutes(1));
+        sendTrain("acme", 10);
+        TrainingSnapshotRequested third = requests.readValue();
+        DatasetSnapshot snapshot = snapshotOf(third);
+        assertThat(snapshot.shards()).extracting(DatasetSnapshot.Shard::key)
+                .containsExactly(trainShard(1), trainShard(2), trainShard(5), trainShard(6));
+        long offset = 0;
+        for (int i = 0; i < 2; i++) {
+            DatasetSnapshot.Shard named = snapshot.shards().get(i);
+            byte[] own = store.objects.get(named.key());
+            assertThat(named.segment()).isEqualTo(segment);
+            assertThat(named.offset()).isEqualTo(offset);
+            assertThat(named.length()).isEqualTo(own.length);
+            byte[] inSegment = java.util.Arrays.copyOfRange(store.objects.get(segment), (int) offset, (int) (offset + own.length));
+            assertThat(Sha256.hex(inSegment)).as("the same bytes: the sha256 the snapshot gives").isEqualTo(named.sha256());
+            offset += own.length;
+        }
+        assertThat(snapshot.shards().get(2).segment()).as("not compacted yet: its own object").isNull();
+
+        // the grace period over: the copied shards and the replaced snapshots are gone, the segment and what is named stay
+        advance(Duration.ofHours(1).plusSeconds(5));
+        assertThat(store.objects).doesNotContainKeys(trainShard(1), trainShard(2), trainShard(3), trainShard(4),
+                first.snapshot().key(), second.snapshot().key());
+        assertThat(store.objects).containsKeys(segment, third.snapshot().key(), trainShard(5), trainShard(6));
+        advance(Duration.ofSeconds(1)); // the check after the deletions rewrites the manifest
+        JsonNode after = json(store.objects.get("datasets/acme/manifest.json"));
+        List<String> listed = new ArrayList<>();
+        after.get("shards").forEach(n -> listed.add(n.get("key").asText()));
+        assertThat(listed).as("the shard store forgets what it deleted").doesNotContain(trainShard(1), trainShard(4)).contains(trainShard(5));
+    }
+
+    @Test
+    void datasetRetentionDropsTheOldestSegmentsBeyondTheSizeAndHoldoutTheSelectionLetsGoIsDeleted() {
+        start(Map.of(), Map.of("segment-examples", "10", "dataset-max-examples", "20", "delete-grace", "PT1M",
+                "holdout-window", "5", "holdout-reservoir", "5"));
+        List<String> holdoutIds = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 5; i++) {
+                String id = id(true);
+                holdoutIds.add(id);
+                send(event("acme", id));
+            }
+            sendTrain("acme", 10);
+            requests.readValue();
+            advance(Duration.ofMinutes(1));
+        }
+        assertThat(store.objects).containsKeys("datasets/acme/segments/000001-000002.jsonl", "datasets/acme/segments/000003-000004.jsonl",
+                "datasets/acme/segments/000005-000006.jsonl");
+        advance(Duration.ofHours(1)); // retention looks once an hour: 30 examples in segments, 20 kept
+        JsonNode manifest = json(store.objects.get("datasets/acme/manifest.json"));
+        List<String> segments = new ArrayList<>();
+        manifest.get("segments").forEach(n -> segments.add(n.get("key").asText()));
+        assertThat(segments).containsExactly("datasets/acme/segments/000003-000004.jsonl", "datasets/acme/segments/000005-000006.jsonl");
+        advance(Duration.ofMinutes(2));
+        assertThat(store.objects).doesNotContainKey("datasets/acme/segments/000001-000002.jsonl");
+        assertThat(registry.get("lorastream.feedback.segments.retired").counter().count()).isEqualTo(1);
+
+        // three holdout shards of 5, window 5 and sample 5: at most two selected, the other deleted after the grace
+        long holdoutObjects = store.objects.keySet().stream().filter(k -> k.startsWith("datasets/acme/holdout/")).count();
+        assertThat(holdoutObjects).isBetween(1L, 2L);
+        sendTrain("acme", 10);
+        for (String key : snapshotOf(requests.readValue()).holdout().stream().map(DatasetSnapshot.Shard::key).toList()) {
+            assertThat(store.objects).as("what a request names is there").containsKey(key);
+        }
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.util.TreeMap;
 
 /** A DatasetStore for topology unit tests (no S3 needed for pure stream logic); can be told to fail. */
 final class InMemoryDatasetStore implements DatasetStore {
-    final Map<String, byte[]> objects = new TreeMap<>();
+    final Map<String, byte[]> objects = java.util.Collections.synchronizedMap(new TreeMap<>());
     boolean failing;
     int puts;
 
@@ -19,6 +19,22 @@ final class InMemoryDatasetStore implements DatasetStore {
             throw new UnavailableException("S3 is down (test)", new java.io.IOException("connection refused"));
         }
         objects.put(key, content.clone());
+    }
+
+    @Override
+    public java.util.Optional<byte[]> get(String key) {
+        if (failing) {
+            throw new UnavailableException("S3 is down (test)", new java.io.IOException("connection refused"));
+        }
+        return java.util.Optional.ofNullable(objects.get(key)).map(byte[]::clone);
+    }
+
+    @Override
+    public void delete(String key) {
+        if (failing) {
+            throw new UnavailableException("S3 is down (test)", new java.io.IOException("connection refused"));
+        }
+        objects.remove(key);
     }
 
     List<String> lines(String key) {

@@ -66,7 +66,7 @@ class RolloutTest {
                 "defaults.min-examples", "100000", "defaults.min-examples-after-wait", "100000",
                 "defaults.max-wait", "P1D", "defaults.min-interval", "P1D"));
         FeedbackDatasets.addTo(topology, feedbackSettings, policies, new InMemoryDatasetStore(), new FeedbackMetrics(new SimpleMeterRegistry()),
-                Rollout.LIVE_ACCURACY);
+                Rollout.LIVE_ACCURACY, Runnable::run);
         // the rule's defaults: 100 / 30 / 1000 samples, alpha 0.01, margin 0.02, effect scale 0.1
         Rollout.addTo(topology, ConfigMappings.load(StreamProcessorConfig.Rollout.class, "lorastream.rollout",
                 Map.of("canary-share", Double.toString(canaryShare), "shadow", Boolean.toString(shadow))), FeedbackDatasets.INTAKE);

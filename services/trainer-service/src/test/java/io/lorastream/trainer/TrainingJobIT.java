@@ -177,6 +177,35 @@ class TrainingJobIT {
     }
 
     @Test
+    void aShardTheSnapshotPlacesInASegmentIsReadFromItsRangeAndCheckedThere() {
+        String t = "seg-" + UUID.randomUUID().toString().substring(0, 8);
+        String s1 = "datasets/" + t + "/shards/000001.jsonl";
+        String s2 = "datasets/" + t + "/shards/000002.jsonl";
+        shard(store, t, s1, yelp.subList(0, 3));
+        shard(store, t, s2, yelp.subList(3, 7));
+        byte[] b1 = store.get(s1).orElseThrow();
+        byte[] b2 = store.get(s2).orElseThrow();
+        String segment = "datasets/" + t + "/segments/000001-000002.jsonl";
+        java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+        both.writeBytes(b1);
+        both.writeBytes(b2);
+        store.put(segment, both.toByteArray(), "application/x-ndjson");
+        store.delete(s1); // compaction's grace period is over: only the segment holds them
+        store.delete(s2);
+        var named = Map.of(
+                s1, new io.lorastream.events.DatasetSnapshot.Shard(s1, 3, Sha256.hex(b1), segment, 0L, (long) b1.length),
+                s2, new io.lorastream.events.DatasetSnapshot.Shard(s2, 4, Sha256.hex(b2), segment, (long) b1.length, (long) b2.length));
+        TenantData data = new TenantData(store);
+        assertThat(data.events(List.of(s2, s1), named)).extracting(FeedbackReceived::text)
+                .containsExactlyElementsOf(java.util.stream.Stream.concat(yelp.subList(3, 7).stream(), yelp.subList(0, 3).stream())
+                        .map(Example::text).toList());
+        // a range that is not the shard's bytes is refused like an altered shard
+        var shifted = Map.of(s2, new io.lorastream.events.DatasetSnapshot.Shard(s2, 4, Sha256.hex(b2), segment, 1L, (long) b2.length));
+        assertThatThrownBy(() -> data.events(List.of(s2), shifted)).isInstanceOfSatisfying(TenantData.MissingShardException.class,
+                e -> assertThat(e.missing()).containsExactly(s2));
+    }
+
+    @Test
     void aVersionTheRolloutRolledBackIsNeitherParentNorBaselineNorReplayed() throws Exception {
         String t = "rolled-" + UUID.randomUUID().toString().substring(0, 8);
         String h1 = "datasets/" + t + "/holdout/000001.jsonl";
