@@ -193,14 +193,15 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         List<TenantDatasets.Shard> candidates = new ArrayList<>();
         int examples = 0;
-        try (KeyValueIterator<String, TenantDatasets.Shard> it = shards.range(
-                shardStoreKey(DatasetKind.TRAIN.shardKey(tenant, state.firstUncompactedShard())),
-                shardStoreKey(DatasetKind.TRAIN.shardKey(tenant, state.firstUnrequestedShard() - 1)))) {
-            while (it.hasNext() && examples < settings.segmentExamples()) {
-                TenantDatasets.Shard shard = it.next().value;
-                candidates.add(shard);
-                examples += shard.examples();
+        // one get per shard, not a range scan: the store's keys hold the number as the shard's key does, six digits and then
+        // more, which stop sorting in order past 999,999
+        for (int seq = state.firstUncompactedShard(); seq < state.firstUnrequestedShard() && examples < settings.segmentExamples(); seq++) {
+            TenantDatasets.Shard shard = shards.get(shardStoreKey(DatasetKind.TRAIN.shardKey(tenant, seq)));
+            if (shard == null) {
+                break; // not possible while requested shards are only forgotten after compaction; then: nothing to copy
             }
+            candidates.add(shard);
+            examples += shard.examples();
         }
         Compaction.Plan plan = Compaction.plan(candidates, settings.segmentExamples(), settings.segmentMaxAge(), now);
         if (plan.shards().isEmpty()) {
