@@ -64,6 +64,23 @@ public final class AdapterRepository {
         }
     }
 
+    /**
+     * Deletes every object of an offboarded tenant under {@code adapters/{tenant}/}: each version's manifest first (as
+     * {@link #retire}), then the rest — claims, files, replay samples, a crashed attempt's leftovers.
+     *
+     * @return the versions that had a manifest
+     */
+    public List<Integer> forget(String tenant) {
+        List<Integer> versions = versions(tenant).stream().map(VersionManifest::version).toList();
+        for (int v : versions) {
+            store.delete(VersionManifest.key(tenant, v));
+        }
+        for (String key : store.list(VersionManifest.prefix(tenant))) {
+            store.delete(key);
+        }
+        return versions;
+    }
+
     /** The version a training request already produced (a redelivered request publishes nothing new). */
     public static Optional<VersionManifest> byRequest(List<VersionManifest> versions, String requestId) {
         return versions.stream().filter(v -> requestId.equals(v.trainingRequestId())).findFirst();

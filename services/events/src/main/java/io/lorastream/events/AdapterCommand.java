@@ -14,7 +14,8 @@ public record AdapterCommand(
         String reason,
         Instant requestedAt) implements LoraEvent {
 
-    public enum Action { ROLLBACK, PROMOTE, PIN, UNPIN }
+    /** OFFBOARD: forget the tenant — its datasets, adapters, registry entry, state and metrics (no version). */
+    public enum Action { ROLLBACK, PROMOTE, PIN, UNPIN, OFFBOARD }
 
     @Override public String cloudEventId() { return commandId; }
     @Override public String kafkaKey() { return tenant; }

@@ -10,6 +10,8 @@ public enum EventType {
     FEEDBACK_RECEIVED("io.lorastream.feedback.received.v1", "feedback-received.v1.json", FeedbackReceived.class),
     TRAINING_REQUESTED("io.lorastream.training.requested.v1", "training-requested.v1.json", TrainingRequested.class),
     TRAINING_SNAPSHOT_REQUESTED("io.lorastream.training.requested.v2", "training-requested.v2.json", TrainingSnapshotRequested.class),
+    TENANT_OFFBOARDING("io.lorastream.tenant.offboarding.v1", "tenant-offboarding.v1.json", TenantOffboarding.class),
+    TENANT_OFFBOARDED("io.lorastream.tenant.offboarded.v1", "tenant-offboarded.v1.json", TenantOffboarded.class),
     TRAINING_FAILED("io.lorastream.training.failed.v1", "training-failed.v1.json", TrainingFailed.class),
     ADAPTER_PUBLISHED("io.lorastream.adapter.published.v1", "adapter-published.v1.json", AdapterPublished.class),
     ADAPTER_LIFECYCLE("io.lorastream.adapter.lifecycle.v1", "adapter-lifecycle.v1.json", AdapterLifecycle.class),

@@ -11,6 +11,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -38,12 +39,12 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * The admin API (admin tokens only): a tenant's versions, statuses, metrics and traffic split, and
- * promote / roll back / pin / unpin. Serving never writes the registry: each request becomes an
+ * promote / roll back / pin / unpin, and offboarding. Serving never writes the registry: each request becomes an
  * {@code adapter-commands} event, and the answer is the stream-processor's lifecycle event for it —
  * 200 once this replica serves the result, 409 with the reason when refused, 202 with the command id
  * when the answer takes longer than {@code lorastream.serving.command-timeout}.
  */
-@Path("/v1/tenants/{tenant}/adapters")
+@Path("/v1/tenants/{tenant}")
 @RolesAllowed(TenantAccess.ADMIN_ROLE)
 public class AdminResource {
     private static final int MAX_REASON = 2000;
@@ -95,6 +96,7 @@ public class AdminResource {
     }
 
     @GET
+    @Path("adapters")
     @Produces(MediaType.APPLICATION_JSON)
     public TenantAdapters adapters(@PathParam("tenant") String tenant) {
         TenantAccess.check(token, tenant);
@@ -141,7 +143,7 @@ public class AdminResource {
     }
 
     @POST
-    @Path("rollback")
+    @Path("adapters/rollback")
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
     public Response rollback(@PathParam("tenant") String tenant, CommandRequest body) throws InterruptedException {
@@ -149,7 +151,7 @@ public class AdminResource {
     }
 
     @POST
-    @Path("{version}/promote")
+    @Path("adapters/{version}/promote")
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
     public Response promote(@PathParam("tenant") String tenant, @PathParam("version") String version, CommandRequest body)
@@ -158,7 +160,7 @@ public class AdminResource {
     }
 
     @POST
-    @Path("{version}/pin")
+    @Path("adapters/{version}/pin")
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
     public Response pin(@PathParam("tenant") String tenant, @PathParam("version") String version, CommandRequest body)
@@ -167,11 +169,23 @@ public class AdminResource {
     }
 
     @POST
-    @Path("unpin")
+    @Path("adapters/unpin")
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
     public Response unpin(@PathParam("tenant") String tenant, CommandRequest body) throws InterruptedException {
         return command(tenant, AdapterCommand.Action.UNPIN, null, body);
+    }
+
+    /**
+     * Offboards the tenant: its datasets, adapters, registry entry (a tombstone), stream state and metrics are removed
+     * (the stream-processor, then the trainer, then the rollout; docs/feedback.md). 200 once this replica has seen the
+     * tombstone, 202 with the command id while it is under way. Feedback sent later starts a new tenant of that name.
+     */
+    @DELETE
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    public Response offboard(@PathParam("tenant") String tenant, CommandRequest body) throws InterruptedException {
+        return command(tenant, AdapterCommand.Action.OFFBOARD, null, body);
     }
 
     private static int versionNumber(String version) {
@@ -232,7 +246,9 @@ public class AdminResource {
      */
     private boolean servesTheOutcome(String tenant, AdapterLifecycle outcome, Instant deadline) throws InterruptedException {
         while (true) {
-            boolean entrySeen = view.entry(tenant).filter(e -> !e.updatedAt().isBefore(outcome.at())).isPresent();
+            boolean offboarded = outcome.transition() == AdapterLifecycle.Transition.OFFBOARDED;
+            boolean entrySeen = offboarded ? view.entry(tenant).isEmpty()
+                    : view.entry(tenant).filter(e -> !e.updatedAt().isBefore(outcome.at())).isPresent();
             if (entrySeen && settled(Slots.stable(tenant)) && settled(Slots.candidate(tenant))) {
                 return true;
             }

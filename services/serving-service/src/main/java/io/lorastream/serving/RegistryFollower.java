@@ -135,7 +135,9 @@ final class RegistryFollower implements AutoCloseable {
         if (record.value() == null) {
             view.removed(record.key());
             adapters.candidate(record.key(), null, 0, false);
-            return adapters.target(record.key(), null); // a tombstone: the tenant is gone
+            // a tombstone: the tenant is offboarded; its series go once its slots are empty (a late swap would add one back)
+            String tenant = record.key();
+            return adapters.target(tenant, null).whenComplete((ok, e) -> adapters.forget(tenant));
         }
         RegistryEntry entry;
         try {

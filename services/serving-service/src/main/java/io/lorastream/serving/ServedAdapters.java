@@ -333,6 +333,11 @@ final class ServedAdapters implements AutoCloseable {
         metrics.retired(tenant, versions);
     }
 
+    /** The registry's tombstone of an offboarded tenant: its metrics go (its slots were emptied by {@link #target}). */
+    void forget(String tenant) {
+        metrics.forget(tenant);
+    }
+
     /** This replica's name, as its events and metrics carry it. */
     String replica() {
         return replica;

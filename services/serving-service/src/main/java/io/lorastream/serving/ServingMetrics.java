@@ -85,6 +85,12 @@ public final class ServingMetrics {
     }
 
     /** This replica's predictions for a tenant since it started: version → route → count. */
+    /** An offboarded tenant: every series tagged with it goes (predictions, served versions, refusals). */
+    void forget(String tenant) {
+        registry.getMeters().stream().filter(m -> tenant.equals(m.getId().getTag("tenant"))).toList().forEach(registry::remove);
+        servedVersion.keySet().removeIf(slot -> Slots.tenant(slot).equals(tenant));
+    }
+
     Map<Integer, Map<String, Long>> predictionCounts(String tenant) {
         Map<Integer, Map<String, Long>> counts = new java.util.TreeMap<>();
         for (Counter c : registry.find(PREDICTIONS).tag("tenant", tenant).counters()) {

@@ -155,6 +155,43 @@ class AdminApiTest {
     }
 
     @Test
+    void offboardingSendsTheCommandAndAnsweredByTheTombstoneLeavesNoAdapterEntryOrMetricsOfTheTenant() throws Exception {
+        String tenant = tenant();
+        TestVersions.register(bootstrap(), tenant, 1, TestVersions.publish(store, base, tenant, 1, 51, LABELS));
+        awaitVersion(tenant, 1, Duration.ofSeconds(60));
+        assertThat(score(tenant, token(tenant), "{\"texts\": [\"a prediction, so the tenant has series\"]}").statusCode()).isEqualTo(200);
+        assertThat(given().when().get("/q/metrics").asString()).contains("tenant=\"" + tenant + "\"");
+
+        try (KafkaConsumer<String, byte[]> commands = commandsFromNow()) {
+            CompletableFuture<Response> offboarding = CompletableFuture.supplyAsync(() -> given().auth().oauth2(admin())
+                    .contentType("application/json").body("{\"reason\": \"contract ended\"}").when().delete("/v1/tenants/{tenant}", tenant));
+            AdapterCommand command = nextCommand(commands, tenant);
+            assertThat(command.action()).isEqualTo(AdapterCommand.Action.OFFBOARD);
+            assertThat(command.version()).isNull();
+            assertThat(command.reason()).isEqualTo("contract ended");
+
+            // the stream-processor's part, once the trainer has deleted the adapters: a tombstone, then the answer
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", bootstrap()),
+                    new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.ADAPTER_REGISTRY, tenant, null)).get();
+            }
+            answer(new AdapterLifecycle(tenant, 0, AdapterLifecycle.Transition.OFFBOARDED, null, "offboarded", command.commandId(), null,
+                    Instant.now()));
+            Response done = offboarding.get();
+            assertThat(done.statusCode()).as(done.asString()).isEqualTo(200);
+            assertThat(done.jsonPath().getString("transition")).isEqualTo("OFFBOARDED");
+        }
+        given().auth().oauth2(admin()).when().get("/v1/tenants").then().statusCode(200).body(org.hamcrest.Matchers.not(containsString(tenant)));
+        given().auth().oauth2(admin()).when().get("/v1/tenants/{tenant}/adapters", tenant).then().statusCode(404);
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (given().when().get("/q/metrics").asString().contains("tenant=\"" + tenant + "\"") && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        assertThat(given().when().get("/q/metrics").asString()).as("no series of the tenant").doesNotContain("tenant=\"" + tenant + "\"");
+        given().auth().oauth2(admin()).when().delete("/v1/tenants/{tenant}", "Not A Tenant!").then().statusCode(400);
+    }
+
+    @Test
     void aRefusalIsA409WithTheReasonAnUnansweredCommandA202AndBadInputA400() throws Exception {
         String tenant = tenant();
         TestVersions.register(bootstrap(), tenant, 1, TestVersions.publish(store, base, tenant, 1, 41, LABELS));

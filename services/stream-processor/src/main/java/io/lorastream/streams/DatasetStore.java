@@ -12,6 +12,9 @@ public interface DatasetStore {
     /** The object's bytes; empty when there is none. */
     java.util.Optional<byte[]> get(String key);
 
+    /** Every key under the prefix. */
+    java.util.List<String> list(String prefix);
+
     /** Deletes the object; deleting one that is not there is not an error (S3's own rule). */
     void delete(String key);
 

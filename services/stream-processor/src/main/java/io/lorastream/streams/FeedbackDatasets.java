@@ -35,6 +35,8 @@ public final class FeedbackDatasets {
     static final String SEGMENTS_STORE = "feedback-segments";
     /** S3 objects to delete once their grace period is over, key {@code dueMs/objectKey}: scanned in due order. */
     static final String DELETIONS_STORE = "feedback-deletions";
+    /** {@code adapter-commands}: feedback-intake takes OFFBOARD from it, the rollout's state machine everything. */
+    static final String COMMANDS_SOURCE = "adapter-commands-source";
     static final String TRAINING_REQUESTS_SINK = "training-requests-sink";
     static final String DEAD_LETTER_SINK = "feedback-dlq-sink";
 
@@ -50,7 +52,9 @@ public final class FeedbackDatasets {
                              DatasetStore datasets, FeedbackMetrics metrics, String labelsChild, java.util.concurrent.Executor background) {
         long window = settings.dedupWindow().toMillis();
         topology.addSource("feedback-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.FEEDBACK)
-                .addProcessor(INTAKE, () -> new FeedbackIntake(settings, policies, datasets, metrics, labelsChild, background), "feedback-source")
+                .addSource(COMMANDS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.ADAPTER_COMMANDS)
+                .addProcessor(INTAKE, () -> new FeedbackIntake(settings, policies, datasets, metrics, labelsChild, background), "feedback-source",
+                        COMMANDS_SOURCE)
                 .addStateStore(Stores.windowStoreBuilder(
                                 Stores.persistentWindowStore(SEEN_IDS_STORE,
                                         java.time.Duration.ofMillis(2 * window), java.time.Duration.ofMillis(window), false),
@@ -71,7 +75,7 @@ public final class FeedbackDatasets {
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DELETIONS_STORE),
                         Serdes.String(), Serdes.String()), INTAKE)
                 .addSink(TRAINING_REQUESTS_SINK, Topics.TRAINING_REQUESTS, Serdes.String().serializer(),
-                        EventSerde.of(TrainingSnapshotRequested.class, SOURCE).serializer(), INTAKE)
+                        EventSerde.of(io.lorastream.events.TrainingRequest.class, SOURCE).serializer(), INTAKE)
                 .addSink(DEAD_LETTER_SINK, Topics.FEEDBACK_DLQ, Serdes.String().serializer(),
                         EventSerde.of(DeadLetter.class, SOURCE).serializer(), INTAKE);
     }

@@ -1,6 +1,8 @@
 package io.lorastream.streams;
 
 import io.lorastream.events.ShardKeys;
+import io.lorastream.events.AdapterCommand;
+import io.lorastream.events.TenantOffboarding;
 import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventJson;
 import io.lorastream.events.Sha256;
@@ -52,6 +54,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private final DatasetStore datasets;
     private final FeedbackMetrics metrics;
     private final Deserializer<FeedbackReceived> decoder = EventSerde.of(FeedbackReceived.class, FeedbackDatasets.SOURCE).deserializer();
+    private final Deserializer<AdapterCommand> commands = EventSerde.of(AdapterCommand.class, FeedbackDatasets.SOURCE).deserializer();
 
     private ProcessorContext<String, LoraEvent> context;
     private WindowStore<String, Long> seenIds;
@@ -100,6 +103,10 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
 
     @Override
     public void process(Record<String, byte[]> record) {
+        if (context.recordMetadata().map(m -> m.topic().equals(Topics.ADAPTER_COMMANDS)).orElse(false)) {
+            command(record);
+            return;
+        }
         FeedbackReceived event;
         try {
             event = decoder.deserialize(Topics.FEEDBACK, record.headers(), record.value());
@@ -144,6 +151,72 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
             state = trySeal(state, kind, now);
         }
         tenants.put(event.tenant(), tryRequest(state, now));
+    }
+
+    /** An admin command: OFFBOARD is this processor's too (the rollout answers every command, and reports invalid ones). */
+    private void command(Record<String, byte[]> record) {
+        AdapterCommand c;
+        try {
+            c = commands.deserialize(Topics.ADAPTER_COMMANDS, record.headers(), record.value());
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (c != null && c.action() == AdapterCommand.Action.OFFBOARD) {
+            offboard(c, context.currentSystemTimeMs());
+        }
+    }
+
+    /**
+     * Forgets a tenant's dataset: every entry of it in this processor's stores, and every object under
+     * {@code datasets/{tenant}/} in S3 (listed and deleted now; on an S3 failure, the deletion of the prefix waits in the
+     * deletions store like any other). Then hands the offboarding on to the trainer, behind the tenant's earlier requests.
+     * Feedback that arrives later starts a new dataset.
+     */
+    private void offboard(AdapterCommand c, long now) {
+        String tenant = c.tenant();
+        String prefix = tenant + "/";
+        tenants.delete(tenant);
+        holdout.delete(tenant);
+        for (KeyValueStore<String, ?> store : List.of(pending, shards, segments)) {
+            List<String> keys = new ArrayList<>();
+            try (KeyValueIterator<String, ?> it = store.prefixScan(prefix, new StringSerializer())) {
+                it.forEachRemaining(kv -> keys.add(kv.key));
+            }
+            keys.forEach(store::delete);
+        }
+        String objects = "datasets/" + tenant + "/";
+        List<String> due = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = deletions.all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.key.substring(kv.key.indexOf('/') + 1).startsWith(objects)) {
+                    due.add(kv.key);
+                }
+            });
+        }
+        due.forEach(deletions::delete);
+        List<org.apache.kafka.streams.kstream.Windowed<String>> seen = new ArrayList<>();
+        try (var it = seenIds.all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.key.key().startsWith(prefix)) {
+                    seen.add(kv.key);
+                }
+            });
+        }
+        seen.forEach(w -> seenIds.put(w.key(), null, w.window().start()));
+        int deleted = 0;
+        try {
+            for (String key : datasets.list(objects)) {
+                datasets.delete(key);
+                deleted++;
+            }
+        } catch (DatasetStore.UnavailableException e) {
+            scheduleDeletion(objects, "", now);
+            writeFailed(objects, now, e);
+        }
+        context.forward(new Record<String, LoraEvent>(tenant, new TenantOffboarding(tenant, c.commandId(), c.requestedBy(),
+                Instant.ofEpochMilli(now)), now), FeedbackDatasets.TRAINING_REQUESTS_SINK);
+        LOG.infof("%s offboarded by %s (%s): dataset forgotten, %d objects deleted, %d ids, %d deletions dropped; the trainer is next",
+                tenant, c.requestedBy(), c.commandId(), deleted, seen.size(), due.size());
     }
 
     /**
@@ -234,7 +307,11 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         TenantDatasets state = tenants.get(done.tenant());
         Compaction.Segment segment = done.built().segment();
-        if (state == null || state.firstUncompactedShard() != segment.first()) {
+        if (state == null) { // offboarded while it ran: what it wrote goes too
+            scheduleDeletion(segment.key(), "", now);
+            return;
+        }
+        if (state.firstUncompactedShard() != segment.first()) {
             return;
         }
         long due = now + settings.deleteGrace().toMillis();
@@ -301,6 +378,11 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         for (KeyValue<String, String> d : due) {
             String objectKey = d.key.substring(d.key.indexOf('/') + 1);
             try {
+                if (objectKey.endsWith("/")) { // an offboarded tenant's whole dataset, whose deletion failed at the time
+                    for (String key : datasets.list(objectKey)) {
+                        datasets.delete(key);
+                    }
+                }
                 datasets.delete(objectKey);
             } catch (DatasetStore.UnavailableException e) {
                 writeFailed(objectKey, now, e);

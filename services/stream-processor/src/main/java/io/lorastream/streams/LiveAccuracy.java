@@ -104,6 +104,11 @@ final class LiveAccuracy implements Processor<String, Object, String, Rollout.Li
         context.forward(new Record<>(feedback.tenant(), new Rollout.LiveLabel(feedback.tenant(), version, correct), time));
     }
 
+    /** The tenant of a predictions store key ({@code tenant/predictionId}). */
+    static String tenantOf(String key) {
+        return key.substring(0, key.indexOf('/'));
+    }
+
     private static String key(String tenant, String predictionId) {
         return tenant + "/" + predictionId;
     }

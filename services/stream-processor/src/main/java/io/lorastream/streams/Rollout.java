@@ -19,7 +19,8 @@ import org.apache.kafka.streams.state.Stores;
  *   score-results (String, byte[]) ───────────────────────────┴▶ live-accuracy ──▶ (tenant, version, correct)
  *                                                                  store: predictions (windowed)    │
  *   adapter-events (String, byte[]) ──────────────────────────────────────────────▶ state-machine ◀──┘
- *   adapter-commands (String, byte[]): admin's promote / roll back / pin / unpin ──▶      ▲
+ *   adapter-commands (String, byte[]): admin's promote / roll back / pin / unpin ──▶      ▲   (the source is feedback's: it
+ *                                                                                               also takes OFFBOARD)
  *                                                                  store: rollout per tenant
  *                                        ──▶ adapter-registry (String, RegistryEntry)
  *                                        ──▶ adapter-events (String, AdapterLifecycle): every transition with its evidence,
@@ -46,8 +47,8 @@ public final class Rollout {
                 .addProcessor(LIVE_ACCURACY, () -> new LiveAccuracy(window), feedbackProcessor, "score-results-source")
                 .addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(PREDICTIONS_STORE, window.multipliedBy(2), window, false),
                         Serdes.String(), Serdes.String()), LIVE_ACCURACY)
-                .addSource("adapter-commands-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.ADAPTER_COMMANDS)
-                .addProcessor(STATE_MACHINE, () -> new RolloutStateMachine(settings), ADAPTER_EVENTS_SOURCE, "adapter-commands-source", LIVE_ACCURACY)
+                .addProcessor(STATE_MACHINE, () -> new RolloutStateMachine(settings), ADAPTER_EVENTS_SOURCE, FeedbackDatasets.COMMANDS_SOURCE, LIVE_ACCURACY)
+                .connectProcessorAndStateStores(STATE_MACHINE, PREDICTIONS_STORE) // to forget an offboarded tenant's
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(TenantRollout.class, EventJson.MAPPER)), STATE_MACHINE)
                 .addSink(REGISTRY_SINK, Topics.ADAPTER_REGISTRY, Serdes.String().serializer(),

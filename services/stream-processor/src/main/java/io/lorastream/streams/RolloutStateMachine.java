@@ -45,6 +45,8 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
     private final RolloutRule rule;
     private final Deserializer<AdapterEvent> decoder = EventSerde.of(AdapterEvent.class, FeedbackDatasets.SOURCE).deserializer();
     private final Deserializer<AdapterCommand> commands = EventSerde.of(AdapterCommand.class, FeedbackDatasets.SOURCE).deserializer();
+    /** LiveAccuracy's predictions waiting for labels: this machine only removes an offboarded tenant's. */
+    private org.apache.kafka.streams.state.WindowStore<String, String> predictions;
     private ProcessorContext<String, LoraEvent> context;
     private KeyValueStore<String, TenantRollout> tenants;
 
@@ -57,6 +59,7 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
     public void init(ProcessorContext<String, LoraEvent> context) {
         this.context = context;
         this.tenants = context.getStateStore(Rollout.STATE_STORE);
+        this.predictions = context.getStateStore(Rollout.PREDICTIONS_STORE);
     }
 
     @Override
@@ -81,6 +84,8 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
                     loadFailed(failed, at);
                 } else if (event instanceof AdapterRetired retired) {
                     retired(retired, at);
+                } else if (event instanceof io.lorastream.events.TenantOffboarded offboarded) {
+                    offboarded(offboarded, at);
                 }
             } // lifecycle events are this machine's own output
         } catch (RuntimeException e) {
@@ -314,6 +319,7 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
             case ROLLBACK -> rollBack(state, c, at);
             case PIN -> pin(state, c, at);
             case UNPIN -> unpin(state, c, at);
+            case OFFBOARD -> null; // feedback-intake forgets the dataset and hands on to the trainer; answered at its tenant-offboarded
         };
         if (refusal != null) {
             int version = c.version() != null ? c.version() : state.stable() != null ? state.stable().version() : 0;
@@ -322,6 +328,30 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
             context.forward(new Record<String, LoraEvent>(c.tenant(), refused, at.toEpochMilli()), Rollout.EVENTS_SINK);
             LOG.infof("%s: refused %s %s from %s: %s", c.tenant(), c.action(), c.version() == null ? "" : "v" + c.version(), c.requestedBy(), refusal);
         }
+    }
+
+    /**
+     * The trainer deleted an offboarded tenant's adapters: forget the tenant — its rollout state, its predictions waiting for
+     * labels — tombstone its registry entry (serving unloads it and drops its metrics), and answer the admin's command.
+     */
+    private void offboarded(io.lorastream.events.TenantOffboarded done, Instant at) {
+        String tenant = done.tenant();
+        tenants.delete(tenant);
+        List<org.apache.kafka.streams.kstream.Windowed<String>> waiting = new java.util.ArrayList<>();
+        try (var it = predictions.all()) {
+            it.forEachRemaining(kv -> {
+                if (LiveAccuracy.tenantOf(kv.key.key()).equals(tenant)) {
+                    waiting.add(kv.key);
+                }
+            });
+        }
+        waiting.forEach(w -> predictions.put(w.key(), null, w.window().start()));
+        context.forward(new Record<String, LoraEvent>(tenant, null, at.toEpochMilli()), Rollout.REGISTRY_SINK);
+        context.forward(new Record<String, LoraEvent>(tenant, new AdapterLifecycle(tenant, 0, Transition.OFFBOARDED, null,
+                "offboarded: dataset, " + done.versions().size() + " adapter versions, registry entry, state and metrics removed",
+                done.commandId(), null, at), at.toEpochMilli()), Rollout.EVENTS_SINK);
+        LOG.infof("%s offboarded (%s): %d adapter versions deleted, registry entry tombstoned, %d waiting predictions dropped",
+                tenant, done.commandId(), done.versions().size(), waiting.size());
     }
 
     private String promote(TenantRollout state, AdapterCommand c, Instant at) {

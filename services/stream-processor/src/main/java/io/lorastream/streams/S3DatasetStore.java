@@ -59,6 +59,20 @@ public class S3DatasetStore implements DatasetStore {
     }
 
     @Override
+    public java.util.List<String> list(String prefix) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        try {
+            for (io.minio.Result<io.minio.messages.Item> item : client.listObjects(
+                    io.minio.ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true).build())) {
+                keys.add(item.get().objectName());
+            }
+            return keys;
+        } catch (Exception e) {
+            throw new UnavailableException("list s3://" + bucket + "/" + prefix + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void delete(String key) {
         try {
             client.removeObject(io.minio.RemoveObjectArgs.builder().bucket(bucket).object(key).build());

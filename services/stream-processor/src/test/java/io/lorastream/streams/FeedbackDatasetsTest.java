@@ -539,6 +539,111 @@ class FeedbackDatasetsTest {
         }
     }
 
+    /** As its producer writes it: binary CloudEvent, key = tenant. */
+    private <T extends io.lorastream.events.LoraEvent> void pipe(String topic, Class<T> type, T event) {
+        RecordHeaders headers = new RecordHeaders();
+        byte[] value = EventSerde.of(type, "/test").serializer().serialize(topic, headers, event);
+        driver.createInputTopic(topic, Serdes.String().serializer(), Serdes.ByteArray().serializer())
+                .pipeInput(new TestRecord<>(event.kafkaKey(), value, headers, now));
+    }
+
+    /** Every key of the stream-processor's state stores that belongs to the tenant. */
+    private List<String> keysOf(String tenant) {
+        List<String> found = new ArrayList<>();
+        for (String name : List.of(FeedbackDatasets.TENANTS_STORE, FeedbackDatasets.PENDING_STORE, FeedbackDatasets.SHARDS_STORE,
+                FeedbackDatasets.HOLDOUT_STORE, FeedbackDatasets.SEGMENTS_STORE, FeedbackDatasets.DELETIONS_STORE, Rollout.STATE_STORE)) {
+            try (var it = driver.<String, Object>getKeyValueStore(name).all()) {
+                it.forEachRemaining(kv -> {
+                    if (kv.key.equals(tenant) || kv.key.startsWith(tenant + "/") || kv.key.contains("/datasets/" + tenant + "/")) {
+                        found.add(name + ": " + kv.key);
+                    }
+                });
+            }
+        }
+        for (String name : List.of(FeedbackDatasets.SEEN_IDS_STORE, Rollout.PREDICTIONS_STORE)) {
+            try (var it = driver.<String, Object>getWindowStore(name).all()) {
+                it.forEachRemaining(kv -> {
+                    if (kv.key.key().startsWith(tenant + "/")) {
+                        found.add(name + ": " + kv.key.key());
+                    }
+                });
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void anOffboardedTenantLeavesNothingInS3OrTheStoresAndAnotherTenantLosesNothing() {
+        start(Map.of(), Map.of("segment-examples", "10", "delete-grace", "PT1H"));
+        TestOutputTopic<String, io.lorastream.events.TrainingRequest> anyRequest = driver.createOutputTopic(Topics.TRAINING_REQUESTS,
+                Serdes.String().deserializer(), EventSerde.of(io.lorastream.events.TrainingRequest.class, "/test").deserializer());
+        TestOutputTopic<String, io.lorastream.events.RegistryEntry> registryOut = driver.createOutputTopic(Topics.ADAPTER_REGISTRY,
+                Serdes.String().deserializer(), EventSerde.of(io.lorastream.events.RegistryEntry.class, "/test").deserializer());
+        TestOutputTopic<String, io.lorastream.events.AdapterEvent> eventsOut = driver.createOutputTopic(Topics.ADAPTER_EVENTS,
+                Serdes.String().deserializer(), EventSerde.of(io.lorastream.events.AdapterEvent.class, "/test").deserializer());
+        for (String tenant : List.of("acme", "beta")) {
+            for (int round = 0; round < 2; round++) {
+                send(event(tenant, id(true)));
+                sendTrain(tenant, 10);
+                advance(Duration.ofMinutes(1));
+            }
+            // a version, and a prediction of it waiting for its label
+            pipe(Topics.ADAPTER_EVENTS, io.lorastream.events.AdapterEvent.class, new io.lorastream.events.AdapterPublished(tenant, 1, null, null,
+                    "s3://lorastream/adapters/" + tenant + "/v1/", new io.lorastream.events.AdapterPublished.BaseModel("minilm", "a".repeat(64)),
+                    Map.of("adapter_config.json", "b".repeat(64), "adapter_model.safetensors", "c".repeat(64), "manifest.json", "d".repeat(64)),
+                    "training:" + tenant + ":1", new io.lorastream.events.AdapterPublished.Metrics(
+                            new io.lorastream.events.Evaluation(0.9, null, null, 100), null),
+                    new io.lorastream.events.AdapterPublished.Gate(true, 0.02), now));
+            pipe(Topics.SCORE_RESULTS, io.lorastream.events.ScoreCompleted.class, new io.lorastream.events.ScoreCompleted("req-" + tenant,
+                    tenant, io.lorastream.events.ScoreCompleted.Source.REST, List.of(new io.lorastream.events.ScoreCompleted.Prediction(
+                    "req-" + tenant + ":0", "pos", Map.of("pos", 0.8, "neg", 0.2), 1, io.lorastream.events.ScoreCompleted.Route.STABLE)), now));
+        }
+        advance(Duration.ofSeconds(1));
+        advance(Duration.ofSeconds(1)); // compactions recorded: each tenant has a segment, shards waiting for deletion, a manifest
+        anyRequest.readValuesToList();
+        registryOut.readValuesToList();
+        eventsOut.readValuesToList();
+        assertThat(store.objects.keySet()).anyMatch(k -> k.startsWith("datasets/acme/segments/"));
+        assertThat(keysOf("acme")).isNotEmpty();
+        Map<String, byte[]> betaBefore = new java.util.TreeMap<>();
+        store.objects.forEach((k, v) -> {
+            if (k.startsWith("datasets/beta/")) {
+                betaBefore.put(k, v);
+            }
+        });
+        List<String> betaKeys = keysOf("beta");
+
+        pipe(Topics.ADAPTER_COMMANDS, io.lorastream.events.AdapterCommand.class, new io.lorastream.events.AdapterCommand("cmd-off-1", "acme",
+                io.lorastream.events.AdapterCommand.Action.OFFBOARD, null, "ops@test", "contract ended", now));
+        // the dataset is forgotten at once, and the trainer is told, behind acme's earlier requests
+        assertThat(store.objects.keySet()).noneMatch(k -> k.startsWith("datasets/acme/"));
+        assertThat(anyRequest.readValuesToList()).containsExactly(new io.lorastream.events.TenantOffboarding("acme", "cmd-off-1", "ops@test", now));
+        assertThat(keysOf("acme")).as("the rollout waits for the trainer").containsOnly("rollout-tenants: acme", "rollout-predictions: acme/req-acme:0");
+        assertThat(registryOut.isEmpty()).isTrue();
+
+        // the trainer deleted acme's adapters: the rollout forgets acme and answers the command
+        pipe(Topics.ADAPTER_EVENTS, io.lorastream.events.AdapterEvent.class, new io.lorastream.events.TenantOffboarded("acme", "cmd-off-1", List.of(1), now));
+        var tombstone = registryOut.readRecord();
+        assertThat(tombstone.key()).isEqualTo("acme");
+        assertThat(tombstone.value()).as("a tombstone").isNull();
+        assertThat(eventsOut.readValuesToList()).singleElement().isInstanceOfSatisfying(io.lorastream.events.AdapterLifecycle.class, l -> {
+            assertThat(l.transition()).isEqualTo(io.lorastream.events.AdapterLifecycle.Transition.OFFBOARDED);
+            assertThat(l.commandId()).isEqualTo("cmd-off-1");
+        });
+        assertThat(keysOf("acme")).isEmpty();
+        advance(Duration.ofHours(2)); // beta's grace periods run out: only what was due goes
+        advance(Duration.ofSeconds(1));
+        assertThat(store.objects.keySet()).noneMatch(k -> k.startsWith("datasets/acme/"));
+        assertThat(keysOf("beta")).contains("feedback-tenants: beta", "rollout-tenants: beta", "rollout-predictions: beta/req-beta:0");
+        assertThat(betaKeys).contains("feedback-tenants: beta");
+        assertThat(store.objects.keySet()).anyMatch(k -> k.startsWith("datasets/beta/segments/"))
+                .contains("datasets/beta/manifest.json");
+
+        // acme's feedback afterwards starts a new dataset
+        sendTrain("acme", 10);
+        assertThat(nextRequest().requestId()).isEqualTo("training:acme:1");
+    }
+
     @Test
     void whileS3FailsExamplesWaitInTheStoresAndNothingIsRequestedOrLost() {
         start();

@@ -30,6 +30,16 @@ final class InMemoryDatasetStore implements DatasetStore {
     }
 
     @Override
+    public List<String> list(String prefix) {
+        if (failing) {
+            throw new UnavailableException("S3 is down (test)", new java.io.IOException("connection refused"));
+        }
+        synchronized (objects) {
+            return objects.keySet().stream().filter(k -> k.startsWith(prefix)).toList();
+        }
+    }
+
+    @Override
     public void delete(String key) {
         if (failing) {
             throw new UnavailableException("S3 is down (test)", new java.io.IOException("connection refused"));

@@ -30,6 +30,17 @@ public class TrainerMetrics {
                 io.micrometer.core.instrument.Tags.of("tenant", t), new AtomicInteger())).incrementAndGet();
     }
 
+    /** An offboarded tenant's series goes, unless requests of it (after the offboarding) are waiting already. */
+    void forget(String tenant) {
+        waiting.computeIfPresent(tenant, (t, count) -> {
+            if (count.get() > 0) {
+                return count;
+            }
+            registry.find("lorastream.trainer.queue.depth").tag("tenant", t).meters().forEach(registry::remove);
+            return null;
+        });
+    }
+
     void deadLettered() {
         Counter.builder("lorastream.trainer.requests.dead.lettered").description("Records on training-requests that are not a valid request")
                 .register(registry).increment();

@@ -205,6 +205,11 @@ public final class TrainingJob {
                 retention.keepLast(), retention.grace()), clock.instant());
     }
 
+    /** Deletes an offboarded tenant's adapters ({@link AdapterRepository#forget}); returns the versions it had. */
+    public List<Integer> forget(String tenant) {
+        return adapters.forget(tenant);
+    }
+
     /** @see TenantData#resolve */
     public TenantData.Resolved resolve(io.lorastream.events.TrainingRequest request) {
         return data.resolve(request);

@@ -4,6 +4,8 @@ import io.lorastream.events.AdapterEvent;
 import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.InvalidEventException;
+import io.lorastream.events.TenantOffboarded;
+import io.lorastream.events.TenantOffboarding;
 import io.lorastream.events.Topics;
 import io.lorastream.events.TrainingFailed;
 import io.lorastream.events.TrainingRequest;
@@ -40,6 +42,7 @@ import org.jboss.logging.Logger;
  *   <li>no version: {@code training-failed} on {@code adapter-events}, with the reason and the shards the
  *       tenant's next request should hold again — the data cannot make a version (a shard missing, fewer
  *       than two labels, a key S3 refuses) or the job broke;</li>
+ *   <li>an offboarded tenant ({@code tenant-offboarding}): its adapters deleted, then {@code tenant-offboarded};</li>
  *   <li>a record that is not a request (not a valid event, a key outside the shard grammar, a record key
  *       that is not its tenant, a dataset snapshot that is missing or not the bytes the request names): a dead
  *       letter on {@code training-requests-dlq} with the reason.</li>
@@ -87,6 +90,13 @@ public class TrainingWorker {
             }
         } catch (RuntimeException invalid) {
             deadLetter(record, invalid.getMessage(), invalid instanceof InvalidEventException e ? e.errors() : List.of());
+            return;
+        }
+        if (request instanceof TenantOffboarding offboarding) {
+            turns.run(request.tenant(), () -> {
+                offboard(offboarding);
+                return null;
+            });
             return;
         }
         metrics.queued(request.tenant());
@@ -157,6 +167,20 @@ public class TrainingWorker {
         }
         lastFailure.set(null);
         metrics.done(request.tenant(), label, Duration.ofNanos(System.nanoTime() - started), speed);
+    }
+
+    /**
+     * An offboarded tenant: its adapters are deleted (S3 outages retried with backoff), after every earlier request of the
+     * tenant (its partition's order, its turn), then {@code tenant-offboarded} tells the rollout to forget it.
+     */
+    private void offboard(TenantOffboarding offboarding) {
+        List<Integer> versions = Uni.createFrom().item(() -> job.forget(offboarding.tenant()))
+                .onFailure(TrainingWorker::retriable).invoke(this::retrying)
+                .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
+                .await().indefinitely();
+        LOG.infof("%s offboarded (%s): adapters of %d versions deleted", offboarding.tenant(), offboarding.commandId(), versions.size());
+        metrics.forget(offboarding.tenant());
+        send(new TenantOffboarded(offboarding.tenant(), offboarding.commandId(), versions, clock.instant()), offboarding.tenant());
     }
 
     private void send(AdapterEvent event, String tenant) {

@@ -64,6 +64,25 @@ class VersionClaimsIT {
     }
 
     @Test
+    void forgettingATenantDeletesEveryObjectOfItsAndNothingOfAnother(Infrastructure infra) throws Exception {
+        String tenant = "gone-" + UUID.randomUUID().toString().substring(0, 8);
+        String other = tenant + "-2"; // a name that starts with the first: a prefix listing must not take it
+        try (ObjectStore store = new ObjectStore(infra.s3().newClient(), infra.s3().bucket())) {
+            AdapterRepository adapters = new AdapterRepository(store);
+            for (String t : List.of(tenant, other)) {
+                for (int i = 1; i <= 3; i++) {
+                    adapters.publish(draft(t, "training:" + t + ":" + i), files(t + "-" + i, i));
+                }
+            }
+            store.put(VersionManifest.dir(tenant, 9) + "adapter_model.safetensors", new byte[]{1}, "application/octet-stream"); // a crash's leftover
+            assertThat(adapters.forget(tenant)).containsExactly(1, 2, 3);
+            assertThat(store.list("adapters/" + tenant + "/")).isEmpty();
+            assertThat(adapters.versions(other)).hasSize(3);
+            everyManifestDescribesItsFiles(store, adapters, other);
+        }
+    }
+
+    @Test
     void racingRequestsGetDistinctNumbersAndRacingAttemptsOfOneRequestOneVersion(Infrastructure infra) throws Exception {
         String tenant = "race-" + UUID.randomUUID().toString().substring(0, 8);
         try (ObjectStore store = new ObjectStore(infra.s3().newClient(), infra.s3().bucket())) {
