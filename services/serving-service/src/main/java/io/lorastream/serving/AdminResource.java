@@ -180,12 +180,13 @@ public class AdminResource {
      * Offboards the tenant: its datasets, adapters, registry entry (a tombstone), stream state and metrics are removed
      * (the stream-processor, then the trainer, then the rollout; docs/feedback.md). 200 once this replica has seen the
      * tombstone, 202 with the command id while it is under way. Feedback sent later starts a new tenant of that name.
+     * No body (a DELETE): the optional {@code reason} is a query parameter.
      */
     @DELETE
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
-    public Response offboard(@PathParam("tenant") String tenant, CommandRequest body) throws InterruptedException {
-        return command(tenant, AdapterCommand.Action.OFFBOARD, null, body);
+    public Response offboard(@PathParam("tenant") String tenant, @jakarta.ws.rs.QueryParam("reason") String reason) throws InterruptedException {
+        return command(tenant, AdapterCommand.Action.OFFBOARD, null, reason == null ? null : new CommandRequest(null, reason));
     }
 
     private static int versionNumber(String version) {

@@ -164,7 +164,7 @@ class AdminApiTest {
 
         try (KafkaConsumer<String, byte[]> commands = commandsFromNow()) {
             CompletableFuture<Response> offboarding = CompletableFuture.supplyAsync(() -> given().auth().oauth2(admin())
-                    .contentType("application/json").body("{\"reason\": \"contract ended\"}").when().delete("/v1/tenants/{tenant}", tenant));
+                    .queryParam("reason", "contract ended").when().delete("/v1/tenants/{tenant}", tenant));
             AdapterCommand command = nextCommand(commands, tenant);
             assertThat(command.action()).isEqualTo(AdapterCommand.Action.OFFBOARD);
             assertThat(command.version()).isNull();
