@@ -80,7 +80,8 @@ public final class StackClient implements AutoCloseable {
     /** {@code method} with a JSON body (none for a GET), whatever the status. */
     public Response call(String method, String url, String jsonBody) throws IOException, InterruptedException {
         HttpRequest.Builder builder = request(url, "application/json");
-        builder = jsonBody == null ? builder.GET() : builder.method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
+        builder = jsonBody != null ? builder.method(method, HttpRequest.BodyPublishers.ofString(jsonBody))
+                : method.equals("GET") ? builder.GET() : builder.method(method, HttpRequest.BodyPublishers.noBody());
         HttpResponse<String> r = send(builder.build());
         return new Response(r.statusCode(), r.body().isEmpty() ? EventJson.MAPPER.createObjectNode() : EventJson.MAPPER.readTree(r.body()));
     }

@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  *   <li>one tenant is fed label-flipped feedback, enough to poison its holdout too, so that the offline
  *       gate is fooled and only live labels can catch a version trained on it (a poisoned version the gate
  *       rejects while the holdout is still mostly honest is shown, and more poison follows);</li>
- *   <li>an admin rolls one tenant back, promotes it again and has a bad command refused ({@link AdminSteps}).</li>
+ *   <li>an admin rolls one tenant back, promotes it again and has a bad command refused ({@link AdminSteps});</li>
+ *   <li>an admin offboards that tenant, and nothing of it is left in S3 or on serving ({@link OffboardPhase}).</li>
  * </ol>
  * Progress is printed as it happens, from adapter-events and the admin API; a table and one JSON line end
  * it. The exit code is 0 when nothing the platform guarantees was violated ({@link DemoChecks}); what the
@@ -41,6 +42,11 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--serving", defaultValue = "http://127.0.0.1:8083") String serving;
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
     @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
+    @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000", description = "the S3 API: phase 5 lists what an offboarded tenant left")
+    String s3;
+    @Option(names = "--access-key", required = true) String accessKey;
+    @Option(names = "--secret-key", required = true) String secretKey;
+    @Option(names = "--bucket", defaultValue = "lorastream") String bucket;
     @Option(names = "--data", required = true,
             description = "directory with amazon, imdb and yelp as .tsv (sentence<TAB>label) or .json (the npm package sentiment's test/fixtures)") Path data;
     @Option(names = "--first-examples", defaultValue = "300", description = "feedback per tenant for its first version") int firstExamples;
@@ -126,7 +132,16 @@ public final class Demo implements Callable<Integer> {
             summary.put(admin.id() + ".admin", adminOutcome);
 
             DemoTable.print(stack, events, phases, ids, summary);
-            tryIt(ids.get(0));
+
+            progress.log("phase 5 — offboarding: %s is deleted; S3 is listed for what it left", admin.id());
+            try (io.minio.MinioClient minio = io.minio.MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build()) {
+                OffboardPhase.Outcome offboarded = OffboardPhase.run(stack, events, minio, bucket, admin.id(), progress);
+                summary.put(admin.id() + ".offboarded", offboarded);
+                List<String> violations = new ArrayList<>(findings.violations());
+                violations.addAll(DemoChecks.offboardViolations(admin.id(), offboarded));
+                findings = new DemoChecks.Findings(violations, findings.expected());
+            }
+            tryIt(ids.get(1));
         }
         summary.put("seconds", Math.round(progress.seconds() * 10) / 10.0);
         summary.put("expected", findings.expected());

@@ -179,6 +179,22 @@ final class DemoChecks {
      * the next request is answered by v1 unless it was routed to a canary. Promoting the old stable again
      * answers alike. A pin of v99, which does not exist, is refused (409).
      */
+    /** What offboarding left of the tenant, or answered otherwise than documented (docs/rollout.md). */
+    static List<String> offboardViolations(String tenant, OffboardPhase.Outcome o) {
+        List<String> violations = new ArrayList<>();
+        if (o.deleteStatus() != 200 && o.deleteStatus() != 202) {
+            violations.add("DELETE /v1/tenants/" + tenant + ": HTTP " + o.deleteStatus() + " (expected 200 or 202)");
+        }
+        if (!o.left().isEmpty()) {
+            violations.add("offboarding " + tenant + " left " + o.left().size() + " objects in S3, e.g. " + o.left().get(0));
+        }
+        if (o.adaptersStatus() != 404 || o.scoreStatus() != 404) {
+            violations.add("after offboarding " + tenant + " serving answered its adapters with HTTP " + o.adaptersStatus()
+                    + " and a prediction with HTTP " + o.scoreStatus() + " (expected 404 and 404)");
+        }
+        return violations;
+    }
+
     static List<String> adminViolations(String tenant, AdminSteps.Outcome a) {
         List<String> violations = new ArrayList<>();
         boolean applies = a.stableBefore() > 1;

@@ -77,6 +77,10 @@ class DemoOnLocalStackIT {
         String poisoned = tenants.stream().filter(t -> t.startsWith("yelp-")).findFirst().orElseThrow();
         assertThat(summary.path(poisoned + ".poisoned").asText()).as("phase 3 ended with a decision").matches("(ROLLED_BACK|REJECTED) v\\d+");
         assertThat(summary.path(tenants.get(0) + ".admin").path("refusedPin").asInt()).as("phase 4 ran").isEqualTo(409);
+        JsonNode offboarded = summary.path(tenants.get(0) + ".offboarded");
+        assertThat(offboarded.path("left").isArray()).as("phase 5 ran: " + offboarded).isTrue();
+        assertThat(offboarded.path("left")).as("nothing of the offboarded tenant is left in S3").isEmpty();
+        assertThat(offboarded.path("adaptersStatus").asInt()).isEqualTo(404);
         assertThat(summary.path("expected").size()).as("the expectations are reported").isEqualTo(3 * 2 + 3);
         System.out.println("expected (reported, not asserted): " + summary.path("expected"));
         assertThat(demo.output()).contains("stopped serving").contains("stopped kafka");
