@@ -21,8 +21,8 @@ public record AdapterLifecycle(
      * command the machine did not apply (the reason says why; version is the command's, else the stable's, else 0).
      */
     /** WATCH_PASSED: the regression watch after a promotion is over without a regression; the promoted version stays. */
-    /** OFFBOARDED: the tenant is forgotten, answering the admin's OFFBOARD command (version 0). */
-    public enum Transition { REJECTED, CANARY, PROMOTED, ROLLED_BACK, WATCH_PASSED, PINNED, UNPINNED, REFUSED, OFFBOARDED }
+    /** OFFBOARDED: the tenant is forgotten, answering the admin's OFFBOARD command; ERASED answers ERASE (both version 0). */
+    public enum Transition { REJECTED, CANARY, PROMOTED, ROLLED_BACK, WATCH_PASSED, PINNED, UNPINNED, REFUSED, OFFBOARDED, ERASED }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Evidence(

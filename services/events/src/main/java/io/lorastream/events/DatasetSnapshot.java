@@ -6,14 +6,21 @@ import java.util.List;
 
 /**
  * What one training request may read: its training shards and the holdout, each with its example count and
- * sha256. The stream-processor writes it to S3 before it emits the request, under a key that ends in the first
+ * sha256, and the ids of the tenant's erased examples, which the job must not use wherever they still are. The stream-processor writes it to S3 before it emits the request, under a key that ends in the first
  * 16 hex digits of its own sha256 ({@code datasets/{tenant}/snapshots/{request number}-{sha}.json}), so an object
  * under a key is never replaced by other content: a retry after an aborted transaction, or a fenced instance's
  * late write, lands under another key, and the request names the one whose transaction committed. The request
  * record on Kafka carries only the key, the sha256 and counts ({@link TrainingSnapshotRequested}): its size does
  * not grow with the tenant's history.
  */
-public record DatasetSnapshot(String tenant, String requestId, List<Shard> shards, List<Shard> holdout) {
+public record DatasetSnapshot(String tenant, String requestId, List<Shard> shards, List<Shard> holdout,
+                              @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+                              List<String> erased) {
+
+    public DatasetSnapshot(String tenant, String requestId, List<Shard> shards, List<Shard> holdout) {
+        this(tenant, requestId, shards, holdout, List.of());
+    }
+
 
     /**
      * A sealed shard as the request may read it: its bytes must have this sha256. A shard that compaction has copied into a
@@ -36,6 +43,7 @@ public record DatasetSnapshot(String tenant, String requestId, List<Shard> shard
     public DatasetSnapshot {
         shards = List.copyOf(shards);
         holdout = List.copyOf(holdout);
+        erased = erased == null ? List.of() : List.copyOf(erased);
         if (shards.isEmpty()) {
             throw new IllegalArgumentException("a snapshot of " + tenant + " names no training shard");
         }

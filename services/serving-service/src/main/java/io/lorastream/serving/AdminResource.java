@@ -189,6 +189,22 @@ public class AdminResource {
         return command(tenant, AdapterCommand.Action.OFFBOARD, null, reason == null ? null : new CommandRequest(null, reason));
     }
 
+    /**
+     * A right-to-erasure request: the example {@code id} of the tenant leaves its future training (docs/feedback.md says how
+     * fast it leaves each place). 200 once the stream-processor has recorded it.
+     */
+    @DELETE
+    @Path("feedback/{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    public Response erase(@PathParam("tenant") String tenant, @PathParam("id") String id, @jakarta.ws.rs.QueryParam("reason") String reason)
+            throws InterruptedException {
+        if (id.isEmpty() || id.length() > 128) {
+            throw new TenantAccess.InvalidRequestException("id: a feedback id has 1 to 128 characters, this one " + id.length());
+        }
+        return command(tenant, AdapterCommand.Action.ERASE, null, reason == null ? null : new CommandRequest(null, reason), id);
+    }
+
     private static int versionNumber(String version) {
         String digits = version.startsWith("v") ? version.substring(1) : version;
         try {
@@ -203,6 +219,11 @@ public class AdminResource {
     }
 
     private Response command(String tenant, AdapterCommand.Action action, Integer version, CommandRequest body) throws InterruptedException {
+        return command(tenant, action, version, body, null);
+    }
+
+    private Response command(String tenant, AdapterCommand.Action action, Integer version, CommandRequest body, String feedbackId)
+            throws InterruptedException {
         TenantAccess.check(token, tenant);
         if (body != null && body.version() != null && body.version() < 1) {
             throw new TenantAccess.InvalidRequestException("version: " + body.version() + " is not a version number (at least 1)");
@@ -213,7 +234,7 @@ public class AdminResource {
         }
         Instant deadline = clock.instant().plus(settings.commandTimeout());
         AdapterCommand command = new AdapterCommand(UUID.randomUUID().toString(), tenant, action, version,
-                token.getSubject() == null ? "admin" : token.getSubject(), reason, clock.instant());
+                token.getSubject() == null ? "admin" : token.getSubject(), reason, clock.instant(), feedbackId);
         CompletableFuture<AdapterLifecycle> answer = view.await(command.commandId());
         try {
             commands.sendMessage(Message.of(command).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(tenant).build()))
@@ -247,6 +268,9 @@ public class AdminResource {
      */
     private boolean servesTheOutcome(String tenant, AdapterLifecycle outcome, Instant deadline) throws InterruptedException {
         while (true) {
+            if (outcome.transition() == AdapterLifecycle.Transition.ERASED) {
+                return true; // nothing to serve differently
+            }
             boolean offboarded = outcome.transition() == AdapterLifecycle.Transition.OFFBOARDED;
             boolean entrySeen = offboarded ? view.entry(tenant).isEmpty()
                     : view.entry(tenant).filter(e -> !e.updatedAt().isBefore(outcome.at())).isPresent();

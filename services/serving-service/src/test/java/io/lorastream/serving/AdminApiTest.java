@@ -192,6 +192,25 @@ class AdminApiTest {
     }
 
     @Test
+    void anErasureSendsTheCommandWithTheFeedbackIdAndAnswers200OnceRecorded() throws Exception {
+        String tenant = tenant();
+        try (KafkaConsumer<String, byte[]> commands = commandsFromNow()) {
+            CompletableFuture<Response> erasure = CompletableFuture.supplyAsync(() -> given().auth().oauth2(admin())
+                    .when().delete("/v1/tenants/{tenant}/feedback/{id}", tenant, "fb-42"));
+            AdapterCommand command = nextCommand(commands, tenant);
+            assertThat(command.action()).isEqualTo(AdapterCommand.Action.ERASE);
+            assertThat(command.feedbackId()).isEqualTo("fb-42");
+            answer(new AdapterLifecycle(tenant, 0, AdapterLifecycle.Transition.ERASED, null, "erased fb-42", command.commandId(), null,
+                    Instant.now()));
+            Response done = erasure.get();
+            assertThat(done.statusCode()).as(done.asString()).isEqualTo(200);
+            assertThat(done.jsonPath().getString("transition")).isEqualTo("ERASED");
+        }
+        given().auth().oauth2(token(tenant)).when().delete("/v1/tenants/{tenant}/feedback/{id}", tenant, "fb-42").then().statusCode(403);
+        given().auth().oauth2(admin()).when().delete("/v1/tenants/{tenant}/feedback/{id}", tenant, "x".repeat(129)).then().statusCode(400);
+    }
+
+    @Test
     void aRefusalIsA409WithTheReasonAnUnansweredCommandA202AndBadInputA400() throws Exception {
         String tenant = tenant();
         TestVersions.register(bootstrap(), tenant, 1, TestVersions.publish(store, base, tenant, 1, 41, LABELS));

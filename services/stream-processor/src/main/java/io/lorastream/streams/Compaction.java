@@ -70,31 +70,61 @@ final class Compaction {
     record Built(String tenant, Segment segment, List<TenantDatasets.Shard> located) {}
 
     /**
-     * Reads the shards, checks each against its sha256, and writes their bytes one after another as the segment.
+     * Reads the shards, checks each against its sha256, and writes their bytes one after another as the segment, without the
+     * lines of erased examples: a shard that held one is in the segment with its other lines, and the examples and sha256 of
+     * those.
      *
+     * @param erased the tenant's erased feedback ids
      * @throws DatasetStore.UnavailableException S3 failed: nothing changed, try again later
      * @throws IllegalStateException a shard is missing or is not the bytes it was sealed with: compaction of the tenant stops
      *                               there (logged and counted), and its shards stay where they are
      */
-    static Built build(DatasetStore store, String tenant, List<TenantDatasets.Shard> shards, long nowMs) {
+    static Built build(DatasetStore store, String tenant, List<TenantDatasets.Shard> shards, java.util.Set<String> erased, long nowMs) {
         ByteArrayOutputStream segment = new ByteArrayOutputStream();
         List<TenantDatasets.Shard> located = new ArrayList<>(shards.size());
         int first = seq(shards.get(0).key());
         int last = seq(shards.get(shards.size() - 1).key());
         String key = ShardKeys.segmentKey(tenant, first, last);
+        int examples = 0;
         for (TenantDatasets.Shard s : shards) {
             byte[] bytes = store.get(s.key()).orElseThrow(() -> new IllegalStateException(s.key() + " is missing: not compacted"));
             if (!Sha256.hex(bytes).equals(s.sha256())) {
                 throw new IllegalStateException(s.key() + " is not the bytes it was sealed with (sha256): not compacted");
             }
-            located.add(s.inSegment(key, segment.size(), bytes.length));
-            segment.writeBytes(bytes);
+            Kept kept = erased.isEmpty() ? new Kept(bytes, s.examples()) : withoutErased(bytes, erased);
+            located.add(s.inSegment(key, segment.size(), kept.bytes().length, Sha256.hex(kept.bytes()), kept.examples()));
+            segment.writeBytes(kept.bytes());
+            examples += kept.examples();
         }
         byte[] content = segment.toByteArray();
         store.put(key, content, "application/x-ndjson");
-        Segment written = new Segment(key, first, last, shards.stream().mapToInt(TenantDatasets.Shard::examples).sum(), content.length,
-                Sha256.hex(content), Instant.ofEpochMilli(nowMs), shards.get(shards.size() - 1).sealedAt());
+        Segment written = new Segment(key, first, last, examples, content.length, Sha256.hex(content), Instant.ofEpochMilli(nowMs),
+                shards.get(shards.size() - 1).sealedAt());
         return new Built(tenant, written, List.copyOf(located));
+    }
+
+    private record Kept(byte[] bytes, int examples) {}
+
+    /** A shard's lines but those of erased examples. */
+    private static Kept withoutErased(byte[] shard, java.util.Set<String> erased) {
+        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        int examples = 0;
+        for (String line : new String(shard, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String id;
+            try {
+                id = io.lorastream.events.EventJson.MAPPER.readTree(line).path("id").asText();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("a shard line is not JSON: " + e.getMessage(), e);
+            }
+            if (!erased.contains(id)) {
+                kept.writeBytes((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                examples++;
+            }
+        }
+        return new Kept(kept.toByteArray(), examples);
     }
 
     /**

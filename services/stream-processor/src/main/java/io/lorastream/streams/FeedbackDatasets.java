@@ -37,6 +37,10 @@ public final class FeedbackDatasets {
     static final String DELETIONS_STORE = "feedback-deletions";
     /** {@code adapter-commands}: feedback-intake takes OFFBOARD from it, the rollout's state machine everything. */
     static final String COMMANDS_SOURCE = "adapter-commands-source";
+    /** Erased examples, key {@code tenant/feedbackId} → when: kept out of every later shard, segment and snapshot. */
+    static final String ERASURES_STORE = "feedback-erasures";
+    /** feedback-intake's answers to the commands it carries out (ERASE), on adapter-events. */
+    static final String ANSWERS_SINK = "feedback-answers-sink";
     static final String TRAINING_REQUESTS_SINK = "training-requests-sink";
     static final String DEAD_LETTER_SINK = "feedback-dlq-sink";
 
@@ -74,6 +78,10 @@ public final class FeedbackDatasets {
                         Serdes.String(), new ObjectMapperSerde<>(Compaction.Segment.class, EventJson.MAPPER)), INTAKE)
                 .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DELETIONS_STORE),
                         Serdes.String(), Serdes.String()), INTAKE)
+                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ERASURES_STORE),
+                        Serdes.String(), Serdes.Long()), INTAKE)
+                .addSink(ANSWERS_SINK, Topics.ADAPTER_EVENTS, Serdes.String().serializer(),
+                        EventSerde.of(io.lorastream.events.AdapterLifecycle.class, SOURCE).serializer(), INTAKE)
                 .addSink(TRAINING_REQUESTS_SINK, Topics.TRAINING_REQUESTS, Serdes.String().serializer(),
                         EventSerde.of(io.lorastream.events.TrainingRequest.class, SOURCE).serializer(), INTAKE)
                 .addSink(DEAD_LETTER_SINK, Topics.FEEDBACK_DLQ, Serdes.String().serializer(),

@@ -64,6 +64,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private KeyValueStore<String, HoldoutSelection> holdout;
     private KeyValueStore<String, Compaction.Segment> segments;
     private KeyValueStore<String, String> deletions;
+    private KeyValueStore<String, Long> erasures;
     /** Where compaction's S3 work runs, and what it hands back to the stream thread (which alone touches the stores). */
     private final java.util.concurrent.Executor background;
     private final java.util.Queue<Compacted> compacted = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -98,6 +99,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         this.holdout = context.getStateStore(FeedbackDatasets.HOLDOUT_STORE);
         this.segments = context.getStateStore(FeedbackDatasets.SEGMENTS_STORE);
         this.deletions = context.getStateStore(FeedbackDatasets.DELETIONS_STORE);
+        this.erasures = context.getStateStore(FeedbackDatasets.ERASURES_STORE);
         context.schedule(settings.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkAll);
     }
 
@@ -137,6 +139,10 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
             }
         }
         seenIds.put(idKey, time, time);
+        if (erasures.get(idKey) != null) { // erased before it arrived (another topic, another pace): never used
+            metrics.erased.increment();
+            return;
+        }
         if (labelsChild != null && event.predictionId() != null) {
             context.forward(new Record<String, LoraEvent>(event.tenant(), event, time), labelsChild);
         }
@@ -163,7 +169,53 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         if (c != null && c.action() == AdapterCommand.Action.OFFBOARD) {
             offboard(c, context.currentSystemTimeMs());
+        } else if (c != null && c.action() == AdapterCommand.Action.ERASE) {
+            erase(c, context.currentSystemTimeMs());
         }
+    }
+
+    /**
+     * A right-to-erasure request for one example: remembered (store {@code feedback-erasures}, for {@code dataset-retention}),
+     * so that it is dropped if it arrives later, left out of its pending shard if not sealed yet, left out of every segment
+     * compaction writes from now on, and named in every later snapshot so that the trainer uses it nowhere. Answered at once.
+     */
+    private void erase(AdapterCommand c, long now) {
+        String tenant = c.tenant();
+        erasures.put(tenant + "/" + c.feedbackId(), now);
+        String found = "not pending: sealed already, or not arrived yet";
+        TenantDatasets state = tenants.get(tenant);
+        for (DatasetKind kind : DatasetKind.values()) {
+            String pendingKey = null;
+            try (KeyValueIterator<String, String> it = pending.prefixScan(pendingPrefix(tenant, kind), new StringSerializer())) {
+                while (it.hasNext() && pendingKey == null) {
+                    KeyValue<String, String> kv = it.next();
+                    if (c.feedbackId().equals(EventJson.decode(io.lorastream.events.EventType.FEEDBACK_RECEIVED,
+                            kv.value.getBytes(StandardCharsets.UTF_8), FeedbackReceived.class).id())) {
+                        pendingKey = kv.key;
+                    }
+                }
+            }
+            if (pendingKey != null && state != null) {
+                pending.delete(pendingKey);
+                tenants.put(tenant, state.unpended(kind));
+                found = "pending: removed before its shard was sealed";
+            }
+        }
+        metrics.erasures.increment();
+        String reason = "erased " + c.feedbackId() + " (" + found + "); every later snapshot names it, so no job uses it, and compaction leaves it out";
+        context.forward(new Record<String, LoraEvent>(tenant, new io.lorastream.events.AdapterLifecycle(tenant, 0,
+                io.lorastream.events.AdapterLifecycle.Transition.ERASED, null, reason, c.commandId(), null, Instant.ofEpochMilli(now)), now),
+                FeedbackDatasets.ANSWERS_SINK);
+        LOG.infof("%s: %s, by %s (%s)", tenant, reason, c.requestedBy(), c.commandId());
+    }
+
+    /** The tenant's erased feedback ids, sorted. */
+    private List<String> erasedIds(String tenant) {
+        List<String> ids = new ArrayList<>();
+        try (KeyValueIterator<String, Long> it = erasures.prefixScan(tenant + "/", new StringSerializer())) {
+            it.forEachRemaining(kv -> ids.add(kv.key.substring(tenant.length() + 1)));
+        }
+        return ids;
     }
 
     /**
@@ -177,7 +229,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         String prefix = tenant + "/";
         tenants.delete(tenant);
         holdout.delete(tenant);
-        for (KeyValueStore<String, ?> store : List.of(pending, shards, segments)) {
+        for (KeyValueStore<String, ?> store : List.of(pending, shards, segments, erasures)) {
             List<String> keys = new ArrayList<>();
             try (KeyValueIterator<String, ?> it = store.prefixScan(prefix, new StringSerializer())) {
                 it.forEachRemaining(kv -> keys.add(kv.key));
@@ -281,9 +333,10 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
             return state.compactable(plan.examples(), plan.oldestSealedAtMs());
         }
         compacting.add(tenant);
+        java.util.Set<String> erased = new java.util.HashSet<>(erasedIds(tenant));
         background.execute(() -> {
             try {
-                compacted.add(new Compacted(tenant, Compaction.build(datasets, tenant, plan.shards(), now)));
+                compacted.add(new Compacted(tenant, Compaction.build(datasets, tenant, plan.shards(), erased, now)));
             } catch (RuntimeException e) {
                 LOG.warnf("compaction of %s's shards %s.. failed (tried again later; its shards stay where they are): %s", tenant,
                         plan.shards().get(0).key(), e.getMessage());
@@ -335,6 +388,16 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
             return state;
         }
         retentionLookedAt.put(tenant, now);
+        // an erasure is remembered as long as any data of the tenant may hold the example: dataset-retention
+        List<String> forgotten = new ArrayList<>();
+        try (KeyValueIterator<String, Long> it = erasures.prefixScan(tenant + "/", new StringSerializer())) {
+            it.forEachRemaining(kv -> {
+                if (now - kv.value >= settings.datasetRetention().toMillis()) {
+                    forgotten.add(kv.key);
+                }
+            });
+        }
+        forgotten.forEach(erasures::delete);
         List<Compaction.Segment> all = new ArrayList<>();
         try (KeyValueIterator<String, Compaction.Segment> it = segments.prefixScan(tenant + "/", new StringSerializer())) {
             it.forEachRemaining(kv -> all.add(kv.value));
@@ -431,7 +494,8 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         String requestId = "training:" + state.tenant() + ":" + number;
         String tenant = state.tenant();
         List<String> holdoutKeys = holdoutSelection(state).seqs().stream().map(seq -> DatasetKind.HOLDOUT.shardKey(tenant, seq)).toList();
-        DatasetSnapshot snapshot = new DatasetSnapshot(state.tenant(), requestId, sealedShards(state.nextRequestKeys()), sealedShards(holdoutKeys));
+        DatasetSnapshot snapshot = new DatasetSnapshot(state.tenant(), requestId, sealedShards(state.nextRequestKeys()), sealedShards(holdoutKeys),
+                erasedIds(tenant));
         byte[] content = snapshot.encode();
         String sha256 = Sha256.hex(content);
         String key = DatasetSnapshot.key(state.tenant(), number, sha256);

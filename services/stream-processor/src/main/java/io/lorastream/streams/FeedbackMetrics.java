@@ -15,6 +15,8 @@ public final class FeedbackMetrics {
     final Counter compactionFailures;
     final Counter segmentsRetired;
     final Counter deleted;
+    final Counter erasures;
+    final Counter erased;
 
     public FeedbackMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -29,6 +31,9 @@ public final class FeedbackMetrics {
                 .description("Compactions that failed and will be tried again").register(registry);
         this.segmentsRetired = Counter.builder("lorastream.feedback.segments.retired")
                 .description("Segments dropped by dataset retention (age or size)").register(registry);
+        this.erasures = Counter.builder("lorastream.feedback.erasures").description("Right-to-erasure requests carried out (ERASE commands)")
+                .register(registry);
+        this.erased = outcome("erased");
         this.deleted = Counter.builder("lorastream.feedback.objects.deleted")
                 .description("Dataset objects deleted after their grace period: compacted shards, unselected holdout, old snapshots, retired segments")
                 .register(registry);

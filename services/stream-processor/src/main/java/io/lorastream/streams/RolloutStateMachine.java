@@ -320,6 +320,7 @@ final class RolloutStateMachine implements Processor<String, Object, String, Lor
             case PIN -> pin(state, c, at);
             case UNPIN -> unpin(state, c, at);
             case OFFBOARD -> null; // feedback-intake forgets the dataset and hands on to the trainer; answered at its tenant-offboarded
+            case ERASE -> null; // feedback-intake's, which answers it
         };
         if (refusal != null) {
             int version = c.version() != null ? c.version() : state.stable() != null ? state.stable().version() : 0;

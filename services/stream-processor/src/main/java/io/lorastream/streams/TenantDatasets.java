@@ -60,11 +60,16 @@ public record TenantDatasets(
         Pending plusOne(long nowMs) {
             return new Pending(count + 1, count == 0 ? nowMs : oldestAtMs);
         }
+
+        Pending minusOne() {
+            return count <= 1 ? NONE : new Pending(count - 1, oldestAtMs);
+        }
     }
 
     /**
      * A sealed, immutable shard: an object in S3, and once compacted also {@code length} bytes from {@code offset} of a segment
-     * (the same bytes: the same sha256).
+     * (the same bytes: the same sha256; without the lines of erased examples, when there were some: then examples and
+     * sha256 are those of what the segment holds).
      */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record Shard(String key, DatasetKind kind, int examples, String sha256, Instant sealedAt, Instant oldestExampleAt,
@@ -73,8 +78,9 @@ public record TenantDatasets(
             this(key, kind, examples, sha256, sealedAt, oldestExampleAt, null, null, null);
         }
 
-        Shard inSegment(String segmentKey, long at, long bytes) {
-            return new Shard(key, kind, examples, sha256, sealedAt, oldestExampleAt, segmentKey, at, bytes);
+        /** Where compaction put it: {@code bytes} bytes from {@code at}, with this sha256 and examples (fewer when some were erased). */
+        Shard inSegment(String segmentKey, long at, long bytes, String sha256InSegment, int examplesInSegment) {
+            return new Shard(key, kind, examplesInSegment, sha256InSegment, sealedAt, oldestExampleAt, segmentKey, at, bytes);
         }
     }
 
@@ -116,6 +122,15 @@ public record TenantDatasets(
     TenantDatasets manifestWritten() {
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
                 firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, trainShards + holdoutShards,
+                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
+    }
+
+    /** An erased example left the pending ones before its shard was sealed. */
+    TenantDatasets unpended(DatasetKind kind) {
+        return new TenantDatasets(tenant, arrivals,
+                kind == DatasetKind.TRAIN ? pendingTrain.minusOne() : pendingTrain,
+                kind == DatasetKind.HOLDOUT ? pendingHoldout.minusOne() : pendingHoldout,
+                trainShards, holdoutShards, firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards,
                 retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
     }
 

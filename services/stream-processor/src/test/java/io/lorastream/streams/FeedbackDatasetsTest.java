@@ -551,7 +551,8 @@ class FeedbackDatasetsTest {
     private List<String> keysOf(String tenant) {
         List<String> found = new ArrayList<>();
         for (String name : List.of(FeedbackDatasets.TENANTS_STORE, FeedbackDatasets.PENDING_STORE, FeedbackDatasets.SHARDS_STORE,
-                FeedbackDatasets.HOLDOUT_STORE, FeedbackDatasets.SEGMENTS_STORE, FeedbackDatasets.DELETIONS_STORE, Rollout.STATE_STORE)) {
+                FeedbackDatasets.HOLDOUT_STORE, FeedbackDatasets.SEGMENTS_STORE, FeedbackDatasets.DELETIONS_STORE, FeedbackDatasets.ERASURES_STORE,
+                Rollout.STATE_STORE)) {
             try (var it = driver.<String, Object>getKeyValueStore(name).all()) {
                 it.forEachRemaining(kv -> {
                     if (kv.key.equals(tenant) || kv.key.startsWith(tenant + "/") || kv.key.contains("/datasets/" + tenant + "/")) {
@@ -598,6 +599,7 @@ class FeedbackDatasetsTest {
                     tenant, io.lorastream.events.ScoreCompleted.Source.REST, List.of(new io.lorastream.events.ScoreCompleted.Prediction(
                     "req-" + tenant + ":0", "pos", Map.of("pos", 0.8, "neg", 0.2), 1, io.lorastream.events.ScoreCompleted.Route.STABLE)), now));
         }
+        erase("cmd-e-acme", "acme", "fb-erased-before");
         advance(Duration.ofSeconds(1));
         advance(Duration.ofSeconds(1)); // compactions recorded: each tenant has a segment, shards waiting for deletion, a manifest
         anyRequest.readValuesToList();
@@ -642,6 +644,48 @@ class FeedbackDatasetsTest {
         // acme's feedback afterwards starts a new dataset
         sendTrain("acme", 10);
         assertThat(nextRequest().requestId()).isEqualTo("training:acme:1");
+    }
+
+    private void erase(String commandId, String tenant, String feedbackId) {
+        pipe(Topics.ADAPTER_COMMANDS, io.lorastream.events.AdapterCommand.class, new io.lorastream.events.AdapterCommand(commandId, tenant,
+                io.lorastream.events.AdapterCommand.Action.ERASE, null, "ops@test", "right to erasure", now, feedbackId));
+    }
+
+    @Test
+    void anErasedExampleLeavesItsPendingShardEverySegmentAndIsNamedInEveryLaterSnapshot() {
+        start(Map.of(), Map.of("segment-examples", "10", "delete-grace", "PT1H"));
+        TestOutputTopic<String, io.lorastream.events.AdapterEvent> answers = driver.createOutputTopic(Topics.ADAPTER_EVENTS,
+                Serdes.String().deserializer(), EventSerde.of(io.lorastream.events.AdapterEvent.class, "/test").deserializer());
+        List<String> first = sendTrain("acme", 10); // shards 1 and 2, and request 1
+        TrainingSnapshotRequested one = requests.readValue();
+        List<String> pendingIds = sendTrain("acme", 3); // pending: shard 3 is not sealed yet
+        erase("cmd-e1", "acme", first.get(0));
+        erase("cmd-e2", "acme", pendingIds.get(1));
+        erase("cmd-e3", "acme", "fb-on-its-way");
+        List<io.lorastream.events.AdapterLifecycle> answered = answers.readValuesToList().stream()
+                .map(io.lorastream.events.AdapterLifecycle.class::cast).toList();
+        assertThat(answered).extracting(io.lorastream.events.AdapterLifecycle::commandId).containsExactly("cmd-e1", "cmd-e2", "cmd-e3");
+        assertThat(answered).allSatisfy(l -> assertThat(l.transition()).isEqualTo(io.lorastream.events.AdapterLifecycle.Transition.ERASED));
+        assertThat(answered.get(1).reason()).contains("pending: removed");
+        send(event("acme", "fb-on-its-way")); // erased before it arrived
+        assertThat(counter("erased")).isEqualTo(1);
+
+        advance(Duration.ofSeconds(1)); // request 1's 10 examples are compacted, without the erased one ...
+        advance(Duration.ofSeconds(1)); // ... and recorded
+        assertThat(idsIn("datasets/acme/segments/000001-000002.jsonl")).hasSize(9).doesNotContain(first.get(0))
+                .containsExactlyElementsOf(first.subList(1, 10));
+        advance(Duration.ofMinutes(1)); // min-interval
+        List<String> later = sendTrain("acme", 8);
+        TrainingSnapshotRequested two = requests.readValue();
+        DatasetSnapshot snapshot = snapshotOf(two);
+        assertThat(snapshot.erased()).containsExactlyInAnyOrder(first.get(0), pendingIds.get(1), "fb-on-its-way");
+        List<String> named = new ArrayList<>();
+        snapshot.shards().forEach(shard -> named.addAll(idsIn(shard.key())));
+        // (the wait let the policy ask at the first of the later examples: 3 waiting)
+        assertThat(named).as("the pending erased example never reached a shard")
+                .containsExactly(pendingIds.get(0), pendingIds.get(2), later.get(0));
+        // a snapshot is immutable: a job of a request made before the erasure may still use the example (docs/feedback.md)
+        assertThat(snapshotOf(one).erased()).isEmpty();
     }
 
     @Test

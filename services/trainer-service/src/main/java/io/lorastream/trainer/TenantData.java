@@ -35,7 +35,7 @@ public final class TenantData {
      */
     public Resolved resolve(TrainingRequest request) {
         if (request instanceof TrainingRequested inline) {
-            return new Resolved(inline, Map.of());
+            return new Resolved(inline, Map.of(), java.util.Set.of());
         }
         TrainingSnapshotRequested r = (TrainingSnapshotRequested) request;
         String key = r.snapshot().key();
@@ -44,11 +44,14 @@ public final class TenantData {
         Map<String, DatasetSnapshot.Shard> named = new HashMap<>();
         snapshot.shards().forEach(s -> named.put(s.key(), s));
         snapshot.holdout().forEach(s -> named.put(s.key(), s));
-        return new Resolved(r.resolve(snapshot), Map.copyOf(named));
+        return new Resolved(r.resolve(snapshot), Map.copyOf(named), java.util.Set.copyOf(snapshot.erased()));
     }
 
-    /** A request as a job reads it, and each shard as its snapshot names it: sha256, and where compaction put it (none for a version-1 request). */
-    public record Resolved(TrainingRequested request, Map<String, DatasetSnapshot.Shard> named) {}
+    /**
+     * A request as a job reads it, each shard as its snapshot names it (sha256, and where compaction put it), and the tenant's
+     * erased feedback ids, which the job uses nowhere (none for a version-1 request).
+     */
+    public record Resolved(TrainingRequested request, Map<String, DatasetSnapshot.Shard> named, java.util.Set<String> erased) {}
 
     /**
      * The examples of the shards, in order; a shard named but missing is an error, not an empty shard.

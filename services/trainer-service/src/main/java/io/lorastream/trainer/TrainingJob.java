@@ -80,8 +80,15 @@ public final class TrainingJob {
         return run(request, Map.of());
     }
 
-    /** @param named each shard as the request's snapshot names it: its sha256 and where compaction put it ({@link TenantData#events}) */
     public Outcome run(TrainingRequested request, Map<String, DatasetSnapshot.Shard> named) {
+        return run(request, named, java.util.Set.of());
+    }
+
+    /**
+     * @param named  each shard as the request's snapshot names it: its sha256 and where compaction put it ({@link TenantData#events})
+     * @param erased the tenant's erased feedback ids: used nowhere — not trained on, not graded on, not replayed, not sampled
+     */
+    public Outcome run(TrainingRequested request, Map<String, DatasetSnapshot.Shard> named, java.util.Set<String> erased) {
         String tenant = request.tenant();
         // one listing per job: a tenant's jobs run one after another (its partition, one worker, one device)
         List<VersionManifest> versions = adapters.versions(tenant);
@@ -92,9 +99,10 @@ public final class TrainingJob {
         }
         long started = System.nanoTime();
         Optional<VersionManifest> stable = stable(tenant, versions);
-        List<FeedbackReceived> fresh = data.events(request.shards(), named);
-        List<Example> holdout = data.read(request.holdoutShards(), named);
-        List<FeedbackReceived> sample = stable.map(this::replaySample).orElse(List.of());
+        java.util.function.Predicate<FeedbackReceived> kept = e -> !erased.contains(e.id());
+        List<FeedbackReceived> fresh = data.events(request.shards(), named).stream().filter(kept).toList();
+        List<Example> holdout = data.events(request.holdoutShards(), named).stream().filter(kept).map(TenantData::example).toList();
+        List<FeedbackReceived> sample = stable.map(this::replaySample).orElse(List.<FeedbackReceived>of()).stream().filter(kept).toList();
         List<FeedbackReceived> replayed = ReplaySample.draw(sample, fresh,
                 (int) Math.round(fresh.size() * settings.replayRatio()), settings.training().seed());
         List<Example> train = new ArrayList<>(fresh.stream().map(TenantData::example).toList());

@@ -103,7 +103,7 @@ public class TrainingWorker {
         turns.run(request.tenant(), () -> {
             TenantData.Resolved resolved = resolve(record, request);
             if (resolved != null) {
-                train(resolved.request(), resolved.named());
+                train(resolved.request(), resolved.named(), resolved.erased());
             }
             return null;
         });
@@ -127,14 +127,15 @@ public class TrainingWorker {
         }
     }
 
-    private void train(TrainingRequested request, java.util.Map<String, io.lorastream.events.DatasetSnapshot.Shard> named) {
+    private void train(TrainingRequested request, java.util.Map<String, io.lorastream.events.DatasetSnapshot.Shard> named,
+                       java.util.Set<String> erased) {
         long started = System.nanoTime();
         AdapterEvent outcome;
         io.lorastream.events.AdapterRetired retired = null;
         String label;
         double speed = 0;
         try {
-            TrainingJob.Outcome done = Uni.createFrom().item(() -> job.run(request, named))
+            TrainingJob.Outcome done = Uni.createFrom().item(() -> job.run(request, named, erased))
                     .onFailure(TrainingWorker::retriable).invoke(this::retrying)
                     .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
                     .await().indefinitely();

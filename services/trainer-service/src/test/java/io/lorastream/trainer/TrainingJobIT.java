@@ -182,6 +182,20 @@ class TrainingJobIT {
     }
 
     @Test
+    void erasedExamplesAreNeitherTrainedNorGradedOnNorSampled() {
+        String t = "erase-" + UUID.randomUUID().toString().substring(0, 8);
+        String s1 = "datasets/" + t + "/shards/000001.jsonl";
+        String h1 = "datasets/" + t + "/holdout/000001.jsonl";
+        shard(store, t, s1, yelp.subList(0, 60));
+        shard(store, t, h1, yelp.subList(800, 840));
+        java.util.Set<String> erased = java.util.Set.of("shards-000001-3", "shards-000001-17", "holdout-000001-5");
+        job.run(request(t, 1, List.of(s1), List.of(h1)), Map.of(), erased);
+        VersionManifest m1 = adapters.versions(t).get(0);
+        assertThat(m1.metrics().candidate().examples()).as("graded on 39 of 40").isEqualTo(39);
+        assertThat(ids(adapters.replaySample(m1).orElseThrow())).as("what it trained on: 58 of 60").hasSize(58).doesNotContainAnyElementsOf(erased);
+    }
+
+    @Test
     void aShardTheSnapshotPlacesInASegmentIsReadFromItsRangeAndCheckedThere() {
         String t = "seg-" + UUID.randomUUID().toString().substring(0, 8);
         String s1 = "datasets/" + t + "/shards/000001.jsonl";
