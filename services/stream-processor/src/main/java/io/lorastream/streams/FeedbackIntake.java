@@ -494,7 +494,20 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         String requestId = "training:" + state.tenant() + ":" + number;
         String tenant = state.tenant();
         List<String> holdoutKeys = holdoutSelection(state).seqs().stream().map(seq -> DatasetKind.HOLDOUT.shardKey(tenant, seq)).toList();
-        DatasetSnapshot snapshot = new DatasetSnapshot(state.tenant(), requestId, sealedShards(state.nextRequestKeys()), sealedShards(holdoutKeys),
+        // the retry shards first, then the sealed shards no request has named, up to request-max-examples: after a long
+        // backlog (S3 or a policy held requests back) the rest wait for the next request, so no request grows with history
+        List<String> trainKeys = new ArrayList<>(state.retryShards().stream().map(TenantDatasets.Retry::key).toList());
+        int last = state.firstUnrequestedShard() - 1;
+        int named = 0;
+        while (last < state.trainShards() && (named < settings.requestMaxExamples() || last < state.firstUnrequestedShard())) {
+            last++;
+            String shardKey = DatasetKind.TRAIN.shardKey(tenant, last);
+            trainKeys.add(shardKey);
+            named += shards.get(shardStoreKey(shardKey)).examples();
+        }
+        long nextOldest = last < state.trainShards()
+                ? shards.get(shardStoreKey(DatasetKind.TRAIN.shardKey(tenant, last + 1))).oldestExampleAt().toEpochMilli() : 0;
+        DatasetSnapshot snapshot = new DatasetSnapshot(state.tenant(), requestId, sealedShards(trainKeys), sealedShards(holdoutKeys),
                 erasedIds(tenant));
         byte[] content = snapshot.encode();
         String sha256 = Sha256.hex(content);
@@ -507,7 +520,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         TrainingSnapshotRequested request = new TrainingSnapshotRequested(requestId, state.tenant(),
                 new TrainingSnapshotRequested.Snapshot(key, sha256, snapshot.shards().size(), snapshot.holdout().size()),
-                state.unrequestedExamples() + state.retryExamples(), trigger.get(), Instant.ofEpochMilli(now));
+                named + state.retryExamples(), trigger.get(), Instant.ofEpochMilli(now));
         context.forward(new Record<String, LoraEvent>(state.tenant(), request, now), FeedbackDatasets.TRAINING_REQUESTS_SINK);
         if (state.lastSnapshotKey() != null) {
             scheduleDeletion(state.lastSnapshotKey(), "", now + settings.deleteGrace().toMillis()); // its job has had the grace period
@@ -515,7 +528,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         metrics.requested(trigger.get());
         LOG.infof("training requested for %s: %d new examples in %d shards, %d holdout shards (%s, %s)",
                 state.tenant(), request.newExamples(), snapshot.shards().size(), snapshot.holdout().size(), trigger.get(), key);
-        return state.requested(now, key);
+        return state.requested(now, key, last, named, nextOldest);
     }
 
     /**

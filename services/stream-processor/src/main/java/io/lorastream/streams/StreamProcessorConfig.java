@@ -134,6 +134,14 @@ public interface StreamProcessorConfig {
         @DurationMin(millis = 1, message = "{lorastream.duration.positive}")
         Duration shardMaxAge();
 
+        /**
+         * New training examples one request names at most (whole shards: the shard that reaches it is named too). After a
+         * backlog, the rest wait for the tenant's next request.
+         */
+        @WithDefault("10000")
+        @Min(1)
+        int requestMaxExamples();
+
         /** A request's holdout: the newest holdout shards holding at least this many examples ... */
         @WithDefault("1000")
         @Min(1)

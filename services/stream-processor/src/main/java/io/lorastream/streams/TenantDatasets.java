@@ -153,11 +153,18 @@ public record TenantDatasets(
                 retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
     }
 
-    TenantDatasets requested(long nowMs, String snapshotKey) {
+    /**
+     * A request named the retry shards and the sealed shards firstUnrequestedShard..lastShard, holding {@code named} of the
+     * unrequested examples; the shards after lastShard (a backlog beyond {@code request-max-examples}) wait for the next.
+     *
+     * @param nextOldestAtMs when the oldest example of shard lastShard + 1 arrived (when there is one)
+     */
+    TenantDatasets requested(long nowMs, String snapshotKey, int lastShard, int named, long nextOldestAtMs) {
         long oldestCompactable = compactableExamples > 0 ? oldestCompactableAtMs : oldestUnrequestedAtMs;
+        boolean rest = lastShard < trainShards;
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
-                trainShards + 1, 0, 0, nowMs, requests + 1, manifestShards, List.of(), firstUncompactedShard,
-                compactableExamples + unrequestedExamples, oldestCompactable, snapshotKey);
+                lastShard + 1, rest ? Math.max(0, unrequestedExamples - named) : 0, rest ? nextOldestAtMs : 0, nowMs, requests + 1,
+                manifestShards, List.of(), firstUncompactedShard, compactableExamples + named, oldestCompactable, snapshotKey);
     }
 
     /** Requested training shards not yet in a segment: the range compaction may copy. */
@@ -185,13 +192,6 @@ public record TenantDatasets(
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
                 firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, 0, retryShards,
                 firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
-    }
-
-    /** What the next request names: the retry shards first, then the sealed shards no request has named. */
-    public List<String> nextRequestKeys() {
-        List<String> keys = new java.util.ArrayList<>(retryShards.stream().map(Retry::key).toList());
-        keys.addAll(unrequestedKeys());
-        return keys;
     }
 
     /**

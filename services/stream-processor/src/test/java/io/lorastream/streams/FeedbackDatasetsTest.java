@@ -382,6 +382,27 @@ class FeedbackDatasetsTest {
     }
 
     @Test
+    void afterABacklogARequestNamesAtMostTheMaximumAndTheRestRideWithTheNextOnes() {
+        start(Map.of(), Map.of("request-max-examples", "12"));
+        sendTrain("acme", 10);
+        assertThat(nextRequest().newExamples()).isEqualTo(10);
+        advance(Duration.ofSeconds(10));
+        List<String> backlog = sendTrain("acme", 30); // six shards of 5 wait for the minimum interval
+        List<String> named = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            advance(Duration.ofSeconds(30)); // min-interval
+            if (!requests.isEmpty()) {
+                TrainingRequested request = nextRequest();
+                sizes.add(request.newExamples());
+                request.shards().forEach(k -> named.addAll(idsIn(k)));
+            }
+        }
+        assertThat(sizes).as("whole shards of 5, up to the shard that reaches 12").containsExactly(15, 15);
+        assertThat(named).as("every example once, in order").containsExactlyElementsOf(backlog);
+    }
+
+    @Test
     void aTenantsOwnPolicyOverridesTheDefaults() {
         start(Map.of("\"big\".min-examples", "20"));
         sendTrain("big", 10);

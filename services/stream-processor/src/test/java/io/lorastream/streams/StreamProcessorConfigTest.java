@@ -47,6 +47,7 @@ class StreamProcessorConfigTest {
             shard-max-age      | -PT1S | lorastream.feedback.shard-max-age must be a positive duration (was PT-1S)
             check-interval     | PT0S  | lorastream.feedback.check-interval must be a positive duration (was PT0S)
             segment-examples   | 0     | lorastream.feedback.segment-examples must be at least 1 (was 0)
+            request-max-examples | 0   | lorastream.feedback.request-max-examples must be at least 1 (was 0)
             segment-max-age    | PT0S  | lorastream.feedback.segment-max-age must be a positive duration (was PT0S)
             delete-grace       | -PT1S | lorastream.feedback.delete-grace must not be a negative duration (was PT-1S)
             dataset-retention  | PT0S  | lorastream.feedback.dataset-retention must be a positive duration (was PT0S)
