@@ -70,6 +70,8 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private final java.util.Queue<Compacted> compacted = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Tenants whose compaction is running: one at a time per tenant. Not state: after a restart it is simply done again. */
     private final java.util.Set<String> compacting = new java.util.HashSet<>();
+    /** Tenants offboarded while their compaction ran: what it hands back belongs to the dataset that was forgotten. */
+    private final java.util.Set<String> offboardedWhileCompacting = new java.util.HashSet<>();
     /** When each tenant's dataset retention was last looked at (wall clock ms); not state either. */
     private final java.util.Map<String, Long> retentionLookedAt = new java.util.HashMap<>();
     /** After a failed S3 write, no new attempt before this (wall clock ms); not state: a restart retries at once. */
@@ -227,6 +229,9 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private void offboard(AdapterCommand c, long now) {
         String tenant = c.tenant();
         String prefix = tenant + "/";
+        if (compacting.contains(tenant)) {
+            offboardedWhileCompacting.add(tenant);
+        }
         tenants.delete(tenant);
         holdout.delete(tenant);
         for (KeyValueStore<String, ?> store : List.of(pending, shards, segments, erasures)) {
@@ -353,6 +358,12 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
      */
     private void recordCompaction(Compacted done, long now) {
         compacting.remove(done.tenant());
+        if (offboardedWhileCompacting.remove(done.tenant())) { // a new dataset of that name may have begun meanwhile: not this one's
+            if (done.built() != null) {
+                discard(done.built().segment().key(), now);
+            }
+            return;
+        }
         if (done.built() == null) {
             metrics.compactionFailures.increment();
             retryWritesAtMs = now + settings.checkInterval().toMillis() * 5;
@@ -361,7 +372,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         TenantDatasets state = tenants.get(done.tenant());
         Compaction.Segment segment = done.built().segment();
         if (state == null) { // offboarded while it ran: what it wrote goes too
-            scheduleDeletion(segment.key(), "", now);
+            discard(segment.key(), now);
             return;
         }
         if (state.firstUncompactedShard() != segment.first()) {
@@ -378,6 +389,18 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         LOG.infof("compacted %s's shards %d..%d (%d examples) into %s", done.tenant(), segment.first(), segment.last(),
                 segment.examples(), segment.key());
         tenants.put(done.tenant(), state.compacted(segment.last(), segment.examples()));
+    }
+
+    /**
+     * Deletes a segment written for a dataset that was forgotten meanwhile, at once: before this check can start a compaction of
+     * the new dataset, whose first segment has the same key. Left to the deletions store only when S3 fails.
+     */
+    private void discard(String segmentKey, long now) {
+        try {
+            datasets.delete(segmentKey);
+        } catch (DatasetStore.UnavailableException e) {
+            scheduleDeletion(segmentKey, "", now);
+        }
     }
 
     /** Dataset retention ({@link Compaction#expired}), looked at once an hour per tenant: expired segments leave the manifest now, S3 after the grace period. */

@@ -54,6 +54,8 @@ class FeedbackDatasetsTest {
     private TestInputTopic<String, byte[]> adapterEvents;
     private final EventSerde<FeedbackReceived> feedbackSerde = EventSerde.of(FeedbackReceived.class, "/test");
     private int nextId;
+    /** Where compaction runs: at once, inside the check that starts it (the next check records it), unless a test says otherwise. */
+    private java.util.concurrent.Executor background = Runnable::run;
     private Instant now = START;
 
     private void advance(Duration by) {
@@ -87,7 +89,7 @@ class FeedbackDatasetsTest {
         Topology topology = TopologyProducer.compose(settings,
                 ConfigMappings.load(StreamProcessorConfig.Policies.class, "lorastream.training-policy", policies),
                 ConfigMappings.load(StreamProcessorConfig.Rollout.class, "lorastream.rollout", Map.of()), store, registry,
-                Runnable::run); // compaction at once, inside the check that starts it: the next check records it
+                background);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "feedback-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -707,6 +709,28 @@ class FeedbackDatasetsTest {
                 .containsExactly(pendingIds.get(0), pendingIds.get(2), later.get(0));
         // a snapshot is immutable: a job of a request made before the erasure may still use the example (docs/feedback.md)
         assertThat(snapshotOf(one).erased()).isEmpty();
+    }
+
+    @Test
+    void aCompactionThatFinishesAfterItsTenantWasOffboardedTouchesNothingOfTheNewDatasetOfThatName() {
+        List<Runnable> queued = new ArrayList<>();
+        background = queued::add;
+        start(Map.of(), Map.of("segment-examples", "10"));
+        sendTrain("acme", 10);
+        requests.readValue();
+        advance(Duration.ofSeconds(1)); // the check starts compacting shards 1-2 ...
+        assertThat(queued).hasSize(1);
+        queued.remove(0).run(); // ... which writes the segment; its result waits for the next check
+        String segment = "datasets/acme/segments/000001-000002.jsonl";
+        assertThat(store.objects).containsKey(segment);
+        pipe(Topics.ADAPTER_COMMANDS, io.lorastream.events.AdapterCommand.class, new io.lorastream.events.AdapterCommand("cmd-off-2", "acme",
+                io.lorastream.events.AdapterCommand.Action.OFFBOARD, null, "ops@test", null, now));
+        sendTrain("acme", 10); // a new dataset of the same name: its own shards 1 and 2
+        advance(Duration.ofSeconds(1)); // the old result arrives
+        assertThat(store.objects).doesNotContainKey(segment);
+        TenantDatasets.Shard first = driver.<String, TenantDatasets.Shard>getKeyValueStore(FeedbackDatasets.SHARDS_STORE).get("acme/TRAIN/000001");
+        assertThat(first.segment()).as("not placed in the old dataset's segment").isNull();
+        assertThat(first.sha256()).isEqualTo(Sha256.hex(store.objects.get(trainShard(1))));
     }
 
     @Test
