@@ -18,6 +18,13 @@ public interface DatasetStore {
     /** Deletes the object; deleting one that is not there is not an error (S3's own rule). */
     void delete(String key);
 
+    /** Deletes every object under the prefix; returns how many. */
+    default int deleteAll(String prefix) {
+        java.util.List<String> keys = list(prefix);
+        keys.forEach(this::delete);
+        return keys.size();
+    }
+
     /** S3 (or the network to it) failed; the same write may succeed later. */
     final class UnavailableException extends RuntimeException {
         public UnavailableException(String message, Throwable cause) {

@@ -262,10 +262,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         seen.forEach(w -> seenIds.put(w.key(), null, w.window().start()));
         int deleted = 0;
         try {
-            for (String key : datasets.list(objects)) {
-                datasets.delete(key);
-                deleted++;
-            }
+            deleted = datasets.deleteAll(objects);
         } catch (DatasetStore.UnavailableException e) {
             scheduleDeletion(objects, "", now);
             writeFailed(objects, now, e);
@@ -465,11 +462,10 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
             String objectKey = d.key.substring(d.key.indexOf('/') + 1);
             try {
                 if (objectKey.endsWith("/")) { // an offboarded tenant's whole dataset, whose deletion failed at the time
-                    for (String key : datasets.list(objectKey)) {
-                        datasets.delete(key);
-                    }
+                    datasets.deleteAll(objectKey);
+                } else {
+                    datasets.delete(objectKey);
                 }
-                datasets.delete(objectKey);
             } catch (DatasetStore.UnavailableException e) {
                 writeFailed(objectKey, now, e);
                 break;

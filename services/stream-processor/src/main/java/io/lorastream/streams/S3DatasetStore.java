@@ -48,12 +48,10 @@ public class S3DatasetStore implements DatasetStore {
     public java.util.Optional<byte[]> get(String key) {
         try (java.io.InputStream in = client.getObject(io.minio.GetObjectArgs.builder().bucket(bucket).object(key).build())) {
             return java.util.Optional.of(in.readAllBytes());
-        } catch (io.minio.errors.ErrorResponseException e) {
-            if ("NoSuchKey".equals(e.errorResponse().code())) {
+        } catch (Exception e) {
+            if (e instanceof io.minio.errors.ErrorResponseException r && "NoSuchKey".equals(r.errorResponse().code())) {
                 return java.util.Optional.empty();
             }
-            throw new UnavailableException("get s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
-        } catch (Exception e) {
             throw new UnavailableException("get s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
         }
     }
