@@ -54,31 +54,37 @@ public final class FeedbackDatasets {
      */
     public static void addTo(Topology topology, StreamProcessorConfig.Feedback settings, StreamProcessorConfig.Policies policies,
                              DatasetStore datasets, FeedbackMetrics metrics, String labelsChild, java.util.concurrent.Executor background) {
+        addTo(topology, settings, policies, datasets, metrics, labelsChild, background, StoreMedium.ROCKSDB);
+    }
+
+    /** @param stores where the stores live (RocksDB but in the scale test's simulation) */
+    static void addTo(Topology topology, StreamProcessorConfig.Feedback settings, StreamProcessorConfig.Policies policies,
+                      DatasetStore datasets, FeedbackMetrics metrics, String labelsChild, java.util.concurrent.Executor background,
+                      StoreMedium stores) {
         long window = settings.dedupWindow().toMillis();
         topology.addSource("feedback-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.FEEDBACK)
                 .addSource(COMMANDS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.ADAPTER_COMMANDS)
                 .addProcessor(INTAKE, () -> new FeedbackIntake(settings, policies, datasets, metrics, labelsChild, background), "feedback-source",
                         COMMANDS_SOURCE)
                 .addStateStore(Stores.windowStoreBuilder(
-                                Stores.persistentWindowStore(SEEN_IDS_STORE,
-                                        java.time.Duration.ofMillis(2 * window), java.time.Duration.ofMillis(window), false),
+                                stores.window(SEEN_IDS_STORE, java.time.Duration.ofMillis(2 * window), java.time.Duration.ofMillis(window)),
                                 Serdes.String(), Serdes.Long()),
                         INTAKE)
-                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
+                .addStateStore(Stores.keyValueStoreBuilder(stores.keyValue(PENDING_STORE),
                         Serdes.String(), Serdes.String()), INTAKE)
                 // updated by every record: the cache turns that into one changelog write per tenant and commit
-                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TENANTS_STORE),
+                .addStateStore(Stores.keyValueStoreBuilder(stores.keyValue(TENANTS_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.class, EventJson.MAPPER)).withCachingEnabled(),
                         INTAKE)
-                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SHARDS_STORE),
+                .addStateStore(Stores.keyValueStoreBuilder(stores.keyValue(SHARDS_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(TenantDatasets.Shard.class, EventJson.MAPPER)), INTAKE)
-                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HOLDOUT_STORE),
+                .addStateStore(Stores.keyValueStoreBuilder(stores.keyValue(HOLDOUT_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(HoldoutSelection.class, EventJson.MAPPER)), INTAKE)
-                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SEGMENTS_STORE),
+                .addStateStore(Stores.keyValueStoreBuilder(stores.keyValue(SEGMENTS_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(Compaction.Segment.class, EventJson.MAPPER)), INTAKE)
-                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DELETIONS_STORE),
+                .addStateStore(Stores.keyValueStoreBuilder(stores.keyValue(DELETIONS_STORE),
                         Serdes.String(), Serdes.String()), INTAKE)
-                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ERASURES_STORE),
+                .addStateStore(Stores.keyValueStoreBuilder(stores.keyValue(ERASURES_STORE),
                         Serdes.String(), Serdes.Long()), INTAKE)
                 .addSink(ANSWERS_SINK, Topics.ADAPTER_EVENTS, Serdes.String().serializer(),
                         EventSerde.of(io.lorastream.events.AdapterLifecycle.class, SOURCE).serializer(), INTAKE)

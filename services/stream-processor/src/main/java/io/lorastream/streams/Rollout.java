@@ -41,15 +41,20 @@ public final class Rollout {
     private Rollout() {}
 
     public static void addTo(Topology topology, StreamProcessorConfig.Rollout settings, String feedbackProcessor) {
+        addTo(topology, settings, feedbackProcessor, StoreMedium.ROCKSDB);
+    }
+
+    /** @param stores where the stores live (RocksDB but in the scale test's simulation) */
+    static void addTo(Topology topology, StreamProcessorConfig.Rollout settings, String feedbackProcessor, StoreMedium stores) {
         Duration window = settings.labelWindow();
         topology.addSource("score-results-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.SCORE_RESULTS)
                 .addSource(ADAPTER_EVENTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.ADAPTER_EVENTS)
                 .addProcessor(LIVE_ACCURACY, () -> new LiveAccuracy(window), feedbackProcessor, "score-results-source")
-                .addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(PREDICTIONS_STORE, window.multipliedBy(2), window, false),
+                .addStateStore(Stores.windowStoreBuilder(stores.window(PREDICTIONS_STORE, window.multipliedBy(2), window),
                         Serdes.String(), Serdes.String()), LIVE_ACCURACY)
                 .addProcessor(STATE_MACHINE, () -> new RolloutStateMachine(settings), ADAPTER_EVENTS_SOURCE, FeedbackDatasets.COMMANDS_SOURCE, LIVE_ACCURACY)
                 .connectProcessorAndStateStores(STATE_MACHINE, PREDICTIONS_STORE) // to forget an offboarded tenant's
-                .addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
+                .addStateStore(Stores.keyValueStoreBuilder(stores.keyValue(STATE_STORE),
                         Serdes.String(), new ObjectMapperSerde<>(TenantRollout.class, EventJson.MAPPER)), STATE_MACHINE)
                 .addSink(REGISTRY_SINK, Topics.ADAPTER_REGISTRY, Serdes.String().serializer(),
                         EventSerde.of(RegistryEntry.class, FeedbackDatasets.SOURCE).serializer(), STATE_MACHINE)

@@ -18,14 +18,19 @@ public class S3DatasetStore implements DatasetStore {
     /** The last failed write, cleared by the next successful one: readiness reports it. */
     private final AtomicReference<String> lastFailure = new AtomicReference<>();
 
+    @jakarta.inject.Inject
     S3DatasetStore(StreamProcessorConfig config) {
-        StreamProcessorConfig.S3 s3 = config.s3();
-        this.client = MinioClient.builder()
-                .endpoint(s3.endpoint())
-                .region(s3.region())
-                .credentials(s3.accessKey(), s3.secretKey())
-                .build();
-        this.bucket = s3.bucket();
+        this(MinioClient.builder()
+                .endpoint(config.s3().endpoint())
+                .region(config.s3().region())
+                .credentials(config.s3().accessKey(), config.s3().secretKey())
+                .build(), config.s3().bucket());
+    }
+
+    /** The store on a client of the caller's: the scale test (load-tests/history) drives the topology with one. */
+    public S3DatasetStore(MinioClient client, String bucket) {
+        this.client = client;
+        this.bucket = bucket;
     }
 
     @Override

@@ -28,12 +28,21 @@ public class TopologyProducer {
         return compose(feedback, policies, rollout, datasets, registry, COMPACTIONS);
     }
 
-    /** @param background where compaction runs (a test passes one that runs it at once) */
-    static Topology compose(StreamProcessorConfig.Feedback feedback, StreamProcessorConfig.Policies policies, StreamProcessorConfig.Rollout rollout,
+    /**
+     * @param background where compaction runs (a test passes one that runs it at once). Public for the scale test
+     *                   (load-tests/history), which drives the whole topology through a year of simulated time.
+     */
+    public static Topology compose(StreamProcessorConfig.Feedback feedback, StreamProcessorConfig.Policies policies, StreamProcessorConfig.Rollout rollout,
                             DatasetStore datasets, MeterRegistry registry, java.util.concurrent.Executor background) {
+        return compose(feedback, policies, rollout, datasets, registry, background, StoreMedium.ROCKSDB);
+    }
+
+    /** @param stores where the stores live: RocksDB, but in the scale test's simulation ({@link StoreMedium}) */
+    public static Topology compose(StreamProcessorConfig.Feedback feedback, StreamProcessorConfig.Policies policies, StreamProcessorConfig.Rollout rollout,
+                            DatasetStore datasets, MeterRegistry registry, java.util.concurrent.Executor background, StoreMedium stores) {
         Topology topology = new Topology();
-        FeedbackDatasets.addTo(topology, feedback, policies, datasets, new FeedbackMetrics(registry), Rollout.LIVE_ACCURACY, background);
-        Rollout.addTo(topology, rollout, FeedbackDatasets.INTAKE);
+        FeedbackDatasets.addTo(topology, feedback, policies, datasets, new FeedbackMetrics(registry), Rollout.LIVE_ACCURACY, background, stores);
+        Rollout.addTo(topology, rollout, FeedbackDatasets.INTAKE, stores);
         TrainingFailures.addTo(topology);
         return topology;
     }
