@@ -32,13 +32,27 @@ import org.apache.kafka.streams.processor.StateRestoreListener;
  * real Kafka Streams runtime starts the topology with the service's settings, and the time to RUNNING is the restart.
  */
 final class ChangelogRestore {
-    /** @param seconds start to RUNNING; @param restored records the runtime reported restoring */
-    record Result(double seconds, long restored, long records) {}
+    /**
+     * @param seconds  start to RUNNING with every record restored
+     * @param restored records the runtime reported restoring
+     * @param records  records written into the changelogs
+     */
+    record Result(double seconds, long restored, long records) {
+        boolean complete() {
+            return restored == records;
+        }
+    }
 
     private ChangelogRestore() {}
 
+    /**
+     * @param simulatedNow the simulation's clock: record timestamps are moved so that it falls on the real now, since
+     *                     a broker refuses records stamped more than an hour ahead ({@code log.message.timestamp.after.max.ms})
+     *                     and a simulated year may end in the real future (a window store's keys keep their own times)
+     */
     static Result measure(String bootstrap, String applicationId, Map<String, List<SimulatedStreamProcessor.ChangelogRecord>> changelogs,
-                          Topology topology) throws Exception {
+                          Topology topology, java.time.Instant simulatedNow) throws Exception {
+        long shift = System.currentTimeMillis() - simulatedNow.toEpochMilli();
         long records = 0;
         int partitions;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -57,15 +71,19 @@ final class ChangelogRestore {
         producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (var store : changelogs.entrySet()) {
                 String topic = applicationId + "-" + store.getKey() + "-changelog";
                 for (SimulatedStreamProcessor.ChangelogRecord r : store.getValue()) {
                     int partition = Utils.toPositive(Utils.murmur2(r.key())) % partitions;
-                    producer.send(new ProducerRecord<>(topic, partition, r.timestamp(), r.key(), r.value()));
+                    sent.add(producer.send(new ProducerRecord<>(topic, partition, r.timestamp() + shift, r.key(), r.value())));
                     records++;
                 }
             }
             producer.flush();
+            for (var write : sent) {
+                write.get(); // a refused record fails the measurement here, not as a restore of fewer records
+            }
         }
 
         Path stateDir = Files.createTempDirectory("history-restore-");
@@ -80,7 +98,10 @@ final class ChangelogRestore {
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, "1");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         AtomicLong restored = new AtomicLong();
+        // RUNNING alone is not enough: the runtime may report it while its state updater still restores
         CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch allRestored = new CountDownLatch(records == 0 ? 0 : 1);
+        long expected = records;
         KafkaStreams streams = new KafkaStreams(topology, props);
         streams.setGlobalStateRestoreListener(new StateRestoreListener() {
             @Override
@@ -88,7 +109,9 @@ final class ChangelogRestore {
 
             @Override
             public void onBatchRestored(TopicPartition partition, String store, long batchEnd, long batch) {
-                restored.addAndGet(batch);
+                if (restored.addAndGet(batch) >= expected) {
+                    allRestored.countDown();
+                }
             }
 
             @Override
@@ -104,6 +127,9 @@ final class ChangelogRestore {
             streams.start();
             if (!running.await(10, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("the restarted topology did not reach RUNNING in 10 minutes");
+            }
+            if (!allRestored.await(10, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the restarted topology restored " + restored.get() + " of " + records + " records in 10 minutes");
             }
             return new Result((System.nanoTime() - started) / 1e9, restored.get(), records);
         } finally {
