@@ -68,9 +68,7 @@ final class SimulatedStreamProcessor implements AutoCloseable {
 
     SimulatedStreamProcessor(DatasetStore datasets, Map<String, String> tenantPolicies, Path stateDir, Instant start) {
         this.now = start;
-        Map<String, String> policies = new java.util.HashMap<>();
-        tenantPolicies.forEach((key, value) -> policies.put("tenants." + key, value));
-        Topology topology = topology(datasets, policies, StoreMedium.MEMORY);
+        Topology topology = topology(datasets, tenantPolicies, StoreMedium.MEMORY);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "simulated:9092");
@@ -80,8 +78,10 @@ final class SimulatedStreamProcessor implements AutoCloseable {
         adapterEvents = driver.createInputTopic(Topics.ADAPTER_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
     }
 
-    /** The topology with the service's defaults and the given tenant policies ({@code lorastream.training-policy.*}). */
-    static Topology topology(DatasetStore datasets, Map<String, String> policies, StoreMedium stores) {
+    /** The topology with the service's defaults and the given tenant policies ({@code lorastream.training-policy.tenants.*}). */
+    static Topology topology(DatasetStore datasets, Map<String, String> tenantPolicies, StoreMedium stores) {
+        Map<String, String> policies = new java.util.HashMap<>();
+        tenantPolicies.forEach((key, value) -> policies.put("tenants." + key, value));
         return TopologyProducer.compose(
                 ConfigMappings.load(StreamProcessorConfig.Feedback.class, "lorastream.feedback", Map.of()),
                 ConfigMappings.load(StreamProcessorConfig.Policies.class, "lorastream.training-policy", policies),

@@ -65,6 +65,7 @@ public final class YearOfHistory implements Callable<Integer> {
 
     private final Map<String, Checkpoint> checkpoints = new LinkedHashMap<>();
     private long examplesSent;
+    private TrafficModel traffic;
 
     /** What one point in history measured. */
     static final class Checkpoint {
@@ -100,7 +101,7 @@ public final class YearOfHistory implements Callable<Integer> {
         List<Example> texts = Example.readTsv(data != null ? data : root.resolve("load-tests/data/sst2/train.tsv"));
         long stepsPerDay = Duration.ofDays(1).dividedBy(step);
         long steps = stepsPerDay * days;
-        TrafficModel traffic = new TrafficModel(tenants, steps, stepsPerDay, backfill, bigPerSend, 2, versions, 40, 20260101L);
+        traffic = new TrafficModel(tenants, steps, stepsPerDay, backfill, bigPerSend, 2, versions, 40, 20260101L);
         System.err.printf(Locale.ROOT, "a year of history: %d tenants, %d days in steps of %s (%d steps); starting a broker and an S3 server%n",
                 tenants, days, step, steps);
 
@@ -187,11 +188,9 @@ public final class YearOfHistory implements Callable<Integer> {
         point.usage = BucketUsage.list(infra.s3().newClient(), infra.s3().bucket());
         Map<String, List<SimulatedStreamProcessor.ChangelogRecord>> changelogs = processor.changelogs();
         point.stores = SimulatedStreamProcessor.sizes(changelogs);
-        Map<String, String> tenantPolicies = new java.util.HashMap<>();
-        policies.forEach((k, v) -> tenantPolicies.put("tenants." + k, v));
         String applicationId = SimulatedStreamProcessor.APPLICATION_ID + "-restart-" + point.label.replace(' ', '-');
         point.restart = ChangelogRestore.measure(infra.kafkaBootstrapServers(), applicationId, changelogs,
-                SimulatedStreamProcessor.topology(CountingDatasetStore.inert(), tenantPolicies, io.lorastream.streams.StoreMedium.ROCKSDB),
+                SimulatedStreamProcessor.topology(CountingDatasetStore.inert(), policies, io.lorastream.streams.StoreMedium.ROCKSDB),
                 processor.now());
     }
 
@@ -230,7 +229,7 @@ public final class YearOfHistory implements Callable<Integer> {
         rows.add(row("S3 " + TrafficModel.BIG + ": objects / bytes", usage(first.usage.of(TrafficModel.BIG)), usage(last.usage.of(TrafficModel.BIG)), ""));
         rows.add(row("S3 " + TrafficModel.VERSIONS + ": objects / bytes", usage(first.usage.of(TrafficModel.VERSIONS)),
                 usage(last.usage.of(TrafficModel.VERSIONS)), ""));
-        List<String> trickle = new TrafficModel(tenants, 0, 1, 0, 0, 1, 1, 0, 0).trickleTenants();
+        List<String> trickle = traffic.trickleTenants();
         rows.add(row("S3 largest trickle tenant: objects / bytes", usage(first.usage.largest(trickle)), usage(last.usage.largest(trickle)), ""));
         rows.add(row("S3 all tenants: objects / bytes", usage(first.usage.total()), usage(last.usage.total()), ""));
         rows.add(row("big's measured jobs: new examples", examples(first), examples(last), ""));
