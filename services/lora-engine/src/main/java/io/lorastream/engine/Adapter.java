@@ -13,7 +13,8 @@ import java.util.Random;
 
 /**
  * One tenant's adapter: LoRA weights on the targeted linear layers of every block, and its own
- * classification head over the mean-pooled output with its own label set. Bound to one base
+ * classification head (its family's: BERT's classifier over the mean-pooled output, the decoders' score,
+ * without bias, over the last real token) with its own label set. Bound to one base
  * (id + sha256); the base itself is never changed except while {@link #merge() merged}.
  */
 public final class Adapter implements AutoCloseable {
@@ -23,7 +24,7 @@ public final class Adapter implements AutoCloseable {
     private final NDManager manager;
     private final List<Map<Module, LoraLinear>> layers; // per block: module → LoRA
     private final NDArray headWeight; // (L, H)
-    private final NDArray headBias;   // (L)
+    private final NDArray headBias;   // (L); zeros, never trained or saved, where the family's head has no bias
 
     private Adapter(BaseModel base, LoraConfig config, List<String> labels, NDManager manager,
                     List<Map<Module, LoraLinear>> layers, NDArray headWeight, NDArray headBias) {
@@ -39,12 +40,13 @@ public final class Adapter implements AutoCloseable {
     /** A fresh adapter: A kaiming-uniform (as PEFT), B zero, head N(0, 0.02) with zero bias; seeded. */
     public static Adapter create(BaseModel base, LoraConfig config, List<String> labels, long seed) {
         validateLabels(labels);
+        validateTargets(base, config);
         Random random = new Random(seed);
-        EncoderConfig c = base.config();
+        BaseConfig c = base.config();
         Map<String, float[]> values = new LinkedHashMap<>();
         for (int layer = 0; layer < c.numLayers(); layer++) {
             for (Module module : config.targetModules()) {
-                long[] w = base.weight(module.moduleName(layer) + ".weight").getShape().getShape();
+                long[] w = base.weight(base.linearName(layer, module) + ".weight").getShape().getShape();
                 int out = (int) w[0];
                 int in = (int) w[1];
                 // kaiming_uniform_(a=√5) as PEFT does: bound = √(6 / ((1 + a²)·fan_in)) = 1/√fan_in
@@ -53,24 +55,27 @@ public final class Adapter implements AutoCloseable {
                 for (int i = 0; i < a.length; i++) {
                     a[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
                 }
-                values.put(AdapterTensors.loraA(module, layer), a);
-                values.put(AdapterTensors.loraB(module, layer), new float[out * config.r()]);
+                values.put(AdapterTensors.loraA(base, module, layer), a);
+                values.put(AdapterTensors.loraB(base, module, layer), new float[out * config.r()]);
             }
         }
         float[] head = new float[labels.size() * c.hiddenSize()];
         for (int i = 0; i < head.length; i++) {
             head[i] = (float) (random.nextGaussian() * 0.02);
         }
-        values.put(AdapterTensors.HEAD_WEIGHT, head);
-        values.put(AdapterTensors.HEAD_BIAS, new float[labels.size()]);
+        values.put(AdapterTensors.headWeight(base), head);
+        if (c.family().headBias()) {
+            values.put(AdapterTensors.headBias(base), new float[labels.size()]);
+        }
         return fromValues(base, config, labels, values);
     }
 
     /** Builds an adapter from named tensor values, checking every name and size: all or nothing. */
     static Adapter fromValues(BaseModel base, LoraConfig config, List<String> labels, Map<String, float[]> values) {
         validateLabels(labels);
-        EncoderConfig c = base.config();
-        Map<String, Shape> expected = AdapterTensors.expectedShapes(c, config, labels.size());
+        validateTargets(base, config);
+        BaseConfig c = base.config();
+        Map<String, Shape> expected = AdapterTensors.expectedShapes(base, config, labels.size());
         for (Map.Entry<String, Shape> entry : expected.entrySet()) {
             float[] data = values.get(entry.getKey());
             if (data == null) {
@@ -92,17 +97,21 @@ public final class Adapter implements AutoCloseable {
             for (int layer = 0; layer < c.numLayers(); layer++) {
                 Map<Module, LoraLinear> modules = new EnumMap<>(Module.class);
                 for (Module module : config.targetModules()) {
-                    String aName = AdapterTensors.loraA(module, layer);
-                    String bName = AdapterTensors.loraB(module, layer);
+                    String aName = AdapterTensors.loraA(base, module, layer);
+                    String bName = AdapterTensors.loraB(base, module, layer);
                     NDArray a = manager.create(values.get(aName), expected.get(aName));
                     NDArray b = manager.create(values.get(bName), expected.get(bName));
-                    modules.put(module, new LoraLinear(base.weight(module.moduleName(layer) + ".weight"),
-                            base.weight(module.moduleName(layer) + ".bias"), a, b, config.scaling(), config.loraDropout()));
+                    String linear = base.linearName(layer, module);
+                    modules.put(module, new LoraLinear(base.weight(linear + ".weight"), base.optionalWeight(linear + ".bias"),
+                            a, b, config.scaling(), config.loraDropout()));
                 }
                 layers.add(modules);
             }
-            NDArray headWeight = manager.create(values.get(AdapterTensors.HEAD_WEIGHT), expected.get(AdapterTensors.HEAD_WEIGHT));
-            NDArray headBias = manager.create(values.get(AdapterTensors.HEAD_BIAS), expected.get(AdapterTensors.HEAD_BIAS));
+            String head = AdapterTensors.headWeight(base);
+            NDArray headWeight = manager.create(values.get(head), expected.get(head));
+            NDArray headBias = c.family().headBias()
+                    ? manager.create(values.get(AdapterTensors.headBias(base)), expected.get(AdapterTensors.headBias(base)))
+                    : manager.zeros(new Shape(labels.size()));
             return new Adapter(base, config, labels, manager, layers, headWeight, headBias);
         } catch (RuntimeException e) {
             manager.close();
@@ -119,16 +128,24 @@ public final class Adapter implements AutoCloseable {
         }
     }
 
+    private static void validateTargets(BaseModel base, LoraConfig config) {
+        Family family = base.config().family();
+        if (!family.modules().containsAll(config.targetModules())) {
+            throw new IllegalArgumentException("invalid LoRA config: target_modules=" + config.targetModules() + " for a "
+                    + family + " base, whose blocks have " + family.modules());
+        }
+    }
+
     /** The base plus this adapter's deltas, for one forward. */
-    public Projections projections(BertEncoder encoder, DropoutMasks dropout) {
+    public Projections projections(Backbone encoder, DropoutMasks dropout) {
         return (layer, module, x) -> {
             LoraLinear lora = layers.get(layer).get(module);
             return lora != null ? lora.forward(x, dropout) : encoder.linear(x, layer, module);
         };
     }
 
-    /** Class scores, (B, L): encoder with this adapter, mean pooling, the adapter's head. */
-    public NDArray logits(NDManager scope, BertEncoder encoder, TokenBatch batch, DropoutMasks dropout) {
+    /** Class scores, (B, L): the base with this adapter, pooled as its family pools, the adapter's head. */
+    public NDArray logits(NDManager scope, Backbone encoder, TokenBatch batch, DropoutMasks dropout) {
         NDArray pooled = encoder.pooled(scope, batch, projections(encoder, dropout), dropout);  // (B, H)
         return head(pooled);                                                                   // (B, L)
     }
@@ -170,12 +187,21 @@ public final class Adapter implements AutoCloseable {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         for (int layer = 0; layer < layers.size(); layer++) {
             for (Map.Entry<Module, LoraLinear> entry : layers.get(layer).entrySet()) {
-                tensors.put(AdapterTensors.loraA(entry.getKey(), layer), entry.getValue().a());
-                tensors.put(AdapterTensors.loraB(entry.getKey(), layer), entry.getValue().b());
+                tensors.put(AdapterTensors.loraA(base, entry.getKey(), layer), entry.getValue().a());
+                tensors.put(AdapterTensors.loraB(base, entry.getKey(), layer), entry.getValue().b());
             }
         }
-        tensors.put(AdapterTensors.HEAD_WEIGHT, headWeight);
-        tensors.put(AdapterTensors.HEAD_BIAS, headBias);
+        tensors.putAll(headTensors());
+        return tensors;
+    }
+
+    /** The head's trained tensors by PEFT name: its weight, and its bias where the family's head has one. */
+    Map<String, NDArray> headTensors() {
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        tensors.put(AdapterTensors.headWeight(base), headWeight);
+        if (base.config().family().headBias()) {
+            tensors.put(AdapterTensors.headBias(base), headBias);
+        }
         return tensors;
     }
 

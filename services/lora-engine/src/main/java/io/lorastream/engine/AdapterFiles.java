@@ -22,8 +22,10 @@ import java.util.Map;
  * An adapter on disk, in PEFT's {@code save_pretrained} layout so PEFT can read it:
  * <pre>
  *   adapter_config.json          peft_type LORA, task_type SEQ_CLS, r, lora_alpha, target_modules, …
- *   adapter_model.safetensors    base_model.model.bert.encoder.layer.N.….lora_A.weight / lora_B.weight,
- *                                base_model.model.classifier.weight / .bias
+ *   adapter_model.safetensors    base_model.model.bert.encoder.layer.N.….lora_A.weight / lora_B.weight and
+ *                                base_model.model.classifier.weight / .bias (BERT);
+ *                                base_model.model.model.layers.N.….lora_A.weight / lora_B.weight and
+ *                                base_model.model.score.weight (Llama, Qwen2, Mistral)
  *   lorastream_adapter.json      what PEFT has no field for: labels, pooling, the base's sha256
  * </pre>
  * Loading checks everything before building anything: a file for another base, a wrong shape or a
@@ -45,7 +47,7 @@ public final class AdapterFiles {
         try {
             Files.createDirectories(dir);
             LoraConfig config = adapter.config();
-            EncoderConfig c = adapter.base().config();
+            BaseConfig c = adapter.base().config();
 
             ObjectNode peft = JSON.createObjectNode();
             peft.put("peft_type", "LORA");
@@ -53,8 +55,8 @@ public final class AdapterFiles {
             peft.put("r", config.r());
             peft.put("lora_alpha", config.loraAlpha());
             peft.put("lora_dropout", config.loraDropout());
-            peft.putPOJO("target_modules", Module.peftTargetModules(config.targetModules(), c.numLayers()));
-            peft.putPOJO("modules_to_save", config.modulesToSave());
+            peft.putPOJO("target_modules", c.family().peftTargetModules(config.targetModules(), c.numLayers()));
+            peft.putPOJO("modules_to_save", List.of(c.family().headModule())); // the family's name for the adapter's head
             peft.put("base_model_name_or_path", adapter.base().id());
             peft.put("use_rslora", config.useRslora());
             peft.put("bias", "none");
@@ -66,7 +68,7 @@ public final class AdapterFiles {
             ObjectNode ours = JSON.createObjectNode();
             ours.put("format", 1);
             ours.putPOJO("labels", adapter.labels());
-            ours.put("pooling", "mean");
+            ours.put("pooling", c.family().pooling());
             ObjectNode baseNode = ours.putObject("base_model");
             baseNode.put("id", adapter.base().id());
             baseNode.put("sha256", adapter.base().sha256());
@@ -130,11 +132,21 @@ public final class AdapterFiles {
             }
             List<String> modulesToSave = new ArrayList<>();
             peft.path("modules_to_save").forEach(m -> modulesToSave.add(m.asText()));
+            Family family = base.config().family();
+            if (!modulesToSave.equals(List.of(family.headModule()))) {
+                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": modules_to_save " + modulesToSave + " ([\"" + family.headModule()
+                        + "\"] expected: the head of a " + family + " sequence classifier)");
+            }
+            String pooling = ours.path("pooling").asText(family.pooling());
+            if (!pooling.equals(family.pooling())) {
+                throw new IllegalArgumentException(dir.resolve(LORASTREAM) + ": pooling " + pooling + " (" + family.pooling()
+                        + " expected for a " + family + " base)");
+            }
             LoraConfig config = new LoraConfig(peft.path("r").asInt(), peft.path("lora_alpha").asDouble(),
-                    peft.path("lora_dropout").asDouble(), LoraConfig.parseTargets(String.join(",", targets), base.config().numLayers()),
-                    peft.path("use_rslora").asBoolean(false), modulesToSave);
+                    peft.path("lora_dropout").asDouble(), LoraConfig.parseTargets(family, String.join(",", targets), base.config().numLayers()),
+                    peft.path("use_rslora").asBoolean(false), List.of(LoraConfig.CLASSIFIER));
 
-            Map<String, Shape> expected = AdapterTensors.expectedShapes(base.config(), config, labels.size());
+            Map<String, Shape> expected = AdapterTensors.expectedShapes(base, config, labels.size());
             Map<String, FloatTensor> tensors = Safetensors.read(dir.resolve(WEIGHTS), name -> true);
             Map<String, float[]> values = new LinkedHashMap<>();
             for (Map.Entry<String, FloatTensor> entry : tensors.entrySet()) {

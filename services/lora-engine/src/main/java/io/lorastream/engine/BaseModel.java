@@ -27,7 +27,7 @@ public final class BaseModel implements AutoCloseable {
     static final String EMBEDDED_ONNX = "/all-minilm-l6-v2.onnx";
     static final String EMBEDDED_TOKENIZER = "/all-minilm-l6-v2-tokenizer.json";
 
-    private final EncoderConfig config;
+    private final BaseConfig config;
     private final String sha256;
     private final NDManager manager;
     private final Map<String, NDArray> weights;
@@ -50,7 +50,7 @@ public final class BaseModel implements AutoCloseable {
         this.weights = Map.copyOf(arrays);
     }
 
-    private BaseModel(EncoderConfig config, Map<String, FloatTensor> tensors, HuggingFaceTokenizer tokenizer, Device device) {
+    private BaseModel(BaseConfig config, Map<String, FloatTensor> tensors, HuggingFaceTokenizer tokenizer, Device device) {
         this.config = config;
         this.sha256 = BaseWeights.sha256(tensors);
         this.manager = NDManager.newBaseManager(device);
@@ -103,18 +103,25 @@ public final class BaseModel implements AutoCloseable {
         }
     }
 
-    /** A Hugging Face model directory: config.json, model.safetensors, tokenizer.json. */
+    /**
+     * A Hugging Face model directory: config.json (model_type bert, llama, qwen2 or mistral), the weights as
+     * model.safetensors or shards listed in model.safetensors.index.json, and tokenizer.json.
+     */
     public static BaseModel fromDirectory(Path dir, Device device, int maxSequenceLength) {
-        for (String file : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+        for (String file : List.of("config.json", "tokenizer.json")) {
             if (!Files.isRegularFile(dir.resolve(file))) {
                 throw new IllegalArgumentException(dir + " is not a Hugging Face model directory: " + file + " is missing");
             }
         }
+        if (!Files.isRegularFile(dir.resolve(BaseWeights.SINGLE)) && !Files.isRegularFile(dir.resolve(BaseWeights.INDEX))) {
+            throw new IllegalArgumentException(dir + " is not a Hugging Face model directory: " + BaseWeights.SINGLE
+                    + " is missing (and there is no " + BaseWeights.INDEX + ")");
+        }
         try {
             var json = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
             String id = json.path("_name_or_path").asText("");
-            EncoderConfig config = EncoderConfig.fromHuggingFace(id.isBlank() ? dir.getFileName().toString() : id, json, maxSequenceLength);
-            Map<String, FloatTensor> tensors = BaseWeights.fromSafetensors(dir.resolve("model.safetensors"), config);
+            BaseConfig config = BaseConfig.fromHuggingFace(id.isBlank() ? dir.getFileName().toString() : id, json, maxSequenceLength);
+            Map<String, FloatTensor> tensors = BaseWeights.fromDirectory(dir, config);
             try (InputStream tokenizerJson = Files.newInputStream(dir.resolve("tokenizer.json"))) {
                 return new BaseModel(config, tensors, newTokenizer(tokenizerJson, config), device);
             }
@@ -123,7 +130,7 @@ public final class BaseModel implements AutoCloseable {
         }
     }
 
-    private static HuggingFaceTokenizer newTokenizer(InputStream json, EncoderConfig config) throws IOException {
+    private static HuggingFaceTokenizer newTokenizer(InputStream json, BaseConfig config) throws IOException {
         // Truncate to the model's length; pad per batch ourselves (dynamic padding), not to a fixed 128.
         return HuggingFaceTokenizer.newInstance(json, Map.of(
                 "addSpecialTokens", "true",
@@ -137,7 +144,7 @@ public final class BaseModel implements AutoCloseable {
         return TokenBatch.pad(encode(texts));
     }
 
-    /** Token ids of each text, truncated, [CLS] … [SEP], unpadded. */
+    /** Token ids of each text, truncated, with the special tokens the tokenizer's post-processor adds ([CLS] … [SEP], &lt;s&gt; …), unpadded. */
     public List<long[]> encode(List<String> texts) {
         Encoding[] encodings = tokenizer.batchEncode(texts);
         List<long[]> ids = new java.util.ArrayList<>(encodings.length);
@@ -147,7 +154,7 @@ public final class BaseModel implements AutoCloseable {
         return ids;
     }
 
-    public EncoderConfig config() {
+    public BaseConfig config() {
         return config;
     }
 
@@ -169,6 +176,21 @@ public final class BaseModel implements AutoCloseable {
             throw new IllegalArgumentException("no base weight " + name);
         }
         return array;
+    }
+
+    /** A weight the family may or may not have (a bias), or null. */
+    NDArray optionalWeight(String name) {
+        return weights.get(name);
+    }
+
+    /** The forward pass of this base's family. */
+    public Backbone backbone() {
+        return Backbone.of(this);
+    }
+
+    /** Where {@code module} of block {@code layer} lives, without the checkpoint prefix. */
+    String linearName(int layer, Module module) {
+        return config.family().moduleName(module, layer);
     }
 
     Map<String, NDArray> weights() {

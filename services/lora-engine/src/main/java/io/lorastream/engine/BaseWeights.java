@@ -1,62 +1,40 @@
 package io.lorastream.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * The weights a BERT encoder needs, by Hugging Face name without the model prefix
- * ({@code encoder.layer.0.attention.self.query.weight}), in PyTorch layout ([out, in] for linears).
- * Two sources: an ONNX export (the embedded MiniLM) and a {@code model.safetensors} (f32, f16, bf16).
+ * The weights a base's forward pass needs ({@link BaseConfig#weightShapes()}), by Hugging Face name without
+ * the checkpoint prefix ({@code encoder.layer.0.attention.self.query.weight}, {@code layers.0.self_attn.q_proj.weight}),
+ * in PyTorch layout ([out, in] for linears). Two sources: an ONNX export (the embedded MiniLM) and safetensors
+ * (f32, f16, bf16), in one file or sharded with an index.
  */
 final class BaseWeights {
+    /** A sharded checkpoint's index: {"weight_map": {tensor name: file name}}. */
+    static final String INDEX = "model.safetensors.index.json";
+    static final String SINGLE = "model.safetensors";
+
     private BaseWeights() {}
 
-    /** Names the encoder reads; nothing else (pooler, MLM heads) is kept or hashed. */
-    static List<String> required(EncoderConfig config) {
-        List<String> names = new ArrayList<>(List.of(
-                "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight",
-                "embeddings.token_type_embeddings.weight", "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"));
-        for (int layer = 0; layer < config.numLayers(); layer++) {
-            for (Module module : Module.values()) {
-                names.add(module.moduleName(layer) + ".weight");
-                names.add(module.moduleName(layer) + ".bias");
-            }
-            names.add("encoder.layer." + layer + ".attention.output.LayerNorm.weight");
-            names.add("encoder.layer." + layer + ".attention.output.LayerNorm.bias");
-            names.add("encoder.layer." + layer + ".output.LayerNorm.weight");
-            names.add("encoder.layer." + layer + ".output.LayerNorm.bias");
-        }
-        return names;
-    }
-
-    /** Expected shape of each required tensor. */
-    static long[] expectedShape(EncoderConfig c, String name) {
-        long h = c.hiddenSize();
-        if (name.equals("embeddings.word_embeddings.weight")) return new long[] {c.vocabSize(), h};
-        if (name.equals("embeddings.position_embeddings.weight")) return new long[] {c.maxPositions(), h};
-        if (name.equals("embeddings.token_type_embeddings.weight")) return new long[] {c.typeVocabSize(), h};
-        if (name.endsWith("intermediate.dense.weight")) return new long[] {c.intermediateSize(), h};
-        if (name.endsWith("intermediate.dense.bias")) return new long[] {c.intermediateSize()};
-        if (name.endsWith(".output.dense.weight") && !name.contains("attention")) return new long[] {h, c.intermediateSize()};
-        if (name.endsWith(".weight") && !name.contains("LayerNorm")) return new long[] {h, h};
-        return new long[] {h};
-    }
-
     /** Reads the embedded ONNX graph: named initializers as they are, MatMul weights mapped through their node. */
-    static Map<String, FloatTensor> fromOnnx(byte[] model, EncoderConfig config) throws IOException {
+    static Map<String, FloatTensor> fromOnnx(byte[] model, BaseConfig config) throws IOException {
         OnnxInitializers onnx = OnnxInitializers.read(model);
         Map<String, FloatTensor> byName = new TreeMap<>();
         Map<String, List<String>> matmuls = onnx.consumers("MatMul");
@@ -75,31 +53,56 @@ final class BaseWeights {
         return select(byName, config, "ONNX model");
     }
 
-    /** Reads a model.safetensors (f32, f16 or bf16); a {@code bert.} prefix is dropped. */
-    static Map<String, FloatTensor> fromSafetensors(Path file, EncoderConfig config) throws IOException {
-        List<String> required = required(config);
+    /**
+     * Reads a model directory's weights: {@code model.safetensors}, or the shards {@code model.safetensors.index.json}
+     * lists. Each is f32, f16 or bf16; the family's checkpoint prefix ({@code bert.}, {@code model.}) is dropped and
+     * only the tensors the forward pass reads are kept (no LM head, no checkpoint classifier).
+     */
+    static Map<String, FloatTensor> fromDirectory(Path dir, BaseConfig config) throws IOException {
+        Map<String, long[]> required = config.weightShapes();
+        String prefix = config.family().checkpointPrefix();
+        java.util.function.Function<String, String> unprefixed = name -> name.startsWith(prefix) ? name.substring(prefix.length()) : name;
         Map<String, FloatTensor> byName = new TreeMap<>();
-        Safetensors.read(file, name -> required.contains(unprefixed(name)))
-                .forEach((name, tensor) -> byName.put(unprefixed(name), tensor));
-        return select(byName, config, file.toString());
-    }
-
-    private static String unprefixed(String name) {
-        return name.startsWith("bert.") ? name.substring(5) : name;
+        Path single = dir.resolve(SINGLE);
+        if (Files.isRegularFile(single)) {
+            Safetensors.read(single, name -> required.containsKey(unprefixed.apply(name)))
+                    .forEach((name, tensor) -> byName.put(unprefixed.apply(name), tensor));
+            return select(byName, config, single.toString());
+        }
+        Path index = dir.resolve(INDEX);
+        JsonNode weightMap = new ObjectMapper().readTree(index.toFile()).path("weight_map");
+        if (!weightMap.isObject()) {
+            throw new IllegalArgumentException(index + " has no weight_map object");
+        }
+        Set<String> shards = new TreeSet<>();
+        weightMap.fields().forEachRemaining(entry -> {
+            if (required.containsKey(unprefixed.apply(entry.getKey()))) {
+                shards.add(entry.getValue().asText());
+            }
+        });
+        for (String shard : shards) {
+            Path file = dir.resolve(shard).normalize();
+            if (!file.getParent().equals(dir.normalize()) || !Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(index + " names shard " + shard + ", which is not a file of " + dir);
+            }
+            Safetensors.read(file, name -> required.containsKey(unprefixed.apply(name)))
+                    .forEach((name, tensor) -> byName.put(unprefixed.apply(name), tensor));
+        }
+        return select(byName, config, dir + " (" + INDEX + ")");
     }
 
     /** Keeps the required tensors, checking that each is there with its expected shape. */
-    private static Map<String, FloatTensor> select(Map<String, FloatTensor> all, EncoderConfig config, String source) {
+    private static Map<String, FloatTensor> select(Map<String, FloatTensor> all, BaseConfig config, String source) {
         Map<String, FloatTensor> selected = new TreeMap<>();
-        for (String name : required(config)) {
+        for (Map.Entry<String, long[]> required : config.weightShapes().entrySet()) {
+            String name = required.getKey();
             FloatTensor tensor = all.get(name);
             if (tensor == null) {
                 throw new IllegalArgumentException(source + " has no tensor " + name);
             }
-            long[] expected = expectedShape(config, name);
-            if (!Arrays.equals(tensor.shape(), expected)) {
+            if (!Arrays.equals(tensor.shape(), required.getValue())) {
                 throw new IllegalArgumentException(source + ": " + name + " has shape " + Arrays.toString(tensor.shape())
-                        + ", expected " + Arrays.toString(expected));
+                        + ", expected " + Arrays.toString(required.getValue()));
             }
             selected.put(name, tensor);
         }

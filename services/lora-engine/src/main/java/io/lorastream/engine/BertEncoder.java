@@ -14,23 +14,19 @@ import ai.djl.nn.norm.LayerNorm;
  * Every linear layer goes through {@link Projections}, which is where LoRA comes in.
  * Shapes: B batch, T tokens, H hidden, N heads, D head size (H = N·D), F feed-forward size.
  */
-public final class BertEncoder {
+public final class BertEncoder implements Backbone {
     private final BaseModel base;
     private final EncoderConfig c;
 
     public BertEncoder(BaseModel base) {
         this.base = base;
-        this.c = base.config();
-    }
-
-    /** The base alone: every linear is {@code x·Wᵀ + b}. */
-    public Projections baseProjections() {
-        return (layer, module, x) -> linear(x, layer, module);
+        this.c = (EncoderConfig) base.config();
     }
 
     /** x·Wᵀ + b for a base linear. */
-    NDArray linear(NDArray x, int layer, Module module) {
-        String name = module.moduleName(layer);
+    @Override
+    public NDArray linear(NDArray x, int layer, Module module) {
+        String name = Family.BERT.moduleName(module, layer);
         return Linear.linear(x, base.weight(name + ".weight"), base.weight(name + ".bias")).singletonOrThrow();
     }
 
@@ -44,6 +40,7 @@ public final class BertEncoder {
      * ({@code dropout} active), the base's own dropout applies (after embeddings, on attention
      * probabilities, after each sub-layer) as it does in BERT's train mode; the weights stay frozen.
      */
+    @Override
     public NDArray forward(NDManager scope, TokenBatch batch, Projections projections, DropoutMasks dropout) {
         return forward(batch.idsArray(scope), batch.maskArray(scope), projections, dropout);
     }
@@ -95,10 +92,7 @@ public final class BertEncoder {
     }
 
     /** Forward and mean pooling: (B, H). */
-    public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections) {
-        return pooled(scope, batch, projections, DropoutMasks.NONE);
-    }
-
+    @Override
     public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, DropoutMasks dropout) {
         NDArray mask = batch.maskArray(scope); // (B, T), for attention and pooling alike
         return meanPool(forward(batch.idsArray(scope), mask, projections, dropout), mask);

@@ -12,12 +12,12 @@ import java.util.stream.IntStream;
 /** Predictions and evaluation with one adapter (no gradients, no dropout). */
 public final class Classifier {
     private final Adapter adapter;
-    private final BertEncoder encoder;
+    private final Backbone encoder;
     private final int batchSize;
 
     public Classifier(Adapter adapter, int batchSize) {
         this.adapter = adapter;
-        this.encoder = new BertEncoder(adapter.base());
+        this.encoder = adapter.base().backbone();
         this.batchSize = batchSize;
     }
 

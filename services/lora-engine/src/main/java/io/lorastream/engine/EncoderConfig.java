@@ -1,6 +1,8 @@
 package io.lorastream.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Shape of a BERT-family encoder, as in a Hugging Face {@code config.json}. Validated on creation.
@@ -21,7 +23,7 @@ public record EncoderConfig(
         double layerNormEps,
         double hiddenDropout,
         double attentionDropout,
-        int maxSequenceLength) {
+        int maxSequenceLength) implements BaseConfig {
 
     /** sentence-transformers/all-MiniLM-L6-v2, the embedded default (its max_seq_length is 256). */
     public static final EncoderConfig MINILM_L6 =
@@ -43,7 +45,13 @@ public record EncoderConfig(
                 "max sequence length (2.." + maxPositions + ")", maxSequenceLength);
     }
 
+    @Override
+    public Family family() {
+        return Family.BERT;
+    }
+
     /** The same encoder with another truncation length. */
+    @Override
     public EncoderConfig withMaxSequenceLength(int length) {
         return new EncoderConfig(modelId, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions,
                 typeVocabSize, layerNormEps, hiddenDropout, attentionDropout, length);
@@ -53,12 +61,37 @@ public record EncoderConfig(
         return hiddenSize / numHeads;
     }
 
-    /** Reads a Hugging Face BERT config.json; refuses other architectures with the key and value named. */
-    static EncoderConfig fromHuggingFace(String modelId, JsonNode config, int maxSequenceLength) {
-        String type = config.path("model_type").asText("bert");
-        if (!type.equals("bert")) {
-            throw new IllegalArgumentException("config.json model_type=" + type + " is not supported (bert only)");
+    /**
+     * Embeddings, then per block the six linears (weight and bias) and two LayerNorms; nothing else
+     * (pooler, MLM heads) is loaded or hashed.
+     */
+    @Override
+    public Map<String, long[]> weightShapes() {
+        long h = hiddenSize;
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        shapes.put("embeddings.word_embeddings.weight", new long[] {vocabSize, h});
+        shapes.put("embeddings.position_embeddings.weight", new long[] {maxPositions, h});
+        shapes.put("embeddings.token_type_embeddings.weight", new long[] {typeVocabSize, h});
+        shapes.put("embeddings.LayerNorm.weight", new long[] {h});
+        shapes.put("embeddings.LayerNorm.bias", new long[] {h});
+        for (int layer = 0; layer < numLayers; layer++) {
+            for (Module module : Family.BERT.modules()) {
+                long out = module == Module.INTERMEDIATE ? intermediateSize : h;
+                long in = module == Module.OUTPUT ? intermediateSize : h;
+                String name = Family.BERT.moduleName(module, layer);
+                shapes.put(name + ".weight", new long[] {out, in});
+                shapes.put(name + ".bias", new long[] {out});
+            }
+            for (String norm : new String[] {"attention.output.LayerNorm", "output.LayerNorm"}) {
+                shapes.put("encoder.layer." + layer + "." + norm + ".weight", new long[] {h});
+                shapes.put("encoder.layer." + layer + "." + norm + ".bias", new long[] {h});
+            }
         }
+        return shapes;
+    }
+
+    /** Reads a Hugging Face BERT config.json, naming the key and value it refuses. */
+    static EncoderConfig fromHuggingFace(String modelId, JsonNode config, int maxSequenceLength) {
         String act = config.path("hidden_act").asText("gelu");
         if (!act.equals("gelu")) {
             throw new IllegalArgumentException("config.json hidden_act=" + act + " is not supported (gelu only)");

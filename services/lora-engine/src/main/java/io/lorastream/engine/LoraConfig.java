@@ -13,7 +13,8 @@ import java.util.Set;
  * @param loraDropout    dropout on the LoRA input path while training
  * @param targetModules  linear layers that get an adapter, in every block
  * @param useRslora      rank-stabilised scaling
- * @param modulesToSave  trained and saved in full beside the LoRA weights: the classifier head
+ * @param modulesToSave  trained and saved in full beside the LoRA weights: the head ("classifier" here; saved
+ *                       under its family's name, {@link Family#headModule()})
  */
 public record LoraConfig(int r, double loraAlpha, double loraDropout, Set<Module> targetModules,
                          boolean useRslora, List<String> modulesToSave) {
@@ -25,7 +26,7 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Set<Module
         require(loraAlpha > 0 && Double.isFinite(loraAlpha), "lora_alpha", loraAlpha, "a positive number");
         require(loraDropout >= 0 && loraDropout < 1, "lora_dropout", loraDropout, "in [0, 1)");
         require(targetModules != null && !targetModules.isEmpty(), "target_modules", targetModules,
-                "at least one of " + Module.describe());
+                "at least one linear of a block");
         require(modulesToSave != null && modulesToSave.equals(List.of(CLASSIFIER)), "modules_to_save", modulesToSave,
                 "[\"classifier\"]: the per-adapter head is always trained and saved");
         targetModules = Collections.unmodifiableSet(EnumSet.copyOf(targetModules));
@@ -37,17 +38,20 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, Set<Module
         return new LoraConfig(8, 16, 0.1, EnumSet.of(Module.QUERY, Module.VALUE), false, List.of(CLASSIFIER));
     }
 
-    /** Parses PEFT-style names ("query,value", "all-linear", "output.dense") for a model of {@code layers} blocks. */
-    public static Set<Module> parseTargets(String targets, int layers) {
+    /**
+     * Parses PEFT-style names for a model of {@code family} with {@code layers} blocks: "query,value", "output.dense",
+     * "q_proj,v_proj", "all-linear".
+     */
+    public static Set<Module> parseTargets(Family family, String targets, int layers) {
         Set<Module> modules = EnumSet.noneOf(Module.class);
         for (String target : targets.split(",")) {
             if (target.isBlank()) {
                 continue;
             }
-            Set<Module> matched = Module.matching(target, layers);
+            Set<Module> matched = family.matching(target, layers);
             if (matched.isEmpty()) {
                 throw new IllegalArgumentException("invalid LoRA config: target_modules=" + target.trim()
-                        + " matches no linear layer (one of " + Module.describe() + ")");
+                        + " matches no linear layer of a " + family + " block (one of " + family.describe() + ")");
             }
             modules.addAll(matched);
         }

@@ -26,7 +26,7 @@ public final class MixedClassifier {
     private static final float ABSENT_LABEL_BIAS = -1e9f;
 
     private final BaseModel base;
-    private final BertEncoder encoder;
+    private final Backbone encoder;
     private final int batchSize;
 
     public MixedClassifier(BaseModel base, int batchSize) {
@@ -34,7 +34,7 @@ public final class MixedClassifier {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
         }
         this.base = base;
-        this.encoder = new BertEncoder(base);
+        this.encoder = base.backbone();
         this.batchSize = batchSize;
     }
 
@@ -125,7 +125,7 @@ public final class MixedClassifier {
             if (distinct.stream().allMatch(a -> a.lora(layer, module) == null)) {
                 return y;
             }
-            NDArray[] ab = stacks.computeIfAbsent(module.moduleName(layer), name -> rowStacks(scope, distinct, index, layer, module, rMax));
+            NDArray[] ab = stacks.computeIfAbsent(base.linearName(layer, module), name -> rowStacks(scope, distinct, index, layer, module, rMax));
             NDArray low = x.matMul(ab[0]).muli(rowScaling);                             // (B, T, in) · (B, in, R) → (B, T, R), scaled while small
             return y.addi(low.matMul(ab[1]));                                            // (B, T, R) · (B, R, out) → (B, T, out)
         };
@@ -133,7 +133,7 @@ public final class MixedClassifier {
 
     /** Aᵀ (B, in, R) and Bᵀ (B, R, out) per row, zero-padded to rank R. */
     private NDArray[] rowStacks(NDManager scope, List<Adapter> distinct, NDArray index, int layer, Module module, int rMax) {
-        NDArray weight = base.weight(module.moduleName(layer) + ".weight");              // (out, in)
+        NDArray weight = base.weight(base.linearName(layer, module) + ".weight");              // (out, in)
         long out = weight.getShape().get(0);
         long in = weight.getShape().get(1);
         NDList as = new NDList();

@@ -48,7 +48,7 @@ public final class Trainer {
      */
     public Result train(Adapter adapter, List<Example> train, List<Example> eval) {
         BaseModel base = adapter.base();
-        BertEncoder encoder = new BertEncoder(base);
+        Backbone encoder = base.backbone();
         Engine.getInstance().setRandomSeed((int) config.seed()); // torch's dropout (GPU) follows the seed too
         DropoutMasks dropout = DropoutMasks.seeded(config.seed());
         List<Example> examples = sample(train);
@@ -129,7 +129,7 @@ public final class Trainer {
     }
 
     /** One optimisation step; returns the batch's mean cross-entropy. */
-    private double step(Adapter adapter, BertEncoder encoder, DropoutMasks dropout, TokenBatch tokens, float[] oneHot,
+    private double step(Adapter adapter, Backbone encoder, DropoutMasks dropout, TokenBatch tokens, float[] oneHot,
                         AdamW adamW) {
         try (NDManager scope = adapter.base().newScope()) {
             float loss;
@@ -152,8 +152,7 @@ public final class Trainer {
         Map<String, NDArray> parameters = new LinkedHashMap<>();
         if (config.fullFinetune()) {
             new java.util.TreeMap<>(adapter.base().weights()).forEach(parameters::put);
-            parameters.put(AdapterTensors.HEAD_WEIGHT, adapter.tensors().get(AdapterTensors.HEAD_WEIGHT));
-            parameters.put(AdapterTensors.HEAD_BIAS, adapter.tensors().get(AdapterTensors.HEAD_BIAS));
+            parameters.putAll(adapter.headTensors());
         } else {
             parameters.putAll(adapter.tensors());
         }

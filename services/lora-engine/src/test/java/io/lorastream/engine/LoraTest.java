@@ -28,7 +28,7 @@ class LoraTest {
     static Adapter trainedLooking(BaseModel base, LoraConfig config, List<String> labels, long seed) {
         Random random = new Random(seed);
         Map<String, float[]> values = new HashMap<>();
-        AdapterTensors.expectedShapes(base.config(), config, labels.size()).forEach((name, shape) -> {
+        AdapterTensors.expectedShapes(base, config, labels.size()).forEach((name, shape) -> {
             float[] data = new float[(int) shape.size()];
             for (int i = 0; i < data.length; i++) {
                 data[i] = (float) (random.nextGaussian() * 0.05);
@@ -52,7 +52,7 @@ class LoraTest {
 
     @Test
     void aFreshAdapterReproducesTheBaseExactly() {
-        LoraConfig allLinear = LoraConfig.defaults().withTargets(EnumSet.allOf(Module.class));
+        LoraConfig allLinear = LoraConfig.defaults().withTargets(EnumSet.copyOf(Family.BERT.modules()));
         try (Adapter fresh = Adapter.create(base, allLinear, LABELS, 7)) {
             assertThat(hidden(fresh.projections(encoder, DropoutMasks.NONE))).isEqualTo(hidden(encoder.baseProjections()));
         }
@@ -158,7 +158,7 @@ class LoraTest {
         //   base: 22,565,376 (encoder without pooler)
         assertThat(base.parameterCount()).isEqualTo(22_565_376L);
         try (Adapter qv = Adapter.create(base, LoraConfig.defaults(), LABELS, 1);
-             Adapter all = Adapter.create(base, LoraConfig.defaults().withTargets(EnumSet.allOf(Module.class)), LABELS, 1)) {
+             Adapter all = Adapter.create(base, LoraConfig.defaults().withTargets(EnumSet.copyOf(Family.BERT.modules())), LABELS, 1)) {
             assertThat(qv.trainableParameterCount()).isEqualTo(74_498L);
             assertThat(qv.trainableParametersLine())
                     .isEqualTo("trainable params: 74,498 || all params: 22,639,874 || trainable%: 0.3291");
@@ -187,7 +187,7 @@ class LoraTest {
                 .hasMessageContaining("target_modules=[]");
         assertThatThrownBy(() -> new LoraConfig(8, 16, 0.1, EnumSet.of(Module.QUERY), false, List.of("pooler")))
                 .hasMessageContaining("modules_to_save=[pooler]");
-        assertThatThrownBy(() -> LoraConfig.parseTargets("query,attn", 6))
+        assertThatThrownBy(() -> LoraConfig.parseTargets(Family.BERT, "query,attn", 6))
                 .hasMessageContaining("target_modules=attn");
         assertThatThrownBy(() -> Adapter.create(base, LoraConfig.defaults(), List.of("only-one"), 1))
                 .hasMessageContaining("at least 2 labels");
@@ -195,15 +195,15 @@ class LoraTest {
 
     @Test
     void targetsFollowPeftsSuffixMatching() {
-        assertThat(LoraConfig.parseTargets("query,value", 6)).containsExactlyInAnyOrder(Module.QUERY, Module.VALUE);
-        assertThat(LoraConfig.parseTargets("output.dense", 6)).containsExactlyInAnyOrder(Module.ATTENTION_OUTPUT, Module.OUTPUT);
-        assertThat(LoraConfig.parseTargets("dense", 6))
+        assertThat(LoraConfig.parseTargets(Family.BERT, "query,value", 6)).containsExactlyInAnyOrder(Module.QUERY, Module.VALUE);
+        assertThat(LoraConfig.parseTargets(Family.BERT, "output.dense", 6)).containsExactlyInAnyOrder(Module.ATTENTION_OUTPUT, Module.OUTPUT);
+        assertThat(LoraConfig.parseTargets(Family.BERT, "dense", 6))
                 .containsExactlyInAnyOrder(Module.ATTENTION_OUTPUT, Module.INTERMEDIATE, Module.OUTPUT);
-        assertThat(LoraConfig.parseTargets("all-linear", 6)).containsExactlyInAnyOrder(Module.values());
+        assertThat(LoraConfig.parseTargets(Family.BERT, "all-linear", 6)).containsExactlyInAnyOrder(Module.QUERY, Module.KEY, Module.VALUE, Module.ATTENTION_OUTPUT, Module.INTERMEDIATE, Module.OUTPUT);
         for (var targets : List.of(EnumSet.of(Module.OUTPUT), EnumSet.of(Module.ATTENTION_OUTPUT),
-                EnumSet.of(Module.OUTPUT, Module.ATTENTION_OUTPUT, Module.KEY), EnumSet.allOf(Module.class))) {
-            List<String> written = Module.peftTargetModules(targets, 6);
-            assertThat(LoraConfig.parseTargets(String.join(",", written), 6)).as(written.toString()).isEqualTo(targets);
+                EnumSet.of(Module.OUTPUT, Module.ATTENTION_OUTPUT, Module.KEY), EnumSet.copyOf(Family.BERT.modules()))) {
+            List<String> written = Family.BERT.peftTargetModules(targets, 6);
+            assertThat(LoraConfig.parseTargets(Family.BERT, String.join(",", written), 6)).as(written.toString()).isEqualTo(targets);
         }
     }
 

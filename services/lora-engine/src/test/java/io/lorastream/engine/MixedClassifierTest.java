@@ -22,7 +22,7 @@ class MixedClassifierTest {
         List<String> three = List.of("bad", "neutral", "good");
         try (Adapter qv = LoraTest.trainedLooking(base, LoraConfig.defaults(), 1);
              Adapter allLinearRank4 = LoraTest.trainedLooking(base,
-                     new LoraConfig(4, 8, 0.1, EnumSet.allOf(Module.class), false, List.of(LoraConfig.CLASSIFIER)), three, 2);
+                     new LoraConfig(4, 8, 0.1, EnumSet.copyOf(Family.BERT.modules()), false, List.of(LoraConfig.CLASSIFIER)), three, 2);
              Adapter rsloraIntermediate = LoraTest.trainedLooking(base,
                      new LoraConfig(16, 16, 0.0, EnumSet.of(Module.INTERMEDIATE, Module.KEY), true, List.of(LoraConfig.CLASSIFIER)), 3);
              Adapter fresh = Adapter.create(base, LoraConfig.defaults(), List.of("no", "yes"), 4)) {

@@ -93,7 +93,7 @@ public final class EngineCli {
             try (BaseModel frozen = loadBase();
                  BaseModel model = fullFinetune ? frozen.copyForFullFineTuning() : frozen) {
                 List<String> labels = trainSet.stream().map(Example::label).distinct().sorted().toList();
-                LoraConfig lora = new LoraConfig(rank, alpha, dropout, LoraConfig.parseTargets(targets, model.config().numLayers()),
+                LoraConfig lora = new LoraConfig(rank, alpha, dropout, LoraConfig.parseTargets(model.config().family(), targets, model.config().numLayers()),
                         rslora, List.of(LoraConfig.CLASSIFIER));
                 try (Adapter adapter = initFrom != null ? AdapterFiles.load(initFrom, model) : Adapter.create(model, lora, labels, seed)) {
                     System.out.println(fullFinetune

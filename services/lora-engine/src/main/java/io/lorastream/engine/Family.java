@@ -1,0 +1,150 @@
+package io.lorastream.engine;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A family of base models that share one forward pass and one naming of their weights: where each
+ * {@link Module} of a block lives, the prefix a Hugging Face checkpoint and PEFT put before the base's own
+ * names, the sequence-classification head PEFT saves as {@code modules_to_save}, and how the head pools.
+ */
+public enum Family {
+    /** BERT encoders (model_type bert): post-LN blocks under {@code encoder.layer.N}, mean pooling here. */
+    BERT("bert.", "encoder.layer.", "classifier", true, "mean", paths(
+            Module.QUERY, "attention.self.query", Module.KEY, "attention.self.key", Module.VALUE, "attention.self.value",
+            Module.ATTENTION_OUTPUT, "attention.output.dense", Module.INTERMEDIATE, "intermediate.dense",
+            Module.OUTPUT, "output.dense")),
+    /**
+     * Llama-style decoders (model_type llama, qwen2, mistral): pre-RMSNorm blocks under {@code layers.N},
+     * a {@code score} head without bias on the last real token, as {@code LlamaForSequenceClassification}.
+     */
+    LLAMA("model.", "layers.", "score", false, "last", paths(
+            Module.QUERY, "self_attn.q_proj", Module.KEY, "self_attn.k_proj", Module.VALUE, "self_attn.v_proj",
+            Module.ATTENTION_OUTPUT, "self_attn.o_proj", Module.GATE, "mlp.gate_proj", Module.UP, "mlp.up_proj",
+            Module.DOWN, "mlp.down_proj"));
+
+    private final String checkpointPrefix;
+    private final String blockPrefix;
+    private final String headModule;
+    private final boolean headBias;
+    private final String pooling;
+    private final Map<Module, String> paths;
+
+    Family(String checkpointPrefix, String blockPrefix, String headModule, boolean headBias, String pooling,
+           Map<Module, String> paths) {
+        this.checkpointPrefix = checkpointPrefix;
+        this.blockPrefix = blockPrefix;
+        this.headModule = headModule;
+        this.headBias = headBias;
+        this.pooling = pooling;
+        this.paths = paths;
+    }
+
+    /** What a {@code …ForSequenceClassification} checkpoint (and PEFT after {@code base_model.model.}) puts before the base's names. */
+    public String checkpointPrefix() {
+        return checkpointPrefix;
+    }
+
+    /** The head PEFT trains and saves in full ({@code modules_to_save}): {@code classifier} or {@code score}. */
+    public String headModule() {
+        return headModule;
+    }
+
+    /** Whether the family's head has a bias (BERT's classifier does, the decoders' score does not). */
+    public boolean headBias() {
+        return headBias;
+    }
+
+    /** How the head sees a text: "mean" over real tokens, or the "last" real token. */
+    public String pooling() {
+        return pooling;
+    }
+
+    /** The linear layers of one block. */
+    public Set<Module> modules() {
+        return Collections.unmodifiableSet(EnumSet.copyOf(paths.keySet()));
+    }
+
+    /** Module name inside the base, as PEFT matches it: {@code encoder.layer.3.attention.self.query}, {@code layers.3.self_attn.q_proj}. */
+    public String moduleName(Module module, int layer) {
+        String path = paths.get(module);
+        if (path == null) {
+            throw new IllegalArgumentException(name() + " blocks have no " + module + " (they have " + modules() + ")");
+        }
+        return blockPrefix + layer + "." + path;
+    }
+
+    /**
+     * PEFT's matching rule: a target matches a module whose name equals it or ends with "." + target, so
+     * BERT's "output.dense" selects both the attention output and the block output. "all-linear" selects
+     * every linear of a block (PEFT leaves out only the output layer, which these bases do not have).
+     */
+    public Set<Module> matching(String target, int layers) {
+        String t = target.trim();
+        if (t.equalsIgnoreCase("all-linear")) {
+            return modules();
+        }
+        Set<Module> matched = EnumSet.noneOf(Module.class);
+        for (Module module : paths.keySet()) {
+            for (int layer = 0; layer < layers; layer++) {
+                String name = moduleName(module, layer);
+                if (name.equals(t) || name.endsWith("." + t)) {
+                    matched.add(module);
+                }
+            }
+        }
+        return matched;
+    }
+
+    /** target_modules as PEFT reads them back to exactly {@code modules}. */
+    List<String> peftTargetModules(Set<Module> modules, int layers) {
+        List<String> names = new ArrayList<>();
+        for (Module module : modules) {
+            String path = paths.get(module);
+            if (this == BERT && module == Module.ATTENTION_OUTPUT) {
+                if (!modules.contains(Module.OUTPUT)) {
+                    names.add(path);
+                }
+            } else if (this == BERT && module == Module.OUTPUT) {
+                if (modules.contains(Module.ATTENTION_OUTPUT)) {
+                    names.add(path); // "output.dense" matches both, as PEFT does
+                } else {
+                    for (int layer = 0; layer < layers; layer++) {
+                        names.add(moduleName(module, layer)); // only the block output
+                    }
+                }
+            } else {
+                names.add(shortName(path));
+            }
+        }
+        return names;
+    }
+
+    /** A path's last part where no other module of the block ends the same way ("query", "q_proj"), else the whole path. */
+    private String shortName(String path) {
+        String last = path.substring(path.lastIndexOf('.') + 1);
+        long sameEnding = paths.values().stream().filter(p -> p.endsWith("." + last) || p.equals(last)).count();
+        return sameEnding == 1 ? last : path;
+    }
+
+    /** The names a user may give as target modules. */
+    String describe() {
+        List<String> names = new ArrayList<>();
+        paths.values().forEach(path -> names.add(shortName(path)));
+        names.add("all-linear");
+        return names.toString();
+    }
+
+    private static Map<Module, String> paths(Object... moduleThenPath) {
+        Map<Module, String> paths = new EnumMap<>(Module.class);
+        for (int i = 0; i < moduleThenPath.length; i += 2) {
+            paths.put((Module) moduleThenPath[i], (String) moduleThenPath[i + 1]);
+        }
+        return Collections.unmodifiableMap(paths);
+    }
+}
