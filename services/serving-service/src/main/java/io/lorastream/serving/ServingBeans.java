@@ -1,10 +1,15 @@
 package io.lorastream.serving;
 
 import io.lorastream.engine.BaseModel;
+import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.AdapterLoadFailed;
+import io.lorastream.store.BaseSettings;
+import io.lorastream.store.FleetBase;
 import io.lorastream.store.ObjectStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.inject.Disposes;
@@ -24,11 +29,22 @@ public class ServingBeans {
     @Produces
     @Singleton
     @Startup
-    BaseModel base(ServingConfig config) {
-        BaseModel base = BaseModel.forService(config.serving().device(), config.serving().intraOpThreads(), config.serving().baseDir().map(Path::of));
+    BaseModel base(ServingConfig config, BaseSettings baseSettings) {
+        BaseModel base = BaseModel.forService(config.serving().device(), config.serving().intraOpThreads(), baseSettings.dir().map(Path::of));
         LOG.infof("base model %s (sha256 %s) on %s (lorastream.serving.device=%s)", base.id(), base.sha256(), base.device(),
                 config.serving().device());
         return base;
+    }
+
+    /** Before any traffic: refuses to start on another base than the bucket's trainers ({@link FleetBase}). */
+    void checkTheBucketsBase(@Observes StartupEvent start, BaseModel base, ObjectStore store) {
+        FleetBase.Outcome outcome = new FleetBase(store).atStart(new AdapterPublished.BaseModel(base.id(), base.sha256()), false);
+        if (outcome == FleetBase.Outcome.UNREACHABLE) {
+            LOG.warnf("%s unreachable for %s: started without comparing this base with the bucket's (each adapter's own check still applies)",
+                    FleetBase.KEY, FleetBase.PATIENCE);
+        } else {
+            LOG.infof("base %s: %s (%s)", base.sha256(), outcome, FleetBase.KEY);
+        }
     }
 
     void close(@Disposes BaseModel base) {

@@ -46,9 +46,6 @@ public interface ServingConfig {
         @Pattern(regexp = "auto|cpu|gpu")
         String device();
 
-        /** A Hugging Face model directory; absent: the embedded all-MiniLM-L6-v2. Adapters of another base are refused. */
-        Optional<String> baseDir();
-
         /** Resident adapters at most, in bytes of their tensors; beyond it the least recently used go (pinned ones stay). */
         @WithDefault("268435456")
         @Min(1 << 20)

@@ -1,10 +1,15 @@
 package io.lorastream.trainer;
 
+import io.lorastream.store.BaseSettings;
+import io.lorastream.store.FleetBase;
 import io.lorastream.store.ObjectStore;
 import io.lorastream.store.AdapterRepository;
 
 import io.lorastream.engine.BaseModel;
+import io.lorastream.events.AdapterPublished;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -22,11 +27,22 @@ public class TrainerBeans {
     @Produces
     @Singleton
     @Startup // loaded before the first request, once per worker
-    BaseModel base(TrainerConfig config) {
-        BaseModel base = BaseModel.forService(config.trainer().device(), java.util.OptionalInt.empty(), config.trainer().baseDir().map(Path::of));
+    BaseModel base(TrainerConfig config, BaseSettings baseSettings) {
+        BaseModel base = BaseModel.forService(config.trainer().device(), java.util.OptionalInt.empty(), baseSettings.dir().map(Path::of));
         LOG.infof("base model %s (sha256 %s) on %s (lorastream.trainer.device=%s)", base.id(), base.sha256(), base.device(),
                 config.trainer().device());
         return base;
+    }
+
+    /** Before any traffic: binds the bucket to this base, or refuses to start on another ({@link FleetBase}). */
+    void checkTheBucketsBase(@Observes StartupEvent start, BaseModel base, ObjectStore store) {
+        FleetBase.Outcome outcome = new FleetBase(store).atStart(new AdapterPublished.BaseModel(base.id(), base.sha256()), true);
+        if (outcome == FleetBase.Outcome.UNREACHABLE) {
+            LOG.warnf("%s unreachable for %s: started without comparing this base with the bucket's (each adapter's own check still applies)",
+                    FleetBase.KEY, FleetBase.PATIENCE);
+        } else {
+            LOG.infof("base %s: %s (%s)", base.sha256(), outcome, FleetBase.KEY);
+        }
     }
 
     void close(@Disposes BaseModel base) {

@@ -45,9 +45,6 @@ public interface TrainerConfig {
         @Pattern(regexp = "auto|cpu|gpu")
         String device();
 
-        /** A Hugging Face model directory; absent: the embedded all-MiniLM-L6-v2. */
-        Optional<String> baseDir();
-
         @WithDefault("3")
         @Min(1)
         @Max(1000)
