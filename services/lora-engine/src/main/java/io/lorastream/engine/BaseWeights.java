@@ -4,19 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -34,7 +29,7 @@ final class BaseWeights {
     private BaseWeights() {}
 
     /** Reads the embedded ONNX graph: named initializers as they are, MatMul weights mapped through their node. */
-    static Map<String, FloatTensor> fromOnnx(byte[] model, BaseConfig config) throws IOException {
+    static SortedMap<String, FloatTensor> fromOnnx(byte[] model, BaseConfig config) throws IOException {
         OnnxInitializers onnx = OnnxInitializers.read(model);
         Map<String, FloatTensor> byName = new TreeMap<>();
         Map<String, List<String>> matmuls = onnx.consumers("MatMul");
@@ -58,14 +53,14 @@ final class BaseWeights {
      * lists. Each is f32, f16 or bf16; the family's checkpoint prefix ({@code bert.}, {@code model.}) is dropped and
      * only the tensors the forward pass reads are kept (no LM head, no checkpoint classifier).
      */
-    static Map<String, FloatTensor> fromDirectory(Path dir, BaseConfig config) throws IOException {
+    static SortedMap<String, Safetensors.Entry> fromDirectory(Path dir, BaseConfig config) throws IOException {
         Map<String, long[]> required = config.weightShapes();
         String prefix = config.family().checkpointPrefix();
         java.util.function.Function<String, String> unprefixed = name -> name.startsWith(prefix) ? name.substring(prefix.length()) : name;
-        Map<String, FloatTensor> byName = new TreeMap<>();
+        Map<String, Safetensors.Entry> byName = new TreeMap<>();
         Path single = dir.resolve(SINGLE);
         if (Files.isRegularFile(single)) {
-            Safetensors.read(single, name -> required.containsKey(unprefixed.apply(name)))
+            Safetensors.index(single, name -> required.containsKey(unprefixed.apply(name)))
                     .forEach((name, tensor) -> byName.put(unprefixed.apply(name), tensor));
             return select(byName, config, single.toString());
         }
@@ -85,18 +80,18 @@ final class BaseWeights {
             if (!file.getParent().equals(dir.normalize()) || !Files.isRegularFile(file)) {
                 throw new IllegalArgumentException(index + " names shard " + shard + ", which is not a file of " + dir);
             }
-            Safetensors.read(file, name -> required.containsKey(unprefixed.apply(name)))
+            Safetensors.index(file, name -> required.containsKey(unprefixed.apply(name)))
                     .forEach((name, tensor) -> byName.put(unprefixed.apply(name), tensor));
         }
         return select(byName, config, dir + " (" + INDEX + ")");
     }
 
     /** Keeps the required tensors, checking that each is there with its expected shape. */
-    private static Map<String, FloatTensor> select(Map<String, FloatTensor> all, BaseConfig config, String source) {
-        Map<String, FloatTensor> selected = new TreeMap<>();
+    private static <T extends WeightSource> SortedMap<String, T> select(Map<String, T> all, BaseConfig config, String source) {
+        SortedMap<String, T> selected = new TreeMap<>();
         for (Map.Entry<String, long[]> required : config.weightShapes().entrySet()) {
             String name = required.getKey();
-            FloatTensor tensor = all.get(name);
+            T tensor = all.get(name);
             if (tensor == null) {
                 throw new IllegalArgumentException(source + " has no tensor " + name);
             }
@@ -107,33 +102,6 @@ final class BaseWeights {
             selected.put(name, tensor);
         }
         return selected;
-    }
-
-    /** sha256 over name, shape and little-endian f32 values of each tensor in name order: same weights, same id, whatever the file format. */
-    static String sha256(Map<String, FloatTensor> weights) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            ByteBuffer buffer = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (Map.Entry<String, FloatTensor> entry : new TreeMap<>(weights).entrySet()) {
-                digest.update(entry.getKey().getBytes(StandardCharsets.UTF_8));
-                for (long dim : entry.getValue().shape()) {
-                    buffer.putLong(dim);
-                }
-                float[] data = entry.getValue().data();
-                for (float value : data) {
-                    if (buffer.remaining() < 4) {
-                        digest.update(buffer.flip());
-                        buffer.clear();
-                    }
-                    buffer.putFloat(value);
-                }
-                digest.update(buffer.flip());
-                buffer.clear();
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static FloatTensor toJava(OnnxInitializers.Tensor tensor) {

@@ -1,14 +1,27 @@
 package io.lorastream.engine;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
-/** A float32 tensor in Java memory, row-major: the neutral form weights pass through while loading. */
-record FloatTensor(long[] shape, float[] data) {
+/** A float32 tensor in Java memory, row-major: an adapter's tensors, and the embedded MiniLM's weights on their way in. */
+record FloatTensor(long[] shape, float[] data) implements WeightSource {
 
     FloatTensor {
         long size = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
         if (size != data.length) {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + size + " values, data has " + data.length);
+        }
+    }
+
+    @Override
+    public void stream(ByteBuffer scratch, int maxValues, ChunkSink sink) throws java.io.IOException {
+        for (int done = 0; done < data.length; ) {
+            int n = Math.min(data.length - done, maxValues);
+            scratch.clear();
+            scratch.asFloatBuffer().put(data, done, n);
+            scratch.limit(n * 4);
+            sink.accept(scratch, done, n);
+            done += n;
         }
     }
 

@@ -15,9 +15,10 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * Reads a safetensors file into Java floats, checking the header and every offset against the file
- * size first, so a truncated or corrupt file fails with a message and never reaches native code.
- * F16 and BF16 are widened here: DJL's own reader crashes the JVM on BF16 (docs/platform.md).
+ * Reads safetensors files, checking the header and every offset against the file size first, so a truncated or
+ * corrupt file fails with a message and never reaches native code. F16 and BF16 are widened here: DJL's own
+ * reader crashes the JVM on BF16 (docs/platform.md). Two ways in: {@link #read} into Java arrays (adapters: small),
+ * and {@link #index} + {@link Entry#stream} in chunks (a base: its weights never sit whole in the Java heap).
  * Writing uses DJL ({@code NDList.encode(SAFETENSORS)}).
  */
 final class Safetensors {
@@ -25,9 +26,53 @@ final class Safetensors {
 
     private Safetensors() {}
 
-    /** The tensors whose names {@code wanted} accepts. */
+    /** One tensor of a file, checked against the file's size: where its bytes are and how to widen them. */
+    record Entry(Path file, String name, String dtype, long[] shape, long position, long bytes) implements WeightSource {
+        int bytesPer() {
+            return dtype.equals("F32") ? 4 : 2;
+        }
+
+        /** Reads the tensor in chunks, widened to f32 in place (16-bit values are read into the scratch, then spread out from the end). */
+        @Override
+        public void stream(ByteBuffer scratch, int maxValues, ChunkSink sink) throws IOException {
+            long values = bytes / bytesPer();
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                channel.position(position);
+                for (long done = 0; done < values; ) {
+                    int n = (int) Math.min(values - done, maxValues);
+                    scratch.clear().limit(n * bytesPer());
+                    readFully(channel, scratch, file);
+                    scratch.limit(n * 4);
+                    if (bytesPer() == 2) {
+                        // value i moves from byte 2i to byte 4i: going down from the last, nothing is overwritten before it is read
+                        for (int i = n - 1; i >= 0; i--) {
+                            short bits = scratch.getShort(2 * i);
+                            scratch.putFloat(4 * i, dtype.equals("F16") ? halfToFloat(bits) : Float.intBitsToFloat((bits & 0xffff) << 16)); // bf16: high half of an f32
+                        }
+                    }
+                    scratch.position(0).limit(n * 4);
+                    sink.accept(scratch, done, n);
+                    done += n;
+                }
+            }
+        }
+    }
+
+    /** The tensors whose names {@code wanted} accepts, read whole into Java arrays. */
     static Map<String, FloatTensor> read(Path file, Predicate<String> wanted) throws IOException {
         Map<String, FloatTensor> tensors = new LinkedHashMap<>();
+        for (Entry entry : index(file, wanted).values()) {
+            float[] values = new float[(int) (entry.bytes() / entry.bytesPer())];
+            ByteBuffer scratch = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            entry.stream(scratch, values.length, (chunk, first, count) -> chunk.asFloatBuffer().get(values, (int) first, count));
+            tensors.put(entry.name(), new FloatTensor(entry.shape(), values));
+        }
+        return tensors;
+    }
+
+    /** Where each tensor whose name {@code wanted} accepts lies in {@code file}; every tensor's header is checked. */
+    static Map<String, Entry> index(Path file, Predicate<String> wanted) throws IOException {
+        Map<String, Entry> entries = new LinkedHashMap<>();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size < 8) {
@@ -52,12 +97,12 @@ final class Safetensors {
             }
             long dataStart = 8 + headerLength;
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> entry = it.next();
-                String name = entry.getKey();
+                Map.Entry<String, JsonNode> field = it.next();
+                String name = field.getKey();
                 if (name.equals("__metadata__")) {
                     continue;
                 }
-                JsonNode info = entry.getValue();
+                JsonNode info = field.getValue();
                 String dtype = info.path("dtype").asText();
                 JsonNode shapeNode = info.path("shape");
                 long[] shape = new long[shapeNode.size()];
@@ -79,31 +124,12 @@ final class Safetensors {
                 if (dataStart + end > size) {
                     throw new IOException(file + " is truncated: " + name + " ends at byte " + (dataStart + end) + " of " + size);
                 }
-                if (!wanted.test(name)) {
-                    continue;
+                if (wanted.test(name)) {
+                    entries.put(name, new Entry(file, name, dtype, shape, dataStart + begin, end - begin));
                 }
-                ByteBuffer raw = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-                channel.position(dataStart + begin);
-                readFully(channel, raw, file);
-                raw.flip();
-                tensors.put(name, new FloatTensor(shape, widen(raw, dtype)));
             }
         }
-        return tensors;
-    }
-
-    private static float[] widen(ByteBuffer raw, String dtype) {
-        if (dtype.equals("F32")) {
-            float[] out = new float[raw.remaining() / 4];
-            raw.asFloatBuffer().get(out);
-            return out;
-        }
-        float[] out = new float[raw.remaining() / 2];
-        for (int i = 0; i < out.length; i++) {
-            short bits = raw.getShort();
-            out[i] = dtype.equals("F16") ? halfToFloat(bits) : Float.intBitsToFloat((bits & 0xffff) << 16); // bf16: high half of an f32
-        }
-        return out;
+        return entries;
     }
 
     /** IEEE 754 binary16 → binary32 (Java 17 has no Float.float16ToFloat). */

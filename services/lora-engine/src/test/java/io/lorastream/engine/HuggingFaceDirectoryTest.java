@@ -46,7 +46,14 @@ class HuggingFaceDirectoryTest {
                 list.encode(out, NDList.Encoding.SAFETENSORS);
             }
         }
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
         try (BaseModel loaded = BaseModel.fromDirectory(dir, Device.cpu(), 256)) {
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            long weights = loaded.parameterCount() * 4;
+            System.out.printf("loading %,d bytes of weights allocated %,d bytes of Java heap%n", weights, allocated);
+            // the weights go to native memory a chunk at a time through one direct buffer: none of them pass through the heap
+            assertThat(allocated).as("Java heap allocated while loading").isLessThan(weights / 4);
             assertThat(loaded.sha256()).isEqualTo(embedded.sha256());
             assertThat(loaded.id()).isEqualTo("sentence-transformers/all-MiniLM-L6-v2");
             assertThat(pooled(loaded)).isEqualTo(pooled(embedded));
