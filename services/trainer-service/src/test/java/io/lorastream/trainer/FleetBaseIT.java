@@ -7,17 +7,22 @@ import io.lorastream.events.AdapterPublished;
 import io.lorastream.store.FleetBase;
 import io.lorastream.store.ObjectStore;
 import io.lorastream.testing.Infrastructure;
+import io.lorastream.testing.ServiceProcess;
 import io.lorastream.testing.WithKafkaAndS3;
 import io.minio.MakeBucketArgs;
-import io.minio.MinioClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bucket's base record against a real S3 server, each case in a bucket of its own (the shared bucket is bound
@@ -30,10 +35,13 @@ class FleetBaseIT {
     static final AdapterPublished.BaseModel QWEN = new AdapterPublished.BaseModel("qwen2", "b".repeat(64));
 
     static ObjectStore freshBucket(Infrastructure infra) throws Exception {
-        MinioClient client = infra.s3().newClient();
+        return new ObjectStore(infra.s3().newClient(), newBucket(infra));
+    }
+
+    static String newBucket(Infrastructure infra) throws Exception {
         String bucket = "fleet-" + UUID.randomUUID().toString().substring(0, 8);
-        client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
-        return new ObjectStore(client, bucket);
+        infra.s3().newClient().makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+        return bucket;
     }
 
     @Test
@@ -53,6 +61,24 @@ class FleetBaseIT {
             store.put(FleetBase.KEY, "not json".getBytes(), "application/json");
             assertThatThrownBy(() -> fleet.check(MINILM)).isInstanceOf(FleetBase.MismatchException.class)
                     .hasMessageContaining("is not a base record");
+        }
+    }
+
+    @Test
+    void theTrainerServiceOnAnotherBaseThanTheBucketsRefusesToStartNamingBoth(Infrastructure infra, @TempDir Path work) throws Exception {
+        String bucket = newBucket(infra);
+        try (ObjectStore store = new ObjectStore(infra.s3().newClient(), bucket)) {
+            new FleetBase(store).claimOrCheck(QWEN); // the bucket's trainers run another base than the embedded MiniLM
+            Map<String, String> config = TrainerCrashIT.config(infra);
+            config.put("lorastream.s3.bucket", bucket);
+            config.put("mp.messaging.incoming.training-requests.group.id", "fleet-base-it"); // never a share of the real group's work
+            Path log = work.resolve("trainer.log");
+            try (ServiceProcess trainer = new ServiceProcess("trainer-service", Path.of(System.getProperty("lorastream.trainer.jar")),
+                    TrainerCrashIT.freePort(), config, Map.of(), log)) {
+                assertThatThrownBy(() -> trainer.start(Duration.ofSeconds(120))).hasMessageContaining("exited during start");
+            }
+            assertThat(Files.readString(log)).contains("trained on qwen2 (sha256 " + QWEN.sha256() + ")")
+                    .contains("lorastream.base.dir");
         }
     }
 
