@@ -13,8 +13,9 @@ import java.util.Random;
 
 /**
  * One tenant's adapter: LoRA weights on the targeted linear layers of every block, and its own
- * classification head (its family's: BERT's classifier over the mean-pooled output, the decoders' score,
- * without bias, over the last real token) with its own label set. Bound to one base
+ * classification head with its own label set: its family's layers ({@link Family#head()}) over its family's pooling —
+ * BERT's classifier over the mean, RoBERTa's dense → tanh → out_proj and DistilBERT's pre_classifier → ReLU →
+ * classifier over the first token, the decoders' score, without bias, over the last real token. Bound to one base
  * (id + sha256); the base itself is never changed except while {@link #merge() merged}.
  */
 public final class Adapter implements AutoCloseable {
@@ -23,21 +24,21 @@ public final class Adapter implements AutoCloseable {
     private final List<String> labels;
     private final NDManager manager;
     private final List<Map<Module, LoraLinear>> layers; // per block: module → LoRA
-    private final NDArray headWeight; // (L, H)
-    private final NDArray headBias;   // (L); zeros, never trained or saved, where the family's head has no bias
+    private final List<NDArray> headWeights; // per head layer: (H, H), …, (L, H)
+    private final List<NDArray> headBiases;  // per head layer: (H), …, (L); zeros, never trained or saved, where the layer has no bias
 
     private Adapter(BaseModel base, LoraConfig config, List<String> labels, NDManager manager,
-                    List<Map<Module, LoraLinear>> layers, NDArray headWeight, NDArray headBias) {
+                    List<Map<Module, LoraLinear>> layers, List<NDArray> headWeights, List<NDArray> headBiases) {
         this.base = base;
         this.config = config;
         this.labels = List.copyOf(labels);
         this.manager = manager;
         this.layers = layers;
-        this.headWeight = headWeight;
-        this.headBias = headBias;
+        this.headWeights = List.copyOf(headWeights);
+        this.headBiases = List.copyOf(headBiases);
     }
 
-    /** A fresh adapter: A kaiming-uniform (as PEFT), B zero, head N(0, 0.02) with zero bias; seeded. */
+    /** A fresh adapter: A kaiming-uniform (as PEFT), B zero, each head layer N(0, 0.02) with zero bias (as transformers); seeded. */
     public static Adapter create(BaseModel base, LoraConfig config, List<String> labels, long seed) {
         validateLabels(labels);
         validateTargets(base, config);
@@ -59,13 +60,17 @@ public final class Adapter implements AutoCloseable {
                 values.put(AdapterTensors.loraB(base, module, layer), new float[out * config.r()]);
             }
         }
-        float[] head = new float[labels.size() * c.hiddenSize()];
-        for (int i = 0; i < head.length; i++) {
-            head[i] = (float) (random.nextGaussian() * 0.02);
-        }
-        values.put(AdapterTensors.headWeight(base), head);
-        if (c.family().headBias()) {
-            values.put(AdapterTensors.headBias(base), new float[labels.size()]);
+        List<Family.HeadLayer> head = c.family().head();
+        for (int layer = 0; layer < head.size(); layer++) {
+            int out = layer == head.size() - 1 ? labels.size() : c.hiddenSize();
+            float[] weight = new float[out * c.hiddenSize()];
+            for (int i = 0; i < weight.length; i++) {
+                weight[i] = (float) (random.nextGaussian() * 0.02);
+            }
+            values.put(AdapterTensors.headWeight(head.get(layer)), weight);
+            if (head.get(layer).bias()) {
+                values.put(AdapterTensors.headBias(head.get(layer)), new float[out]);
+            }
         }
         return fromValues(base, config, labels, values);
     }
@@ -107,12 +112,16 @@ public final class Adapter implements AutoCloseable {
                 }
                 layers.add(modules);
             }
-            String head = AdapterTensors.headWeight(base);
-            NDArray headWeight = manager.create(values.get(head), expected.get(head));
-            NDArray headBias = c.family().headBias()
-                    ? manager.create(values.get(AdapterTensors.headBias(base)), expected.get(AdapterTensors.headBias(base)))
-                    : manager.zeros(new Shape(labels.size()));
-            return new Adapter(base, config, labels, manager, layers, headWeight, headBias);
+            List<NDArray> headWeights = new ArrayList<>();
+            List<NDArray> headBiases = new ArrayList<>();
+            for (Family.HeadLayer layer : c.family().head()) {
+                String weight = AdapterTensors.headWeight(layer);
+                headWeights.add(manager.create(values.get(weight), expected.get(weight)));
+                String bias = AdapterTensors.headBias(layer);
+                headBiases.add(layer.bias() ? manager.create(values.get(bias), expected.get(bias))
+                        : manager.zeros(new Shape(expected.get(weight).get(0))));
+            }
+            return new Adapter(base, config, labels, manager, layers, headWeights, headBiases);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -150,9 +159,22 @@ public final class Adapter implements AutoCloseable {
         return head(pooled);                                                                   // (B, L)
     }
 
-    /** Class scores from pooled outputs: (B, H) → (B, L). */
+    /** Class scores from pooled outputs: (B, H) → … → (B, L), through the family's head layers. */
     NDArray head(NDArray pooled) {
-        return Linear.linear(pooled, headWeight, headBias).singletonOrThrow();
+        List<Family.HeadLayer> layers = base.config().family().head();
+        NDArray x = pooled;
+        for (int i = 0; i < layers.size(); i++) {
+            x = activate(Linear.linear(x, headWeights.get(i), headBiases.get(i)).singletonOrThrow(), layers.get(i).activation());
+        }
+        return x;
+    }
+
+    static NDArray activate(NDArray x, Family.Activation activation) {
+        return switch (activation) {
+            case NONE -> x;
+            case TANH -> x.tanh();
+            case RELU -> ai.djl.nn.Activation.relu(x);
+        };
     }
 
     /** The LoRA of one linear; null where this adapter does not target it. */
@@ -160,12 +182,14 @@ public final class Adapter implements AutoCloseable {
         return layers.get(layer).get(module);
     }
 
-    NDArray headWeight() {
-        return headWeight;
+    /** Per head layer, (out, H). */
+    List<NDArray> headWeights() {
+        return headWeights;
     }
 
-    NDArray headBias() {
-        return headBias;
+    /** Per head layer, (out); zeros where the layer has no bias. */
+    List<NDArray> headBiases() {
+        return headBiases;
     }
 
     /** Folds every ΔW into the base weights: forwards then cost what the base costs. */
@@ -198,9 +222,12 @@ public final class Adapter implements AutoCloseable {
     /** The head's trained tensors by PEFT name: its weight, and its bias where the family's head has one. */
     Map<String, NDArray> headTensors() {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
-        tensors.put(AdapterTensors.headWeight(base), headWeight);
-        if (base.config().family().headBias()) {
-            tensors.put(AdapterTensors.headBias(base), headBias);
+        List<Family.HeadLayer> layers = base.config().family().head();
+        for (int i = 0; i < layers.size(); i++) {
+            tensors.put(AdapterTensors.headWeight(layers.get(i)), headWeights.get(i));
+            if (layers.get(i).bias()) {
+                tensors.put(AdapterTensors.headBias(layers.get(i)), headBiases.get(i));
+            }
         }
         return tensors;
     }

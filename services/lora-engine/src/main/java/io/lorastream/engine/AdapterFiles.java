@@ -25,7 +25,8 @@ import java.util.Map;
  *   adapter_model.safetensors    base_model.model.bert.encoder.layer.N.….lora_A.weight / lora_B.weight and
  *                                base_model.model.classifier.weight / .bias (BERT);
  *                                base_model.model.model.layers.N.….lora_A.weight / lora_B.weight and
- *                                base_model.model.score.weight (Llama, Qwen2, Mistral)
+ *                                base_model.model.score.weight (Llama, Qwen2, Mistral); RoBERTa's and DistilBERT's
+ *                                heads under their own names (classifier.dense/out_proj, pre_classifier + classifier)
  *   lorastream_adapter.json      what PEFT has no field for: labels, pooling, the base's sha256
  * </pre>
  * Loading checks everything before building anything: a file for another base, a wrong shape or a
@@ -56,7 +57,7 @@ public final class AdapterFiles {
             peft.put("lora_alpha", config.loraAlpha());
             peft.put("lora_dropout", config.loraDropout());
             peft.putPOJO("target_modules", c.family().peftTargetModules(config.targetModules(), c.numLayers()));
-            peft.putPOJO("modules_to_save", List.of(c.family().headModule())); // the family's name for the adapter's head
+            peft.putPOJO("modules_to_save", c.family().modulesToSave()); // the family's names for the adapter's head
             peft.put("base_model_name_or_path", adapter.base().id());
             peft.put("use_rslora", config.useRslora());
             peft.put("bias", "none");
@@ -133,9 +134,9 @@ public final class AdapterFiles {
             List<String> modulesToSave = new ArrayList<>();
             peft.path("modules_to_save").forEach(m -> modulesToSave.add(m.asText()));
             Family family = base.config().family();
-            if (!modulesToSave.equals(List.of(family.headModule()))) {
-                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": modules_to_save " + modulesToSave + " ([\"" + family.headModule()
-                        + "\"] expected: the head of a " + family + " sequence classifier)");
+            if (!modulesToSave.equals(family.modulesToSave())) {
+                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": modules_to_save " + modulesToSave + " (" + family.modulesToSave()
+                        + " expected: the head of a " + family + " sequence classifier)");
             }
             String pooling = ours.path("pooling").asText(family.pooling());
             if (!pooling.equals(family.pooling())) {

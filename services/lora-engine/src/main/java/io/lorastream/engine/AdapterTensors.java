@@ -2,13 +2,15 @@ package io.lorastream.engine;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * PEFT's tensor names in adapter_model.safetensors for a sequence classifier of the base's family:
  * {@code base_model.model.bert.encoder.layer.N.attention.self.query.lora_A.weight} and
  * {@code base_model.model.classifier.weight/bias} for BERT,
- * {@code base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight} and {@code base_model.model.score.weight} for Llama.
+ * {@code base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight} and {@code base_model.model.score.weight} for Llama;
+ * the head's layers are the family's ({@link Family#head()}).
  */
 final class AdapterTensors {
     static final String PREFIX = "base_model.model.";
@@ -23,13 +25,12 @@ final class AdapterTensors {
         return PREFIX + base.config().family().checkpointPrefix() + base.linearName(layer, module) + ".lora_B.weight";
     }
 
-    static String headWeight(BaseModel base) {
-        return PREFIX + base.config().family().headModule() + ".weight";
+    static String headWeight(Family.HeadLayer layer) {
+        return PREFIX + layer.module() + ".weight";
     }
 
-    /** The head's bias, for families whose head has one. */
-    static String headBias(BaseModel base) {
-        return PREFIX + base.config().family().headModule() + ".bias";
+    static String headBias(Family.HeadLayer layer) {
+        return PREFIX + layer.module() + ".bias";
     }
 
     /** Every tensor an adapter of {@code config} has on {@code base}, with its shape: A (r, in) and B (out, r) from the base linear's (out, in). */
@@ -42,9 +43,14 @@ final class AdapterTensors {
                 shapes.put(loraB(base, module, layer), new Shape(weight.get(0), config.r()));
             }
         }
-        shapes.put(headWeight(base), new Shape(labels, base.config().hiddenSize()));
-        if (base.config().family().headBias()) {
-            shapes.put(headBias(base), new Shape(labels));
+        List<Family.HeadLayer> head = base.config().family().head();
+        long hidden = base.config().hiddenSize();
+        for (int i = 0; i < head.size(); i++) {
+            long out = i == head.size() - 1 ? labels : hidden;
+            shapes.put(headWeight(head.get(i)), new Shape(out, hidden));
+            if (head.get(i).bias()) {
+                shapes.put(headBias(head.get(i)), new Shape(out));
+            }
         }
         return shapes;
     }

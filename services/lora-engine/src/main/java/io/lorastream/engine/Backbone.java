@@ -12,7 +12,7 @@ public interface Backbone {
     /** The backbone of {@code base}'s family. */
     static Backbone of(BaseModel base) {
         return switch (base.config().family()) {
-            case BERT -> new BertEncoder(base);
+            case BERT, ROBERTA, DISTILBERT -> new BertEncoder(base);
             case LLAMA -> new LlamaDecoder(base);
         };
     }

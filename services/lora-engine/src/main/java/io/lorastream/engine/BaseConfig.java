@@ -26,10 +26,10 @@ public sealed interface BaseConfig permits EncoderConfig, DecoderConfig {
     static BaseConfig fromHuggingFace(String modelId, JsonNode config, int maxSequenceLength) {
         String type = config.path("model_type").asText("bert");
         return switch (type) {
-            case "bert" -> EncoderConfig.fromHuggingFace(modelId, config, maxSequenceLength);
+            case "bert", "roberta", "xlm-roberta", "distilbert" -> EncoderConfig.fromHuggingFace(modelId, config, maxSequenceLength);
             case "llama", "qwen2", "mistral" -> DecoderConfig.fromHuggingFace(modelId, config, maxSequenceLength);
             default -> throw new IllegalArgumentException("config.json model_type=" + type
-                    + " is not supported (bert, llama, qwen2, mistral)");
+                    + " is not supported (bert, roberta, xlm-roberta, distilbert, llama, qwen2, mistral)");
         };
     }
 }

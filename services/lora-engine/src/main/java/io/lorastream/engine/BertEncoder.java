@@ -10,7 +10,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 
 /**
- * A BERT encoder (post-LN) over the frozen {@link BaseModel} weights, written with DJL NDArray ops.
+ * A BERT-family encoder (post-LN; BERT, RoBERTa, DistilBERT, whose weights differ only in names, RoBERTa's position
+ * offset and DistilBERT's missing token types) over the frozen {@link BaseModel} weights, written with DJL NDArray ops.
  * Every linear layer goes through {@link Projections}, which is where LoRA comes in.
  * Shapes: B batch, T tokens, H hidden, N heads, D head size (H = N·D), F feed-forward size.
  */
@@ -26,7 +27,7 @@ public final class BertEncoder implements Backbone {
     /** x·Wᵀ + b for a base linear. */
     @Override
     public NDArray linear(NDArray x, int layer, Module module) {
-        String name = Family.BERT.moduleName(module, layer);
+        String name = c.family().moduleName(module, layer);
         return Linear.linear(x, base.weight(name + ".weight"), base.weight(name + ".bias")).singletonOrThrow();
     }
 
@@ -51,13 +52,17 @@ public final class BertEncoder implements Backbone {
         int b = (int) ids.getShape().get(0);
         int t = (int) ids.getShape().get(1);
 
-        // embeddings: word + position + token type 0, then LayerNorm
+        // embeddings: word + position (from RoBERTa's offset) + token type 0 where the model has token types, then LayerNorm
         NDArray x = Embedding.embedding(ids, base.weight("embeddings.word_embeddings.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow(); // (B, T, H)
-        NDArray positions = base.weight("embeddings.position_embeddings.weight").get(new NDIndex(":{}", t));
+        NDArray positions = base.weight("embeddings.position_embeddings.weight")
+                .get(new NDIndex("{}:{}", c.positionOffset(), c.positionOffset() + t));
         positions.attach(scope); // a view of a long-lived weight: freed with the scope, not with the base
-        NDArray tokenType = base.weight("embeddings.token_type_embeddings.weight").get(0);
-        tokenType.attach(scope);
-        x = x.add(positions).add(tokenType);                                   // (B, T, H) + (T, H) + (H)
+        x = x.add(positions);                                                  // (B, T, H) + (T, H)
+        if (c.typeVocabSize() > 0) {
+            NDArray tokenType = base.weight("embeddings.token_type_embeddings.weight").get(0);
+            tokenType.attach(scope);
+            x = x.add(tokenType);                                              // + (H)
+        }
         x = dropout.apply(layerNorm(x, "embeddings.LayerNorm"), c.hiddenDropout());
 
         // padding gets a large negative score before softmax: (B, 1, 1, T)
@@ -75,12 +80,12 @@ public final class BertEncoder implements Backbone {
             NDArray context = probs.matMul(v)                                                // (B, N, T, D)
                     .transpose(0, 2, 1, 3).reshape(b, t, c.hiddenSize());                     // (B, T, H)
             NDArray attention = dropout.apply(projections.apply(layer, Module.ATTENTION_OUTPUT, context), c.hiddenDropout()); // (B, T, H)
-            x = layerNorm(x.add(attention), "encoder.layer." + layer + ".attention.output.LayerNorm");
+            x = layerNorm(x.add(attention), c.family().blockPrefix(layer) + c.family().blockNorms().get(0));
 
             // feed-forward
             NDArray hidden = Activation.gelu(projections.apply(layer, Module.INTERMEDIATE, x)); // (B, T, F)
             NDArray out = dropout.apply(projections.apply(layer, Module.OUTPUT, hidden), c.hiddenDropout()); // (B, T, H)
-            x = layerNorm(x.add(out), "encoder.layer." + layer + ".output.LayerNorm");
+            x = layerNorm(x.add(out), c.family().blockPrefix(layer) + c.family().blockNorms().get(1));
         }
         return x;
     }
@@ -91,11 +96,12 @@ public final class BertEncoder implements Backbone {
         return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}));                 // (B, H)
     }
 
-    /** Forward and mean pooling: (B, H). */
+    /** Forward and the family's pooling: the mean over real tokens (BERT here), or the first token (RoBERTa's and DistilBERT's heads): (B, H). */
     @Override
     public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, DropoutMasks dropout) {
         NDArray mask = batch.maskArray(scope); // (B, T), for attention and pooling alike
-        return meanPool(forward(batch.idsArray(scope), mask, projections, dropout), mask);
+        NDArray hidden = forward(batch.idsArray(scope), mask, projections, dropout); // (B, T, H)
+        return c.family().pooling().equals("first") ? hidden.get(new NDIndex(":, 0, :")) : meanPool(hidden, mask);
     }
 
     /** (B, T, H) → (B, N, T, D) */

@@ -14,35 +14,88 @@ import java.util.Set;
  * names, the sequence-classification head PEFT saves as {@code modules_to_save}, and how the head pools.
  */
 public enum Family {
-    /** BERT encoders (model_type bert): post-LN blocks under {@code encoder.layer.N}, mean pooling here. */
-    BERT("bert.", "encoder.layer.", "classifier", true, "mean", paths(
-            Module.QUERY, "attention.self.query", Module.KEY, "attention.self.key", Module.VALUE, "attention.self.value",
-            Module.ATTENTION_OUTPUT, "attention.output.dense", Module.INTERMEDIATE, "intermediate.dense",
-            Module.OUTPUT, "output.dense")),
+    /** BERT encoders (model_type bert): post-LN blocks under {@code encoder.layer.N}; here the head reads the mean of real tokens. */
+    BERT("bert.", "encoder.layer.", "mean", List.of(new HeadLayer("classifier", true, Activation.NONE)), List.of("classifier"),
+            BertNames.BLOCK_NORMS, BertNames.PATHS),
+    /**
+     * RoBERTa and XLM-R encoders (model_type roberta, xlm-roberta): BERT's blocks, positions counted from
+     * pad_token_id + 1, one token type; the head is {@code RobertaClassificationHead} (dense → tanh → out_proj) on the first token.
+     */
+    ROBERTA("roberta.", "encoder.layer.", "first", List.of(new HeadLayer("classifier.dense", true, Activation.TANH),
+            new HeadLayer("classifier.out_proj", true, Activation.NONE)), List.of("classifier"), BertNames.BLOCK_NORMS, BertNames.PATHS),
+    /**
+     * DistilBERT (model_type distilbert): BERT-like post-LN blocks under {@code transformer.layer.N}, no token types; the head
+     * is pre_classifier → ReLU → classifier on the first token, both saved (PEFT's default saves only the classifier).
+     */
+    DISTILBERT("distilbert.", "transformer.layer.", "first", List.of(new HeadLayer("pre_classifier", true, Activation.RELU),
+            new HeadLayer("classifier", true, Activation.NONE)), List.of("pre_classifier", "classifier"),
+            List.of("sa_layer_norm", "output_layer_norm"), paths(
+            Module.QUERY, "attention.q_lin", Module.KEY, "attention.k_lin", Module.VALUE, "attention.v_lin",
+            Module.ATTENTION_OUTPUT, "attention.out_lin", Module.INTERMEDIATE, "ffn.lin1", Module.OUTPUT, "ffn.lin2")),
     /**
      * Llama-style decoders (model_type llama, qwen2, mistral): pre-RMSNorm blocks under {@code layers.N},
      * a {@code score} head without bias on the last real token, as {@code LlamaForSequenceClassification}.
      */
-    LLAMA("model.", "layers.", "score", false, "last", paths(
+    LLAMA("model.", "layers.", "last", List.of(new HeadLayer("score", false, Activation.NONE)), List.of("score"), List.of(), paths(
             Module.QUERY, "self_attn.q_proj", Module.KEY, "self_attn.k_proj", Module.VALUE, "self_attn.v_proj",
             Module.ATTENTION_OUTPUT, "self_attn.o_proj", Module.GATE, "mlp.gate_proj", Module.UP, "mlp.up_proj",
             Module.DOWN, "mlp.down_proj"));
 
+    /** What follows a head layer. */
+    public enum Activation { NONE, TANH, RELU }
+
+    /**
+     * One layer of a sequence-classification head, x·Wᵀ (+ b) then its activation, saved as {@code module.weight}
+     * (and {@code .bias}); every layer but the last keeps the hidden size, the last maps to the labels.
+     */
+    public record HeadLayer(String module, boolean bias, Activation activation) {}
+
+    /** BERT's and RoBERTa's names, shared. */
+    private static final class BertNames {
+        static final List<String> BLOCK_NORMS = List.of("attention.output.LayerNorm", "output.LayerNorm");
+        static final Map<Module, String> PATHS = paths(
+                Module.QUERY, "attention.self.query", Module.KEY, "attention.self.key", Module.VALUE, "attention.self.value",
+                Module.ATTENTION_OUTPUT, "attention.output.dense", Module.INTERMEDIATE, "intermediate.dense",
+                Module.OUTPUT, "output.dense");
+    }
+
     private final String checkpointPrefix;
     private final String blockPrefix;
-    private final String headModule;
-    private final boolean headBias;
     private final String pooling;
+    private final List<HeadLayer> head;
+    private final List<String> modulesToSave;
+    private final List<String> blockNorms;
     private final Map<Module, String> paths;
 
-    Family(String checkpointPrefix, String blockPrefix, String headModule, boolean headBias, String pooling,
-           Map<Module, String> paths) {
+    Family(String checkpointPrefix, String blockPrefix, String pooling, List<HeadLayer> head, List<String> modulesToSave,
+           List<String> blockNorms, Map<Module, String> paths) {
         this.checkpointPrefix = checkpointPrefix;
         this.blockPrefix = blockPrefix;
-        this.headModule = headModule;
-        this.headBias = headBias;
         this.pooling = pooling;
+        this.head = head;
+        this.modulesToSave = modulesToSave;
+        this.blockNorms = blockNorms;
         this.paths = paths;
+    }
+
+    /** The head's layers, as the family's {@code …ForSequenceClassification} has them. */
+    public List<HeadLayer> head() {
+        return head;
+    }
+
+    /** What PEFT must train and save in full beside the LoRA weights: the head's modules. */
+    public List<String> modulesToSave() {
+        return modulesToSave;
+    }
+
+    /** An encoder block's two LayerNorms (after attention, after the feed-forward), inside {@code blockPrefix + N}. */
+    List<String> blockNorms() {
+        return blockNorms;
+    }
+
+    /** Where block {@code layer} lives: {@code encoder.layer.3.}, {@code layers.3.}. */
+    String blockPrefix(int layer) {
+        return blockPrefix + layer + ".";
     }
 
     /** What a {@code …ForSequenceClassification} checkpoint (and PEFT after {@code base_model.model.}) puts before the base's names. */
@@ -50,17 +103,7 @@ public enum Family {
         return checkpointPrefix;
     }
 
-    /** The head PEFT trains and saves in full ({@code modules_to_save}): {@code classifier} or {@code score}. */
-    public String headModule() {
-        return headModule;
-    }
-
-    /** Whether the family's head has a bias (BERT's classifier does, the decoders' score does not). */
-    public boolean headBias() {
-        return headBias;
-    }
-
-    /** How the head sees a text: "mean" over real tokens, or the "last" real token. */
+    /** How the head sees a text: "mean" over real tokens, the "first" token, or the "last" real token. */
     public String pooling() {
         return pooling;
     }
@@ -140,7 +183,7 @@ public enum Family {
         return names.toString();
     }
 
-    private static Map<Module, String> paths(Object... moduleThenPath) {
+    static Map<Module, String> paths(Object... moduleThenPath) {
         Map<Module, String> paths = new EnumMap<>(Module.class);
         for (int i = 0; i < moduleThenPath.length; i += 2) {
             paths.put((Module) moduleThenPath[i], (String) moduleThenPath[i + 1]);

@@ -14,7 +14,7 @@ import java.util.Set;
  * @param targetModules  linear layers that get an adapter, in every block
  * @param useRslora      rank-stabilised scaling
  * @param modulesToSave  trained and saved in full beside the LoRA weights: the head ("classifier" here; saved
- *                       under its family's name, {@link Family#headModule()})
+ *                       under its family's names, {@link Family#modulesToSave()})
  */
 public record LoraConfig(int r, double loraAlpha, double loraDropout, Set<Module> targetModules,
                          boolean useRslora, List<String> modulesToSave) {

@@ -165,24 +165,35 @@ public final class MixedClassifier {
         return array;
     }
 
-    /** Each row through its adapter's head: (B, H) → (B, Lmax), absent labels at -1e9. */
+    /**
+     * Each row through its adapter's head, layer by layer ({@link Family#head()}): the hidden-size layers as they are,
+     * the last padded to the batch's most labels, absent labels at -1e9. (B, H) → … → (B, Lmax).
+     */
     private NDArray heads(NDManager scope, List<Adapter> distinct, NDArray index, NDArray pooled) {
         int lMax = distinct.stream().mapToInt(a -> a.labels().size()).max().orElseThrow();
         long hidden = pooled.getShape().get(1);
-        NDList weights = new NDList();
-        NDList biases = new NDList();
-        for (Adapter adapter : distinct) {
-            int l = adapter.labels().size();
-            if (l == lMax) {
-                weights.add(adapter.headWeight());
-                biases.add(adapter.headBias());
-            } else {
-                weights.add(inScope(scope, NDArrays.concat(new NDList(adapter.headWeight(), scope.zeros(new Shape(lMax - l, hidden))), 0)));
-                biases.add(inScope(scope, NDArrays.concat(new NDList(adapter.headBias(), scope.full(new Shape(lMax - l), ABSENT_LABEL_BIAS)), 0)));
+        List<Family.HeadLayer> layers = base.config().family().head();
+        NDArray x = pooled;                                                          // (B, H)
+        for (int layer = 0; layer < layers.size(); layer++) {
+            boolean last = layer == layers.size() - 1;
+            NDList weights = new NDList();
+            NDList biases = new NDList();
+            for (Adapter adapter : distinct) {
+                NDArray weight = adapter.headWeights().get(layer);
+                NDArray bias = adapter.headBiases().get(layer);
+                int l = adapter.labels().size();
+                if (!last || l == lMax) {
+                    weights.add(weight);
+                    biases.add(bias);
+                } else {
+                    weights.add(inScope(scope, NDArrays.concat(new NDList(weight, scope.zeros(new Shape(lMax - l, hidden))), 0)));
+                    biases.add(inScope(scope, NDArrays.concat(new NDList(bias, scope.full(new Shape(lMax - l), ABSENT_LABEL_BIAS)), 0)));
+                }
             }
+            NDArray w = perRow(inScope(scope, NDArrays.stack(weights)), index);   // (B, out, H)
+            NDArray b = perRow(inScope(scope, NDArrays.stack(biases)), index);    // (B, out)
+            x = Adapter.activate(x.expandDims(1).matMul(w.transpose(0, 2, 1)).squeeze(1).add(b), layers.get(layer).activation()); // (B, 1, H) · (B, H, out) → (B, out)
         }
-        NDArray w = perRow(inScope(scope, NDArrays.stack(weights)), index);   // (B, Lmax, H)
-        NDArray bias = perRow(inScope(scope, NDArrays.stack(biases)), index); // (B, Lmax)
-        return pooled.expandDims(1).matMul(w.transpose(0, 2, 1)).squeeze(1).add(bias); // (B, 1, H) · (B, H, Lmax) → (B, Lmax)
+        return x;
     }
 }

@@ -1,5 +1,5 @@
 /**
- * The LoRA engine: a frozen base (a BERT encoder, or a Llama, Qwen2 or Mistral decoder) and per-tenant
+ * The LoRA engine: a frozen base (a BERT, RoBERTa or DistilBERT encoder, or a Llama, Qwen2 or Mistral decoder) and per-tenant
  * LoRA adapters, in plain Java on DJL's PyTorch engine. No Quarkus, no knowledge of the services that use it.
  *
  * <ul>

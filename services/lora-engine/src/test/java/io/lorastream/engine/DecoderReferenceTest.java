@@ -28,7 +28,12 @@ class DecoderReferenceTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static Path fixture(String variant) throws Exception {
-        return Path.of(DecoderReferenceTest.class.getResource("/decoders/" + variant + "/config.json").toURI()).getParent();
+        return directory("/decoders/" + variant);
+    }
+
+    /** A fixture directory of the test resources. */
+    static Path directory(String resource) throws Exception {
+        return Path.of(DecoderReferenceTest.class.getResource(resource + "/config.json").toURI()).getParent();
     }
 
     static TokenBatch batch(JsonNode expected) {
