@@ -15,6 +15,7 @@ import io.lorastream.engine.TokenBatch;
 import io.lorastream.engine.Trainer;
 import io.lorastream.engine.TrainingConfig;
 import io.lorastream.engine.TrainingListener;
+import io.lorastream.engine.cli.ProcessMemory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -331,16 +332,11 @@ public final class EngineBench implements Callable<Integer> {
 
     /** Peak resident memory of this process (Linux VmHWM). */
     static double peakRssMiB() throws Exception {
-        return procStatusMiB("VmHWM");
+        return ProcessMemory.peakRssMiB();
     }
 
     /** A memory figure of this process from /proc/self/status (VmRSS, VmHWM, …), MiB. */
     static double procStatusMiB(String field) throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(field + ":")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-            }
-        }
-        return Double.NaN;
+        return ProcessMemory.statusMiB(field);
     }
 }

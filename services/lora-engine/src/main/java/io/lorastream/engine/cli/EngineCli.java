@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 /** {@code ./lorastream engine train | eval | predict}: the engine without any service around it. */
 @Command(name = "lorastream engine", mixinStandardHelpOptions = true,
         description = "Train, evaluate and use LoRA adapters on the frozen base, locally.",
-        subcommands = {EngineCli.Train.class, EngineCli.Eval.class, EngineCli.Predict.class})
+        subcommands = {EngineCli.Train.class, EngineCli.Eval.class, EngineCli.Predict.class, EngineCli.Inspect.class})
 public final class EngineCli {
 
     public static void main(String[] args) {
@@ -47,7 +47,7 @@ public final class EngineCli {
 
     /** Options every subcommand shares. */
     static class BaseOptions {
-        @Option(names = "--base", description = "Hugging Face model directory (config.json, model.safetensors, tokenizer.json); default: the embedded all-MiniLM-L6-v2")
+        @Option(names = "--base", description = "Hugging Face model directory (config.json, model.safetensors or its shards, tokenizer.json; docs/engine.md, Bases); default: the embedded all-MiniLM-L6-v2")
         Path base;
 
         @Option(names = "--device", defaultValue = "auto", description = "auto | cpu | gpu (default: ${DEFAULT-VALUE})")
@@ -169,6 +169,27 @@ public final class EngineCli {
                 Classifier.Prediction prediction = new Classifier(adapter, 1).predict(List.of(text)).get(0);
                 System.out.println("label=" + prediction.label());
                 prediction.probabilities().forEach((label, p) -> System.out.printf(Locale.ROOT, "p(%s)=%.4f%n", label, p));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Load a base and print what the engine makes of it: family, shape, parameters, sha256, "
+            + "load time and the process's peak memory.")
+    static final class Inspect extends BaseOptions implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            long started = System.nanoTime();
+            try (BaseModel model = loadBase()) {
+                double seconds = (System.nanoTime() - started) / 1e9;
+                System.out.println("base=" + model.id());
+                System.out.println("family=" + model.config().family() + " (" + model.config().getClass().getSimpleName() + ")");
+                System.out.println("layers=" + model.config().numLayers() + " hidden=" + model.config().hiddenSize()
+                        + " max_tokens=" + model.config().maxSequenceLength());
+                System.out.printf(Locale.ROOT, "parameters=%,d (f32 in memory: %.0f MiB)%n", model.parameterCount(), model.parameterCount() * 4 / 1048576.0);
+                System.out.println("sha256=" + model.sha256());
+                System.out.printf(Locale.ROOT, "load_seconds=%.1f peak_rss_mib=%.0f heap_used_mib=%.0f%n", seconds, ProcessMemory.peakRssMiB(),
+                        (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1048576.0);
             }
             return 0;
         }
