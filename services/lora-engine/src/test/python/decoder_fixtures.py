@@ -137,6 +137,30 @@ def forward(c, w, ids, mask):
     return rms_norm(x, w["norm.weight"], c["rms_norm_eps"])                    # (B, T, H)
 
 
+def fresh_model_dir(d, config, tok):
+    """An empty directory d with config.json and tokenizer.json: what every fixture starts from."""
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        os.remove(os.path.join(d, f))
+    json.dump(config, open(os.path.join(d, "config.json"), "w"), indent=1)
+    json.dump(tok, open(os.path.join(d, "tokenizer.json"), "w"), ensure_ascii=False)
+    return d
+
+
+def padded_batch(vocab, pad, lengths=(7, 3, 9, 1)):
+    """Four random texts of different lengths (token 0 first, none a special token after it) and their right-padded batch."""
+    t = max(lengths)
+    ids = torch.full((len(lengths), t), pad, dtype=torch.long)
+    mask = torch.zeros((len(lengths), t), dtype=torch.long)
+    rows = []
+    for i, n_tokens in enumerate(lengths):
+        row = [0] + torch.randint(4, vocab, (n_tokens - 1,)).tolist()
+        rows.append(row)
+        ids[i, :n_tokens] = torch.tensor(row)
+        mask[i, :n_tokens] = 1
+    return rows, ids, mask
+
+
 # ---- checkpoints --------------------------------------------------------------------------------------------
 
 def weights(c, bias_qkv, bias_o):
@@ -217,12 +241,7 @@ def main(out_dir):
         if not c["tie_word_embeddings"] and "ForCausalLM" in c["architectures"][0]:
             stored["lm_head.weight"] = torch.randn(vocab, c["hidden_size"]) * 0.1
 
-        d = os.path.join(out_dir, name)
-        os.makedirs(d, exist_ok=True)
-        for f in os.listdir(d):
-            os.remove(os.path.join(d, f))
-        json.dump(file_config, open(os.path.join(d, "config.json"), "w"), indent=1)
-        json.dump(tok, open(os.path.join(d, "tokenizer.json"), "w"), ensure_ascii=False)
+        d = fresh_model_dir(os.path.join(out_dir, name), file_config, tok)
         if shards == 1:
             open(os.path.join(d, "model.safetensors"), "wb").write(safetensors_bytes(stored, dtype))
         else:
@@ -235,20 +254,10 @@ def main(out_dir):
                 weight_map.update({k: file for k in part})
             json.dump({"metadata": {}, "weight_map": weight_map}, open(os.path.join(d, "model.safetensors.index.json"), "w"), indent=1)
 
-        # right-padded batch of four rows of different lengths, and each row alone
-        lengths = [7, 3, 9, 1]
-        t = max(lengths)
-        ids = torch.full((len(lengths), t), c["pad_token_id"], dtype=torch.long)
-        mask = torch.zeros((len(lengths), t), dtype=torch.long)
-        rows = []
-        for i, n_tokens in enumerate(lengths):
-            row = [0] + torch.randint(4, vocab, (n_tokens - 1,)).tolist()
-            rows.append(row)
-            ids[i, :n_tokens] = torch.tensor(row)
-            mask[i, :n_tokens] = 1
+        rows, ids, mask = padded_batch(vocab, c["pad_token_id"])
         with torch.no_grad():
             hidden = forward(c, w, ids, mask)
-            last = hidden[torch.arange(len(lengths)), mask.sum(-1) - 1]      # (B, H): the last real token
+            last = hidden[torch.arange(len(rows)), mask.sum(-1) - 1]      # (B, H): the last real token
             alone = [forward(c, w, torch.tensor([r]), torch.ones(1, len(r), dtype=torch.long))[0, -1].tolist() for r in rows]
         expected = {"variant": name, "torch": torch.__version__, "input_ids": rows,
                     "batch_input_ids": ids.tolist(), "batch_attention_mask": mask.tolist(),

@@ -16,7 +16,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from decoder_fixtures import safetensors_bytes, tokenizer_json  # noqa: E402
+from decoder_fixtures import fresh_model_dir, padded_batch, safetensors_bytes, tokenizer_json  # noqa: E402
 
 torch.manual_seed(20261206)
 
@@ -126,24 +126,10 @@ def main(out_dir):
         w, head = weights(kind, vocab, h, f, layers, positions, labels)
         is_head = lambda k: any(k.startswith(m + ".") for m in head)
         stored = {(k if is_head(k) else prefix + k): v for k, v in w.items()}
-        d = os.path.join(out_dir, kind)
-        os.makedirs(d, exist_ok=True)
-        for name in os.listdir(d):
-            os.remove(os.path.join(d, name))
-        json.dump(config, open(os.path.join(d, "config.json"), "w"), indent=1)
-        json.dump(tok, open(os.path.join(d, "tokenizer.json"), "w"), ensure_ascii=False)
+        d = fresh_model_dir(os.path.join(out_dir, kind), config, tok)
         open(os.path.join(d, "model.safetensors"), "wb").write(safetensors_bytes(stored, torch.float32))
 
-        lengths = [7, 3, 9, 1]
-        t = max(lengths)
-        ids = torch.full((len(lengths), t), pad, dtype=torch.long)
-        mask = torch.zeros((len(lengths), t), dtype=torch.long)
-        rows = []
-        for i, n_tokens in enumerate(lengths):
-            row = [0] + torch.randint(4, vocab, (n_tokens - 1,)).tolist()
-            rows.append(row)
-            ids[i, :n_tokens] = torch.tensor(row)
-            mask[i, :n_tokens] = 1
+        rows, ids, mask = padded_batch(vocab, pad)
         forward = roberta if kind == "roberta" else distilbert
         with torch.no_grad():
             hidden, logits = forward(c, w, ids, mask, pad)

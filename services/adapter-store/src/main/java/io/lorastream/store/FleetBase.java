@@ -67,6 +67,14 @@ public final class FleetBase {
                 .await().indefinitely();
     }
 
+    /** A line for the log about an outcome of {@link #atStart}: to be logged as a warning when {@link Outcome#UNREACHABLE}. */
+    public static String describe(Outcome outcome, AdapterPublished.BaseModel mine) {
+        return outcome == Outcome.UNREACHABLE
+                ? KEY + " unreachable for " + PATIENCE + ": started without comparing base " + mine.sha256()
+                        + " with the bucket's (each adapter's own check still applies)"
+                : "base " + mine.id() + " (sha256 " + mine.sha256() + "): " + outcome + " (" + KEY + ")";
+    }
+
     /** The trainer's check: binds an unbound bucket to {@code mine}, else compares. */
     public Outcome claimOrCheck(AdapterPublished.BaseModel mine) {
         if (store.putIfAbsent(KEY, encode(mine), "application/json")) {

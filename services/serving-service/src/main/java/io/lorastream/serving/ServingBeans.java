@@ -38,13 +38,9 @@ public class ServingBeans {
 
     /** Before any traffic: refuses to start on another base than the bucket's trainers ({@link FleetBase}). */
     void checkTheBucketsBase(@Observes StartupEvent start, BaseModel base, ObjectStore store) {
-        FleetBase.Outcome outcome = new FleetBase(store).atStart(new AdapterPublished.BaseModel(base.id(), base.sha256()), false);
-        if (outcome == FleetBase.Outcome.UNREACHABLE) {
-            LOG.warnf("%s unreachable for %s: started without comparing this base with the bucket's (each adapter's own check still applies)",
-                    FleetBase.KEY, FleetBase.PATIENCE);
-        } else {
-            LOG.infof("base %s: %s (%s)", base.sha256(), outcome, FleetBase.KEY);
-        }
+        AdapterPublished.BaseModel mine = new AdapterPublished.BaseModel(base.id(), base.sha256());
+        FleetBase.Outcome outcome = new FleetBase(store).atStart(mine, false);
+        LOG.log(outcome == FleetBase.Outcome.UNREACHABLE ? Logger.Level.WARN : Logger.Level.INFO, FleetBase.describe(outcome, mine));
     }
 
     void close(@Disposes BaseModel base) {
