@@ -68,7 +68,7 @@ public final class BaseModel implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.ownsTokenizer = true;
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            MessageDigest digest = sha256Digest();
             ByteBuffer scratch = ByteBuffer.allocateDirect((int) LOAD_CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
             Map<String, NDArray> arrays = new HashMap<>();
             for (Map.Entry<String, ? extends WeightSource> source : sources.entrySet()) { // in name order: the hash's order
@@ -79,12 +79,20 @@ public final class BaseModel implements AutoCloseable {
         } catch (IOException e) {
             manager.close();
             throw new UncheckedIOException("cannot read the weights of " + config.modelId(), e);
-        } catch (NoSuchAlgorithmException | RuntimeException e) {
-            manager.close();
-            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        } catch (RuntimeException e) {
+            manager.close(); // no half-loaded base keeps native memory
+            throw e;
         }
         LOG.info("base {} loaded on {}: {} layers x {} hidden, {} parameters, sha256 {}", config.modelId(), device,
                 config.numLayers(), config.hiddenSize(), parameterCount(), sha256);
+    }
+
+    private static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        }
     }
 
     /**

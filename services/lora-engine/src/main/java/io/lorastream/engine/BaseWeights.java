@@ -45,7 +45,7 @@ final class BaseWeights {
                 byName.put(tensor.name(), value);
             }
         }
-        return select(byName, config, "ONNX model");
+        return select(byName, config.weightShapes(), "ONNX model");
     }
 
     /**
@@ -57,13 +57,18 @@ final class BaseWeights {
         Map<String, long[]> required = config.weightShapes();
         String prefix = config.family().checkpointPrefix();
         java.util.function.Function<String, String> unprefixed = name -> name.startsWith(prefix) ? name.substring(prefix.length()) : name;
-        Map<String, Safetensors.Entry> byName = new TreeMap<>();
         Path single = dir.resolve(SINGLE);
-        if (Files.isRegularFile(single)) {
-            Safetensors.index(single, name -> required.containsKey(unprefixed.apply(name)))
+        List<Path> files = Files.isRegularFile(single) ? List.of(single) : shards(dir, name -> required.containsKey(unprefixed.apply(name)));
+        Map<String, Safetensors.Entry> byName = new TreeMap<>();
+        for (Path file : files) {
+            Safetensors.index(file, name -> required.containsKey(unprefixed.apply(name)))
                     .forEach((name, tensor) -> byName.put(unprefixed.apply(name), tensor));
-            return select(byName, config, single.toString());
         }
+        return select(byName, required, files.size() == 1 ? files.get(0).toString() : dir + " (" + INDEX + ")");
+    }
+
+    /** The shard files {@code model.safetensors.index.json} names for the tensors {@code wanted} accepts; each must be a file of {@code dir}. */
+    private static List<Path> shards(Path dir, java.util.function.Predicate<String> wanted) throws IOException {
         Path index = dir.resolve(INDEX);
         JsonNode weightMap = new ObjectMapper().readTree(index.toFile()).path("weight_map");
         if (!weightMap.isObject()) {
@@ -71,25 +76,25 @@ final class BaseWeights {
         }
         Set<String> shards = new TreeSet<>();
         weightMap.fields().forEachRemaining(entry -> {
-            if (required.containsKey(unprefixed.apply(entry.getKey()))) {
+            if (wanted.test(entry.getKey())) {
                 shards.add(entry.getValue().asText());
             }
         });
+        List<Path> files = new java.util.ArrayList<>();
         for (String shard : shards) {
             Path file = dir.resolve(shard).normalize();
             if (!file.getParent().equals(dir.normalize()) || !Files.isRegularFile(file)) {
                 throw new IllegalArgumentException(index + " names shard " + shard + ", which is not a file of " + dir);
             }
-            Safetensors.index(file, name -> required.containsKey(unprefixed.apply(name)))
-                    .forEach((name, tensor) -> byName.put(unprefixed.apply(name), tensor));
+            files.add(file);
         }
-        return select(byName, config, dir + " (" + INDEX + ")");
+        return files;
     }
 
     /** Keeps the required tensors, checking that each is there with its expected shape. */
-    private static <T extends WeightSource> SortedMap<String, T> select(Map<String, T> all, BaseConfig config, String source) {
+    private static <T extends WeightSource> SortedMap<String, T> select(Map<String, T> all, Map<String, long[]> shapes, String source) {
         SortedMap<String, T> selected = new TreeMap<>();
-        for (Map.Entry<String, long[]> required : config.weightShapes().entrySet()) {
+        for (Map.Entry<String, long[]> required : shapes.entrySet()) {
             String name = required.getKey();
             T tensor = all.get(name);
             if (tensor == null) {
