@@ -1,14 +1,15 @@
-# Encoder fixtures for the engine's tests: tiny random RoBERTa and DistilBERT sequence classifiers and what a plain
-# PyTorch forward computes on them, heads included.
+# Encoder fixtures for the engine's tests: tiny random BERT, RoBERTa and DistilBERT sequence classifiers and what a
+# plain PyTorch forward computes on them, heads included.
 #
 # Provenance: as decoder_fixtures.py (whose tokenizer and safetensors writer this reuses) — a port, written in this
-# repository, of the eager path of Hugging Face transformers' RobertaForSequenceClassification (positions counted
+# repository, of the eager path of Hugging Face transformers' BertForSequenceClassification (token type 0, post-LN
+# blocks, the pooler dense → tanh on [CLS], then the classifier), RobertaForSequenceClassification (positions counted
 # from pad_token_id + 1, one token type, post-LN blocks, exact-erf GELU, the classification head dense → tanh →
 # out_proj on the first token) and DistilBertForSequenceClassification (no token types, sa_layer_norm and
 # output_layer_norm, the head pre_classifier → ReLU → classifier on the first token), run on Debian's PyTorch. It is
 # not transformers itself; the check against transformers' own outputs is a separate fixture set.
 #
-# Usage: /usr/bin/python3 encoder_fixtures.py OUT_DIR    (writes OUT_DIR/roberta and OUT_DIR/distilbert)
+# Usage: /usr/bin/python3 encoder_fixtures.py OUT_DIR    (writes OUT_DIR/bert, OUT_DIR/roberta and OUT_DIR/distilbert)
 import json
 import os
 import sys
@@ -63,6 +64,22 @@ def roberta(c, w, ids, mask, pad):
     return hidden, logits
 
 
+BERT_NAMES = {"block": "encoder.layer.%d.", "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+              "o": "attention.output.dense", "ln1": "attention.output.LayerNorm", "up": "intermediate.dense",
+              "down": "output.dense", "ln2": "output.LayerNorm"}
+
+
+def bert(c, w, ids, mask, pad):
+    t = ids.shape[1]
+    x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][torch.arange(t)] \
+        + w["embeddings.token_type_embeddings.weight"][0]
+    x = layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], c["eps"])
+    hidden = encoder(c, w, x, mask, BERT_NAMES)
+    pooled = torch.tanh(hidden[:, 0] @ w["bert.pooler.dense.weight"].T + w["bert.pooler.dense.bias"])
+    logits = pooled @ w["classifier.weight"].T + w["classifier.bias"]
+    return hidden, logits
+
+
 def distilbert(c, w, ids, mask, pad):
     t = ids.shape[1]
     x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][torch.arange(t)]
@@ -80,13 +97,14 @@ def weights(kind, vocab, h, f, layers, positions, labels):
     norm = lambda: (1 + 0.1 * torch.randn(h), 0.1 * torch.randn(h))
     w = {"embeddings.word_embeddings.weight": torch.randn(vocab, h), "embeddings.position_embeddings.weight": torch.randn(positions, h)}
     w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"] = norm()
-    if kind == "roberta":
-        w["embeddings.token_type_embeddings.weight"] = torch.randn(1, h)
+    if kind in ("bert", "roberta"):
+        w["embeddings.token_type_embeddings.weight"] = torch.randn(2 if kind == "bert" else 1, h)
         block = "encoder.layer.%d."
         linears = [("attention.self.query", h, h), ("attention.self.key", h, h), ("attention.self.value", h, h),
                    ("attention.output.dense", h, h), ("intermediate.dense", f, h), ("output.dense", h, f)]
         norms = ["attention.output.LayerNorm", "output.LayerNorm"]
-        head = [("classifier.dense", h, h), ("classifier.out_proj", labels, h)]
+        head = [("bert.pooler.dense", h, h), ("classifier", labels, h)] if kind == "bert" \
+            else [("classifier.dense", h, h), ("classifier.out_proj", labels, h)]
     else:
         block = "transformer.layer.%d."
         linears = [("attention.q_lin", h, h), ("attention.k_lin", h, h), ("attention.v_lin", h, h), ("attention.out_lin", h, h),
@@ -107,11 +125,18 @@ def weights(kind, vocab, h, f, layers, positions, labels):
 
 def main(out_dir):
     tok, vocab = tokenizer_json()
-    for kind in ("roberta", "distilbert"):
+    for kind in ("roberta", "distilbert", "bert"):  # bert last: the others keep the random draws they were made with
         h, f, layers, labels = 32, 64, 2, 3
         pad = 1 if kind == "roberta" else 0
         positions = 64 + (pad + 1 if kind == "roberta" else 0)
-        if kind == "roberta":
+        if kind == "bert":
+            positions = 64
+            config = {"model_type": "bert", "architectures": ["BertForSequenceClassification"], "vocab_size": vocab,
+                      "hidden_size": h, "num_hidden_layers": layers, "num_attention_heads": 4, "intermediate_size": f,
+                      "hidden_act": "gelu", "max_position_embeddings": positions, "type_vocab_size": 2, "layer_norm_eps": 1e-12,
+                      "pad_token_id": pad}
+            eps, prefix = 1e-12, "bert."
+        elif kind == "roberta":
             config = {"model_type": "roberta", "architectures": ["RobertaForSequenceClassification"], "vocab_size": vocab,
                       "hidden_size": h, "num_hidden_layers": layers, "num_attention_heads": 4, "intermediate_size": f,
                       "hidden_act": "gelu", "max_position_embeddings": positions, "type_vocab_size": 1, "layer_norm_eps": 1e-5,
@@ -130,7 +155,7 @@ def main(out_dir):
         open(os.path.join(d, "model.safetensors"), "wb").write(safetensors_bytes(stored, torch.float32))
 
         rows, ids, mask = padded_batch(vocab, pad)
-        forward = roberta if kind == "roberta" else distilbert
+        forward = {"bert": bert, "roberta": roberta, "distilbert": distilbert}[kind]
         with torch.no_grad():
             hidden, logits = forward(c, w, ids, mask, pad)
             alone = [forward(c, w, torch.tensor([r]), torch.ones(1, len(r), dtype=torch.long), pad)[1][0].tolist() for r in rows]

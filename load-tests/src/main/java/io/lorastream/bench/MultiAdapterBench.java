@@ -91,7 +91,8 @@ public final class MultiAdapterBench implements Callable<Integer> {
                 List<long[]> ids = base.encode(t);
                 for (int[] run : LengthBuckets.of(ids, batch, base.device())) {
                     try (NDManager scope = base.newScope()) {
-                        encoder.pooled(scope, TokenBatch.pad(Arrays.stream(run).mapToObj(ids::get).toList()), encoder.baseProjections()).toFloatArray();
+                        encoder.pooled(scope, TokenBatch.pad(Arrays.stream(run).mapToObj(ids::get).toList()), encoder.baseProjections(),
+                                base.defaultHead().pooling()).toFloatArray();
                     }
                 }
             });

@@ -13,24 +13,26 @@ import java.util.Random;
 
 /**
  * One tenant's adapter: LoRA weights on the targeted linear layers of every block, and its own
- * classification head with its own label set: its family's layers ({@link Family#head()}) over its family's pooling —
- * BERT's classifier over the mean, RoBERTa's dense → tanh → out_proj and DistilBERT's pre_classifier → ReLU →
+ * classification head with its own label set, one of its family's {@link Family.Head heads} — BERT's pooler → classifier
+ * on [CLS] or its classifier over the mean, RoBERTa's dense → tanh → out_proj and DistilBERT's pre_classifier → ReLU →
  * classifier over the first token, the decoders' score, without bias, over the last real token. Bound to one base
  * (id + sha256); the base itself is never changed except while {@link #merge() merged}.
  */
 public final class Adapter implements AutoCloseable {
     private final BaseModel base;
     private final LoraConfig config;
+    private final Family.Head head;
     private final List<String> labels;
     private final NDManager manager;
     private final List<Map<Module, LoraLinear>> layers; // per block: module → LoRA
     private final List<NDArray> headWeights; // per head layer: (H, H), …, (L, H)
     private final List<NDArray> headBiases;  // per head layer: (H), …, (L); zeros, never trained or saved, where the layer has no bias
 
-    private Adapter(BaseModel base, LoraConfig config, List<String> labels, NDManager manager,
+    private Adapter(BaseModel base, LoraConfig config, Family.Head head, List<String> labels, NDManager manager,
                     List<Map<Module, LoraLinear>> layers, List<NDArray> headWeights, List<NDArray> headBiases) {
         this.base = base;
         this.config = config;
+        this.head = head;
         this.labels = List.copyOf(labels);
         this.manager = manager;
         this.layers = layers;
@@ -38,10 +40,19 @@ public final class Adapter implements AutoCloseable {
         this.headBiases = List.copyOf(headBiases);
     }
 
-    /** A fresh adapter: A kaiming-uniform (as PEFT), B zero, each head layer N(0, 0.02) with zero bias (as transformers); seeded. */
+    /** A fresh adapter with the base's default head ({@link BaseModel#defaultHead()}). */
     public static Adapter create(BaseModel base, LoraConfig config, List<String> labels, long seed) {
+        return create(base, config, base.defaultHead(), labels, seed);
+    }
+
+    /**
+     * A fresh adapter: A kaiming-uniform (as PEFT), B zero; each head layer N(0, 0.02) with zero bias (as transformers),
+     * but a layer of the pretrained base (BERT's pooler) starts as the base's where the base has it; seeded.
+     */
+    public static Adapter create(BaseModel base, LoraConfig config, Family.Head head, List<String> labels, long seed) {
         validateLabels(labels);
         validateTargets(base, config);
+        validateHead(base, head);
         Random random = new Random(seed);
         BaseConfig c = base.config();
         Map<String, float[]> values = new LinkedHashMap<>();
@@ -60,27 +71,38 @@ public final class Adapter implements AutoCloseable {
                 values.put(AdapterTensors.loraB(base, module, layer), new float[out * config.r()]);
             }
         }
-        List<Family.HeadLayer> head = c.family().head();
-        for (int layer = 0; layer < head.size(); layer++) {
-            int out = layer == head.size() - 1 ? labels.size() : c.hiddenSize();
+        List<Family.HeadLayer> layers = head.layers();
+        String prefix = c.family().checkpointPrefix();
+        for (int layer = 0; layer < layers.size(); layer++) {
+            Family.HeadLayer headLayer = layers.get(layer);
+            int out = layer == layers.size() - 1 ? labels.size() : c.hiddenSize();
             float[] weight = new float[out * c.hiddenSize()];
             for (int i = 0; i < weight.length; i++) {
                 weight[i] = (float) (random.nextGaussian() * 0.02);
             }
-            values.put(AdapterTensors.headWeight(head.get(layer)), weight);
-            if (head.get(layer).bias()) {
-                values.put(AdapterTensors.headBias(head.get(layer)), new float[out]);
+            float[] bias = new float[out];
+            String inBase = headLayer.module().startsWith(prefix) ? headLayer.module().substring(prefix.length()) : null;
+            NDArray baseWeight = inBase == null ? null : base.headInitializer(inBase + ".weight");
+            if (baseWeight != null) {
+                weight = baseWeight.toFloatArray();
+                NDArray baseBias = base.headInitializer(inBase + ".bias");
+                bias = baseBias != null ? baseBias.toFloatArray() : bias;
+            }
+            values.put(AdapterTensors.headWeight(headLayer), weight);
+            if (headLayer.bias()) {
+                values.put(AdapterTensors.headBias(headLayer), bias);
             }
         }
-        return fromValues(base, config, labels, values);
+        return fromValues(base, config, head, labels, values);
     }
 
     /** Builds an adapter from named tensor values, checking every name and size: all or nothing. */
-    static Adapter fromValues(BaseModel base, LoraConfig config, List<String> labels, Map<String, float[]> values) {
+    static Adapter fromValues(BaseModel base, LoraConfig config, Family.Head head, List<String> labels, Map<String, float[]> values) {
         validateLabels(labels);
         validateTargets(base, config);
+        validateHead(base, head);
         BaseConfig c = base.config();
-        Map<String, Shape> expected = AdapterTensors.expectedShapes(base, config, labels.size());
+        Map<String, Shape> expected = AdapterTensors.expectedShapes(base, config, head, labels.size());
         for (Map.Entry<String, Shape> entry : expected.entrySet()) {
             float[] data = values.get(entry.getKey());
             if (data == null) {
@@ -114,14 +136,14 @@ public final class Adapter implements AutoCloseable {
             }
             List<NDArray> headWeights = new ArrayList<>();
             List<NDArray> headBiases = new ArrayList<>();
-            for (Family.HeadLayer layer : c.family().head()) {
+            for (Family.HeadLayer layer : head.layers()) {
                 String weight = AdapterTensors.headWeight(layer);
                 headWeights.add(manager.create(values.get(weight), expected.get(weight)));
                 String bias = AdapterTensors.headBias(layer);
                 headBiases.add(layer.bias() ? manager.create(values.get(bias), expected.get(bias))
                         : manager.zeros(new Shape(expected.get(weight).get(0))));
             }
-            return new Adapter(base, config, labels, manager, layers, headWeights, headBiases);
+            return new Adapter(base, config, head, labels, manager, layers, headWeights, headBiases);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -145,6 +167,14 @@ public final class Adapter implements AutoCloseable {
         }
     }
 
+    private static void validateHead(BaseModel base, Family.Head head) {
+        Family family = base.config().family();
+        if (!family.heads().contains(head)) {
+            throw new IllegalArgumentException("head " + head.name() + " is not one of a " + family + " base's heads "
+                    + family.heads().stream().map(Family.Head::name).toList());
+        }
+    }
+
     /** The base plus this adapter's deltas, for one forward. */
     public Projections projections(Backbone encoder, DropoutMasks dropout) {
         return (layer, module, x) -> {
@@ -153,15 +183,15 @@ public final class Adapter implements AutoCloseable {
         };
     }
 
-    /** Class scores, (B, L): the base with this adapter, pooled as its family pools, the adapter's head. */
+    /** Class scores, (B, L): the base with this adapter, pooled as its head pools, its head. */
     public NDArray logits(NDManager scope, Backbone encoder, TokenBatch batch, DropoutMasks dropout) {
-        NDArray pooled = encoder.pooled(scope, batch, projections(encoder, dropout), dropout);  // (B, H)
-        return head(pooled);                                                                   // (B, L)
+        NDArray pooled = encoder.pooled(scope, batch, projections(encoder, dropout), dropout, head.pooling()); // (B, H)
+        return classify(pooled);                                                                              // (B, L)
     }
 
-    /** Class scores from pooled outputs: (B, H) → … → (B, L), through the family's head layers. */
-    NDArray head(NDArray pooled) {
-        List<Family.HeadLayer> layers = base.config().family().head();
+    /** Class scores from pooled outputs: (B, H) → … → (B, L), through the head's layers. */
+    NDArray classify(NDArray pooled) {
+        List<Family.HeadLayer> layers = head.layers();
         NDArray x = pooled;
         for (int i = 0; i < layers.size(); i++) {
             x = activate(Linear.linear(x, headWeights.get(i), headBiases.get(i)).singletonOrThrow(), layers.get(i).activation());
@@ -222,7 +252,7 @@ public final class Adapter implements AutoCloseable {
     /** The head's trained tensors by PEFT name: its weight, and its bias where the family's head has one. */
     Map<String, NDArray> headTensors() {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
-        List<Family.HeadLayer> layers = base.config().family().head();
+        List<Family.HeadLayer> layers = head.layers();
         for (int i = 0; i < layers.size(); i++) {
             tensors.put(AdapterTensors.headWeight(layers.get(i)), headWeights.get(i));
             if (layers.get(i).bias()) {
@@ -250,6 +280,11 @@ public final class Adapter implements AutoCloseable {
 
     public LoraConfig config() {
         return config;
+    }
+
+    /** Which of its family's heads this adapter has: how it pools and what it saves. */
+    public Family.Head head() {
+        return head;
     }
 
     public List<String> labels() {

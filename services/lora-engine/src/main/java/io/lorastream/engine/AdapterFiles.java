@@ -23,11 +23,12 @@ import java.util.Map;
  * <pre>
  *   adapter_config.json          peft_type LORA, task_type SEQ_CLS, r, lora_alpha, target_modules, …
  *   adapter_model.safetensors    base_model.model.bert.encoder.layer.N.….lora_A.weight / lora_B.weight and
- *                                base_model.model.classifier.weight / .bias (BERT);
+ *                                base_model.model.bert.pooler.dense.weight / .bias and
+ *                                base_model.model.classifier.weight / .bias (BERT; its mean head: the classifier only);
  *                                base_model.model.model.layers.N.….lora_A.weight / lora_B.weight and
  *                                base_model.model.score.weight (Llama, Qwen2, Mistral); RoBERTa's and DistilBERT's
  *                                heads under their own names (classifier.dense/out_proj, pre_classifier + classifier)
- *   lorastream_adapter.json      what PEFT has no field for: labels, pooling, the base's sha256
+ *   lorastream_adapter.json      what PEFT has no field for: labels, the head's name and pooling, the base's sha256
  * </pre>
  * Loading checks everything before building anything: a file for another base, a wrong shape or a
  * truncated file fails with a message, never with a half-loaded adapter.
@@ -57,7 +58,7 @@ public final class AdapterFiles {
             peft.put("lora_alpha", config.loraAlpha());
             peft.put("lora_dropout", config.loraDropout());
             peft.putPOJO("target_modules", c.family().peftTargetModules(config.targetModules(), c.numLayers()));
-            peft.putPOJO("modules_to_save", c.family().modulesToSave()); // the family's names for the adapter's head
+            peft.putPOJO("modules_to_save", adapter.head().modulesToSave()); // the family's names for the adapter's head
             peft.put("base_model_name_or_path", adapter.base().id());
             peft.put("use_rslora", config.useRslora());
             peft.put("bias", "none");
@@ -69,7 +70,8 @@ public final class AdapterFiles {
             ObjectNode ours = JSON.createObjectNode();
             ours.put("format", 1);
             ours.putPOJO("labels", adapter.labels());
-            ours.put("pooling", c.family().pooling());
+            ours.put("head", adapter.head().name());
+            ours.put("pooling", adapter.head().pooling().id());
             ObjectNode baseNode = ours.putObject("base_model");
             baseNode.put("id", adapter.base().id());
             baseNode.put("sha256", adapter.base().sha256());
@@ -134,20 +136,16 @@ public final class AdapterFiles {
             List<String> modulesToSave = new ArrayList<>();
             peft.path("modules_to_save").forEach(m -> modulesToSave.add(m.asText()));
             Family family = base.config().family();
-            if (!modulesToSave.equals(family.modulesToSave())) {
-                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": modules_to_save " + modulesToSave + " (" + family.modulesToSave()
-                        + " expected: the head of a " + family + " sequence classifier)");
-            }
-            String pooling = ours.path("pooling").asText(family.pooling());
-            if (!pooling.equals(family.pooling())) {
-                throw new IllegalArgumentException(dir.resolve(LORASTREAM) + ": pooling " + pooling + " (" + family.pooling()
-                        + " expected for a " + family + " base)");
+            Family.Head head = head(dir, ours, family);
+            if (!modulesToSave.equals(head.modulesToSave())) {
+                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": modules_to_save " + modulesToSave + " (" + head.modulesToSave()
+                        + " expected: the " + head.name() + " head of a " + family + " sequence classifier)");
             }
             LoraConfig config = new LoraConfig(peft.path("r").asInt(), peft.path("lora_alpha").asDouble(),
                     peft.path("lora_dropout").asDouble(), LoraConfig.parseTargets(family, String.join(",", targets), base.config().numLayers()),
                     peft.path("use_rslora").asBoolean(false), List.of(LoraConfig.CLASSIFIER));
 
-            Map<String, Shape> expected = AdapterTensors.expectedShapes(base, config, labels.size());
+            Map<String, Shape> expected = AdapterTensors.expectedShapes(base, config, head, labels.size());
             Map<String, FloatTensor> tensors = Safetensors.read(dir.resolve(WEIGHTS), name -> true);
             Map<String, float[]> values = new LinkedHashMap<>();
             for (Map.Entry<String, FloatTensor> entry : tensors.entrySet()) {
@@ -162,10 +160,30 @@ public final class AdapterFiles {
                 }
                 values.put(entry.getKey(), entry.getValue().data());
             }
-            return Adapter.fromValues(base, config, labels, values);
+            return Adapter.fromValues(base, config, head, labels, values);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot load adapter from " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The head {@code lorastream_adapter.json} names, its pooling checked against the head's; a file from before heads were
+     * named records only the pooling, which then picks the family's head that pools so (BERT's mean, the others' own).
+     */
+    private static Family.Head head(Path dir, JsonNode ours, Family family) {
+        String pooling = ours.path("pooling").asText("");
+        if (ours.hasNonNull("head")) {
+            Family.Head head = family.head(ours.path("head").asText());
+            if (!pooling.isEmpty() && !pooling.equals(head.pooling().id())) {
+                throw new IllegalArgumentException(dir.resolve(LORASTREAM) + ": pooling " + pooling + " (" + head.pooling().id()
+                        + " expected for the " + head.name() + " head)");
+            }
+            return head;
+        }
+        return family.heads().stream().filter(h -> h.pooling().id().equals(pooling)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(dir.resolve(LORASTREAM) + ": pooling " + pooling
+                        + " is not the pooling of any head of a " + family + " base " + family.heads().stream()
+                        .map(h -> h.name() + " (" + h.pooling().id() + ")").toList()));
     }
 
     @FunctionalInterface

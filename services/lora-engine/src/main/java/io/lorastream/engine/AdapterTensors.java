@@ -10,7 +10,7 @@ import java.util.Map;
  * {@code base_model.model.bert.encoder.layer.N.attention.self.query.lora_A.weight} and
  * {@code base_model.model.classifier.weight/bias} for BERT,
  * {@code base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight} and {@code base_model.model.score.weight} for Llama;
- * the head's layers are the family's ({@link Family#head()}).
+ * then the layers of the adapter's head ({@link Family.Head}): {@code base_model.model.bert.pooler.dense.weight}, ….
  */
 final class AdapterTensors {
     static final String PREFIX = "base_model.model.";
@@ -33,8 +33,8 @@ final class AdapterTensors {
         return PREFIX + layer.module() + ".bias";
     }
 
-    /** Every tensor an adapter of {@code config} has on {@code base}, with its shape: A (r, in) and B (out, r) from the base linear's (out, in). */
-    static Map<String, Shape> expectedShapes(BaseModel base, LoraConfig config, int labels) {
+    /** Every tensor an adapter of {@code config} and {@code head} has on {@code base}, with its shape: A (r, in) and B (out, r) from the base linear's (out, in). */
+    static Map<String, Shape> expectedShapes(BaseModel base, LoraConfig config, Family.Head head, int labels) {
         Map<String, Shape> shapes = new LinkedHashMap<>();
         for (int layer = 0; layer < base.config().numLayers(); layer++) {
             for (Module module : config.targetModules()) {
@@ -43,13 +43,13 @@ final class AdapterTensors {
                 shapes.put(loraB(base, module, layer), new Shape(weight.get(0), config.r()));
             }
         }
-        List<Family.HeadLayer> head = base.config().family().head();
+        List<Family.HeadLayer> layers = head.layers();
         long hidden = base.config().hiddenSize();
-        for (int i = 0; i < head.size(); i++) {
-            long out = i == head.size() - 1 ? labels : hidden;
-            shapes.put(headWeight(head.get(i)), new Shape(out, hidden));
-            if (head.get(i).bias()) {
-                shapes.put(headBias(head.get(i)), new Shape(out));
+        for (int i = 0; i < layers.size(); i++) {
+            long out = i == layers.size() - 1 ? labels : hidden;
+            shapes.put(headWeight(layers.get(i)), new Shape(out, hidden));
+            if (layers.get(i).bias()) {
+                shapes.put(headBias(layers.get(i)), new Shape(out));
             }
         }
         return shapes;

@@ -28,10 +28,12 @@ public interface Backbone {
     /** Last hidden states, (B, T, H); every array it makes belongs to {@code scope}. */
     NDArray forward(NDManager scope, TokenBatch batch, Projections projections, DropoutMasks dropout);
 
-    /** What the head sees, (B, H): the forward pooled as the family pools ({@link Family#pooling()}). */
-    NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, DropoutMasks dropout);
+    /** What a head sees, (B, H): the forward pooled as {@code pooling} says (the head's, {@link Family.Head#pooling()}). */
+    default NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, DropoutMasks dropout, Pooling pooling) {
+        return pooling.pool(scope, forward(scope, batch, projections, dropout), batch);
+    }
 
-    default NDArray pooled(NDManager scope, TokenBatch batch, Projections projections) {
-        return pooled(scope, batch, projections, DropoutMasks.NONE);
+    default NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, Pooling pooling) {
+        return pooled(scope, batch, projections, DropoutMasks.NONE, pooling);
     }
 }

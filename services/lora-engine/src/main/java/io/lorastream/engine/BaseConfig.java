@@ -1,6 +1,7 @@
 package io.lorastream.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Map;
 
 /** The shape of a frozen base, read from its Hugging Face {@code config.json}; one record per {@link Family}. */
@@ -21,6 +22,29 @@ public sealed interface BaseConfig permits EncoderConfig, DecoderConfig {
 
     /** Every tensor the forward pass reads, by its name without the checkpoint prefix, with its shape: what is loaded and hashed. */
     Map<String, long[]> weightShapes();
+
+    /**
+     * Weights a new head starts from where the base has them ({@link Family.HeadLayer}): BERT's {@code pooler.dense}. They
+     * are not part of the base's identity (not hashed): an adapter trains and saves its own copy.
+     */
+    default Map<String, long[]> headInitializerShapes() {
+        Map<String, long[]> shapes = new java.util.TreeMap<>();
+        String prefix = family().checkpointPrefix();
+        for (Family.Head head : family().heads()) {
+            List<Family.HeadLayer> layers = head.layers();
+            for (int i = 0; i < layers.size() - 1; i++) { // hidden-size layers only: the last one's size is the adapter's labels
+                Family.HeadLayer layer = layers.get(i);
+                if (layer.module().startsWith(prefix)) {
+                    String name = layer.module().substring(prefix.length());
+                    shapes.put(name + ".weight", new long[] {hiddenSize(), hiddenSize()});
+                    if (layer.bias()) {
+                        shapes.put(name + ".bias", new long[] {hiddenSize()});
+                    }
+                }
+            }
+        }
+        return shapes;
+    }
 
     /** The config of a Hugging Face model directory, by its {@code model_type}; anything else is refused by name. */
     static BaseConfig fromHuggingFace(String modelId, JsonNode config, int maxSequenceLength) {

@@ -42,6 +42,8 @@ public final class BaseModel implements AutoCloseable {
     private final String sha256;
     private final NDManager manager;
     private final Map<String, NDArray> weights;
+    private final Map<String, NDArray> headInitializers; // not hashed: see BaseConfig#headInitializerShapes
+    private final Family.Head defaultHead;
     private final HuggingFaceTokenizer tokenizer;
 
     private final boolean ownsTokenizer;
@@ -52,29 +54,45 @@ public final class BaseModel implements AutoCloseable {
         this.manager = NDManager.newBaseManager(original.device());
         this.tokenizer = original.tokenizer;
         this.ownsTokenizer = false;
-        Map<String, NDArray> arrays = new HashMap<>();
-        original.weights.forEach((name, array) -> {
+        this.weights = duplicates(original.weights, manager);
+        this.headInitializers = duplicates(original.headInitializers, manager);
+        this.defaultHead = original.defaultHead;
+    }
+
+    private static Map<String, NDArray> duplicates(Map<String, NDArray> arrays, NDManager manager) {
+        Map<String, NDArray> copies = new HashMap<>();
+        arrays.forEach((name, array) -> {
             NDArray copy = array.duplicate();
             copy.attach(manager);
-            arrays.put(name, copy);
+            copies.put(name, copy);
         });
-        this.weights = Map.copyOf(arrays);
+        return Map.copyOf(copies);
     }
 
     private BaseModel(BaseConfig config, SortedMap<String, ? extends WeightSource> sources, HuggingFaceTokenizer tokenizer,
-                      Device device) {
+                      Device device, Family.Head defaultHead) {
         this.config = config;
         this.manager = NDManager.newBaseManager(device);
         this.tokenizer = tokenizer;
         this.ownsTokenizer = true;
+        this.defaultHead = defaultHead;
         try {
             MessageDigest digest = sha256Digest();
+            MessageDigest unhashed = sha256Digest();
             ByteBuffer scratch = ByteBuffer.allocateDirect((int) LOAD_CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+            Map<String, long[]> hashed = config.weightShapes();
             Map<String, NDArray> arrays = new HashMap<>();
+            Map<String, NDArray> initializers = new HashMap<>();
             for (Map.Entry<String, ? extends WeightSource> source : sources.entrySet()) { // in name order: the hash's order
-                arrays.put(source.getKey(), load(source.getKey(), source.getValue(), digest, scratch));
+                String name = source.getKey();
+                if (hashed.containsKey(name)) {
+                    arrays.put(name, load(name, source.getValue(), digest, scratch));
+                } else {
+                    initializers.put(name, load(name, source.getValue(), unhashed, scratch));
+                }
             }
             this.weights = Map.copyOf(arrays);
+            this.headInitializers = Map.copyOf(initializers);
             this.sha256 = HexFormat.of().formatHex(digest.digest());
         } catch (IOException e) {
             manager.close();
@@ -157,7 +175,8 @@ public final class BaseModel implements AutoCloseable {
             }
             SortedMap<String, FloatTensor> tensors = BaseWeights.fromOnnx(BaseWeights.readAll(onnx), config);
             try (tokenizerJson) {
-                return new BaseModel(config, tensors, newTokenizer(tokenizerJson, config), device);
+                // a sentence-transformers model, trained to be read by the mean of its tokens; its pooler never was
+                return new BaseModel(config, tensors, newTokenizer(tokenizerJson, config), device, Family.BERT.head("mean"));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the embedded MiniLM", e);
@@ -184,11 +203,33 @@ public final class BaseModel implements AutoCloseable {
             BaseConfig config = BaseConfig.fromHuggingFace(id.isBlank() ? dir.getFileName().toString() : id, json, maxSequenceLength);
             SortedMap<String, Safetensors.Entry> tensors = BaseWeights.fromDirectory(dir, config);
             try (InputStream tokenizerJson = Files.newInputStream(dir.resolve("tokenizer.json"))) {
-                return new BaseModel(config, tensors, newTokenizer(tokenizerJson, config), device);
+                return new BaseModel(config, tensors, newTokenizer(tokenizerJson, config), device, defaultHead(dir, config.family()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load base model from " + dir, e);
         }
+    }
+
+    /**
+     * The family's Hugging Face head, unless the directory is a sentence-transformers model that pools by the mean of its
+     * tokens ({@code modules.json} naming a Pooling module whose {@code config.json} has pooling_mode_mean_tokens): such a
+     * base was trained to be read that way, and its [CLS] pooler (where it has one) was never trained with it.
+     */
+    static Family.Head defaultHead(Path dir, Family family) throws IOException {
+        Path modules = dir.resolve("modules.json");
+        if (Files.isRegularFile(modules) && family.heads().stream().anyMatch(h -> h.pooling() == Pooling.MEAN)) {
+            ObjectMapper json = new ObjectMapper();
+            for (var module : json.readTree(modules.toFile())) {
+                if (module.path("type").asText().endsWith(".Pooling")) {
+                    Path pooling = dir.resolve(module.path("path").asText()).resolve("config.json").normalize();
+                    if (pooling.startsWith(dir.normalize()) && Files.isRegularFile(pooling)
+                            && json.readTree(pooling.toFile()).path("pooling_mode_mean_tokens").asBoolean(false)) {
+                        return family.heads().stream().filter(h -> h.pooling() == Pooling.MEAN).findFirst().orElseThrow();
+                    }
+                }
+            }
+        }
+        return family.huggingFaceHead();
     }
 
     private static HuggingFaceTokenizer newTokenizer(InputStream json, BaseConfig config) throws IOException {
@@ -237,6 +278,16 @@ public final class BaseModel implements AutoCloseable {
             throw new IllegalArgumentException("no base weight " + name);
         }
         return array;
+    }
+
+    /** The head a new adapter gets unless told otherwise ({@link #defaultHead(Path, Family)}). */
+    public Family.Head defaultHead() {
+        return defaultHead;
+    }
+
+    /** What a new head's layer starts from where the base has it ({@link BaseConfig#headInitializerShapes()}), or null. */
+    NDArray headInitializer(String name) {
+        return headInitializers.get(name);
     }
 
     /** A weight the family may or may not have (a bias), or null. */

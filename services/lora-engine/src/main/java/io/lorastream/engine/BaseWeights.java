@@ -16,7 +16,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The weights a base's forward pass needs ({@link BaseConfig#weightShapes()}), by Hugging Face name without
+ * The weights a base's forward pass needs ({@link BaseConfig#weightShapes()}) and the head initializers it has
+ * ({@link BaseConfig#headInitializerShapes()}), by Hugging Face name without
  * the checkpoint prefix ({@code encoder.layer.0.attention.self.query.weight}, {@code layers.0.self_attn.q_proj.weight}),
  * in PyTorch layout ([out, in] for linears). Two sources: an ONNX export (the embedded MiniLM) and safetensors
  * (f32, f16, bf16), in one file or sharded with an index.
@@ -45,7 +46,7 @@ final class BaseWeights {
                 byName.put(tensor.name(), value);
             }
         }
-        return select(byName, config.weightShapes(), "ONNX model");
+        return select(byName, config, "ONNX model");
     }
 
     /**
@@ -54,7 +55,8 @@ final class BaseWeights {
      * only the tensors the forward pass reads are kept (no LM head, no checkpoint classifier).
      */
     static SortedMap<String, Safetensors.Entry> fromDirectory(Path dir, BaseConfig config) throws IOException {
-        Map<String, long[]> required = config.weightShapes();
+        Map<String, long[]> required = new java.util.HashMap<>(config.weightShapes());
+        required.putAll(config.headInitializerShapes());
         String prefix = config.family().checkpointPrefix();
         java.util.function.Function<String, String> unprefixed = name -> name.startsWith(prefix) ? name.substring(prefix.length()) : name;
         Path single = dir.resolve(SINGLE);
@@ -64,7 +66,7 @@ final class BaseWeights {
             Safetensors.index(file, name -> required.containsKey(unprefixed.apply(name)))
                     .forEach((name, tensor) -> byName.put(unprefixed.apply(name), tensor));
         }
-        return select(byName, required, files.size() == 1 ? files.get(0).toString() : dir + " (" + INDEX + ")");
+        return select(byName, config, files.size() == 1 ? files.get(0).toString() : dir + " (" + INDEX + ")");
     }
 
     /** The shard files {@code model.safetensors.index.json} names for the tensors {@code wanted} accepts; each must be a file of {@code dir}. */
@@ -91,9 +93,18 @@ final class BaseWeights {
         return files;
     }
 
-    /** Keeps the required tensors, checking that each is there with its expected shape. */
-    private static <T extends WeightSource> SortedMap<String, T> select(Map<String, T> all, Map<String, long[]> shapes, String source) {
+    /**
+     * Keeps the required tensors ({@link BaseConfig#weightShapes()}), checking that each is there with its expected shape,
+     * and the head initializers the source has ({@link BaseConfig#headInitializerShapes()}), checked the same way.
+     */
+    private static <T extends WeightSource> SortedMap<String, T> select(Map<String, T> all, BaseConfig config, String source) {
         SortedMap<String, T> selected = new TreeMap<>();
+        Map<String, long[]> shapes = new TreeMap<>(config.weightShapes());
+        config.headInitializerShapes().forEach((name, shape) -> {
+            if (all.containsKey(name)) {
+                shapes.put(name, shape);
+            }
+        });
         for (Map.Entry<String, long[]> required : shapes.entrySet()) {
             String name = required.getKey();
             T tensor = all.get(name);

@@ -90,20 +90,6 @@ public final class BertEncoder implements Backbone {
         return x;
     }
 
-    /** Mean of the hidden states over real tokens: (B, T, H), (B, T) → (B, H). */
-    public static NDArray meanPool(NDArray hidden, NDArray mask) {
-        NDArray m = mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).expandDims(-1);   // (B, T, 1)
-        return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}));                 // (B, H)
-    }
-
-    /** Forward and the family's pooling: the mean over real tokens (BERT here), or the first token (RoBERTa's and DistilBERT's heads): (B, H). */
-    @Override
-    public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, DropoutMasks dropout) {
-        NDArray mask = batch.maskArray(scope); // (B, T), for attention and pooling alike
-        NDArray hidden = forward(batch.idsArray(scope), mask, projections, dropout); // (B, T, H)
-        return c.family().pooling().equals("first") ? hidden.get(new NDIndex(":, 0, :")) : meanPool(hidden, mask);
-    }
-
     /** (B, T, H) → (B, N, T, D) */
     private NDArray heads(NDArray x, int b, int t) {
         return x.reshape(b, t, c.numHeads(), c.headSize()).transpose(0, 2, 1, 3);

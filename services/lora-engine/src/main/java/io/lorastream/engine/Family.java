@@ -11,24 +11,33 @@ import java.util.Set;
 /**
  * A family of base models that share one forward pass and one naming of their weights: where each
  * {@link Module} of a block lives, the prefix a Hugging Face checkpoint and PEFT put before the base's own
- * names, the sequence-classification head PEFT saves as {@code modules_to_save}, and how the head pools.
+ * names, and the sequence-classification heads an adapter may carry ({@link Head}): the family's Hugging Face head first,
+ * then, for encoders, a classifier over the mean of real tokens.
  */
 public enum Family {
-    /** BERT encoders (model_type bert): post-LN blocks under {@code encoder.layer.N}; here the head reads the mean of real tokens. */
-    BERT("bert.", "encoder.layer.", "mean", List.of(new HeadLayer("classifier", true, Activation.NONE)), List.of("classifier"),
-            BertNames.BLOCK_NORMS, BertNames.PATHS),
+    /**
+     * BERT encoders (model_type bert): post-LN blocks under {@code encoder.layer.N}. Two heads: BERT's own, the pooler
+     * (dense → tanh on [CLS], initialised from the base's) then the classifier, as BertForSequenceClassification; or the
+     * classifier over the mean of real tokens, as sentence-transformers bases were trained to be read.
+     */
+    BERT("bert.", "encoder.layer.", List.of(
+            new Head("pooler", Pooling.FIRST, List.of(new HeadLayer("bert.pooler.dense", true, Activation.TANH),
+                    new HeadLayer("classifier", true, Activation.NONE)), List.of("pooler", "classifier")),
+            BertNames.MEAN_HEAD), BertNames.BLOCK_NORMS, BertNames.PATHS),
     /**
      * RoBERTa and XLM-R encoders (model_type roberta, xlm-roberta): BERT's blocks, positions counted from
      * pad_token_id + 1, one token type; the head is {@code RobertaClassificationHead} (dense → tanh → out_proj) on the first token.
      */
-    ROBERTA("roberta.", "encoder.layer.", "first", List.of(new HeadLayer("classifier.dense", true, Activation.TANH),
-            new HeadLayer("classifier.out_proj", true, Activation.NONE)), List.of("classifier"), BertNames.BLOCK_NORMS, BertNames.PATHS),
+    ROBERTA("roberta.", "encoder.layer.", List.of(new Head("classification-head", Pooling.FIRST, List.of(
+            new HeadLayer("classifier.dense", true, Activation.TANH), new HeadLayer("classifier.out_proj", true, Activation.NONE)),
+            List.of("classifier")), BertNames.MEAN_HEAD), BertNames.BLOCK_NORMS, BertNames.PATHS),
     /**
      * DistilBERT (model_type distilbert): BERT-like post-LN blocks under {@code transformer.layer.N}, no token types; the head
      * is pre_classifier → ReLU → classifier on the first token, both saved (PEFT's default saves only the classifier).
      */
-    DISTILBERT("distilbert.", "transformer.layer.", "first", List.of(new HeadLayer("pre_classifier", true, Activation.RELU),
-            new HeadLayer("classifier", true, Activation.NONE)), List.of("pre_classifier", "classifier"),
+    DISTILBERT("distilbert.", "transformer.layer.", List.of(new Head("pre-classifier", Pooling.FIRST, List.of(
+            new HeadLayer("pre_classifier", true, Activation.RELU), new HeadLayer("classifier", true, Activation.NONE)),
+            List.of("pre_classifier", "classifier")), BertNames.MEAN_HEAD),
             List.of("sa_layer_norm", "output_layer_norm"), paths(
             Module.QUERY, "attention.q_lin", Module.KEY, "attention.k_lin", Module.VALUE, "attention.v_lin",
             Module.ATTENTION_OUTPUT, "attention.out_lin", Module.INTERMEDIATE, "ffn.lin1", Module.OUTPUT, "ffn.lin2")),
@@ -36,7 +45,8 @@ public enum Family {
      * Llama-style decoders (model_type llama, qwen2, mistral): pre-RMSNorm blocks under {@code layers.N},
      * a {@code score} head without bias on the last real token, as {@code LlamaForSequenceClassification}.
      */
-    LLAMA("model.", "layers.", "last", List.of(new HeadLayer("score", false, Activation.NONE)), List.of("score"), List.of(), paths(
+    LLAMA("model.", "layers.", List.of(new Head("score", Pooling.LAST, List.of(new HeadLayer("score", false, Activation.NONE)),
+            List.of("score"))), List.of(), paths(
             Module.QUERY, "self_attn.q_proj", Module.KEY, "self_attn.k_proj", Module.VALUE, "self_attn.v_proj",
             Module.ATTENTION_OUTPUT, "self_attn.o_proj", Module.GATE, "mlp.gate_proj", Module.UP, "mlp.up_proj",
             Module.DOWN, "mlp.down_proj"));
@@ -46,12 +56,27 @@ public enum Family {
 
     /**
      * One layer of a sequence-classification head, x·Wᵀ (+ b) then its activation, saved as {@code module.weight}
-     * (and {@code .bias}); every layer but the last keeps the hidden size, the last maps to the labels.
+     * (and {@code .bias}); every layer but the last keeps the hidden size, the last maps to the labels. A module under
+     * the family's checkpoint prefix ({@code bert.pooler.dense}) is part of the pretrained base in Hugging Face's class:
+     * a new head starts from the base's weights where the base has them.
      */
     public record HeadLayer(String module, boolean bias, Activation activation) {}
 
-    /** BERT's and RoBERTa's names, shared. */
+    /**
+     * A sequence-classification head an adapter carries: its name (recorded with the adapter, chosen per adapter), how it
+     * pools, its layers, and what PEFT must save in full for it ({@code modules_to_save}).
+     */
+    public record Head(String name, Pooling pooling, List<HeadLayer> layers, List<String> modulesToSave) {
+        public Head {
+            layers = List.copyOf(layers);
+            modulesToSave = List.copyOf(modulesToSave);
+        }
+    }
+
+    /** BERT's and RoBERTa's names, shared; and the encoders' other head, the classifier over the mean of real tokens. */
     private static final class BertNames {
+        static final Head MEAN_HEAD = new Head("mean", Pooling.MEAN, List.of(new HeadLayer("classifier", true, Activation.NONE)),
+                List.of("classifier"));
         static final List<String> BLOCK_NORMS = List.of("attention.output.LayerNorm", "output.LayerNorm");
         static final Map<Module, String> PATHS = paths(
                 Module.QUERY, "attention.self.query", Module.KEY, "attention.self.key", Module.VALUE, "attention.self.value",
@@ -61,31 +86,32 @@ public enum Family {
 
     private final String checkpointPrefix;
     private final String blockPrefix;
-    private final String pooling;
-    private final List<HeadLayer> head;
-    private final List<String> modulesToSave;
+    private final List<Head> heads;
     private final List<String> blockNorms;
     private final Map<Module, String> paths;
 
-    Family(String checkpointPrefix, String blockPrefix, String pooling, List<HeadLayer> head, List<String> modulesToSave,
-           List<String> blockNorms, Map<Module, String> paths) {
+    Family(String checkpointPrefix, String blockPrefix, List<Head> heads, List<String> blockNorms, Map<Module, String> paths) {
         this.checkpointPrefix = checkpointPrefix;
         this.blockPrefix = blockPrefix;
-        this.pooling = pooling;
-        this.head = head;
-        this.modulesToSave = modulesToSave;
+        this.heads = heads;
         this.blockNorms = blockNorms;
         this.paths = paths;
     }
 
-    /** The head's layers, as the family's {@code …ForSequenceClassification} has them. */
-    public List<HeadLayer> head() {
-        return head;
+    /** The heads an adapter of this family may have; the first is the family's {@code …ForSequenceClassification} head. */
+    public List<Head> heads() {
+        return heads;
     }
 
-    /** What PEFT must train and save in full beside the LoRA weights: the head's modules. */
-    public List<String> modulesToSave() {
-        return modulesToSave;
+    /** The Hugging Face head: an adapter with it loads into {@code AutoModelForSequenceClassification} + PEFT as it is. */
+    public Head huggingFaceHead() {
+        return heads.get(0);
+    }
+
+    /** The head called {@code name}; an unknown name is refused with the family's names. */
+    public Head head(String name) {
+        return heads.stream().filter(h -> h.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "head " + name + " is not one of a " + this + " base's heads " + heads.stream().map(Head::name).toList()));
     }
 
     /** An encoder block's two LayerNorms (after attention, after the feed-forward), inside {@code blockPrefix + N}. */
@@ -101,11 +127,6 @@ public enum Family {
     /** What a {@code …ForSequenceClassification} checkpoint (and PEFT after {@code base_model.model.}) puts before the base's names. */
     public String checkpointPrefix() {
         return checkpointPrefix;
-    }
-
-    /** How the head sees a text: "mean" over real tokens, the "first" token, or the "last" real token. */
-    public String pooling() {
-        return pooling;
     }
 
     /** The linear layers of one block. */

@@ -75,25 +75,6 @@ public final class LlamaDecoder implements Backbone {
         return rmsNorm(x, "norm.weight");                                                                  // (B, T, H)
     }
 
-    /** The hidden state of each text's last real token, (B, H): what LlamaForSequenceClassification scores. */
-    @Override
-    public NDArray pooled(NDManager scope, TokenBatch batch, Projections projections, DropoutMasks dropout) {
-        NDArray hidden = forward(scope, batch, projections, dropout);                 // (B, T, H)
-        int b = batch.size();
-        int t = batch.length();
-        float[] last = new float[b * t];
-        for (int row = 0; row < b; row++) {
-            int length = 0;
-            for (long m : batch.mask()[row]) {
-                length += (int) m;
-            }
-            last[row * t + Math.max(0, length - 1)] = 1f;
-        }
-        // a one-hot row selects exactly (x·1 + 0s) and lets gradients through to that token only
-        NDArray select = scope.create(last, new Shape(b, 1, t));                     // (B, 1, T)
-        return select.matMul(hidden).squeeze(1);                                      // (B, H)
-    }
-
     /** x / √(mean(x²) + ε) · w over the hidden size. */
     private NDArray rmsNorm(NDArray x, String weight) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);                 // (B, T, 1)

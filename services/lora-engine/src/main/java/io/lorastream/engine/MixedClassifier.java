@@ -16,8 +16,9 @@ import java.util.Map;
  * Scores texts of many adapters in one batch over their shared base (multi-LoRA serving): every base
  * linear runs once over all rows, and each row's LoRA delta comes from its own adapter through two
  * batched matmuls over per-row stacks of A and B. Adapters of different ranks or targets are padded
- * with zeros to the batch's largest rank (zeros add nothing); heads of different label counts are
- * padded with zero weights and a bias of -1e9, whose softmax share is exactly 0.
+ * with zeros to the batch's largest rank (zeros add nothing). The rows of each kind of head ({@link Family.Head})
+ * are pooled and classified together; heads of different label counts are padded with zero weights and a bias of
+ * -1e9, whose softmax share is exactly 0.
  *
  * <p>The adapters must be unmerged and share this classifier's base (the same loaded object).
  */
@@ -104,13 +105,35 @@ public final class MixedClassifier {
             Projections projections = distinct.size() == 1
                     ? distinct.get(0).projections(encoder, DropoutMasks.NONE)
                     : mixedProjections(scope, distinct, index, rowScaling);
-            NDArray pooled = encoder.pooled(scope, tokens, projections);               // (B, H)
-            NDArray probs = heads(scope, distinct, index, pooled).softmax(-1);         // (B, Lmax)
-            int labels = (int) probs.getShape().get(1);
-            float[] flat = probs.toFloatArray();
-            float[][] out = new float[b][];
+            NDArray hidden = encoder.forward(scope, tokens, projections, DropoutMasks.NONE); // (B, T, H)
+            // each head pools and classifies its own rows: heads differ in pooling and depth
+            Map<Family.Head, List<Integer>> rowsByHead = new LinkedHashMap<>();
             for (int i = 0; i < b; i++) {
-                out[i] = java.util.Arrays.copyOfRange(flat, i * labels, i * labels + rowAdapters.get(i).labels().size());
+                rowsByHead.computeIfAbsent(rowAdapters.get(i).head(), h -> new ArrayList<>()).add(i);
+            }
+            float[][] out = new float[b][];
+            for (Map.Entry<Family.Head, List<Integer>> entry : rowsByHead.entrySet()) {
+                List<Integer> rows = entry.getValue();
+                NDArray pooled = entry.getKey().pooling().pool(scope, hidden, tokens);   // (B, H)
+                if (rows.size() < b) {
+                    pooled = pooled.get(new NDIndex("{}", scope.create(rows.stream().mapToLong(Integer::longValue).toArray()))); // (Bh, H)
+                }
+                List<Adapter> headAdapters = new ArrayList<>();
+                Map<Adapter, Integer> headGroups = new IdentityHashMap<>();
+                long[] headIndex = new long[rows.size()];
+                for (int k = 0; k < rows.size(); k++) {
+                    headIndex[k] = headGroups.computeIfAbsent(rowAdapters.get(rows.get(k)), a -> {
+                        headAdapters.add(a);
+                        return headAdapters.size() - 1;
+                    });
+                }
+                NDArray probs = heads(scope, entry.getKey(), headAdapters, scope.create(headIndex), pooled).softmax(-1); // (Bh, Lmax)
+                int labels = (int) probs.getShape().get(1);
+                float[] flat = probs.toFloatArray();
+                for (int k = 0; k < rows.size(); k++) {
+                    int row = rows.get(k);
+                    out[row] = java.util.Arrays.copyOfRange(flat, k * labels, k * labels + rowAdapters.get(row).labels().size());
+                }
             }
             return out;
         }
@@ -166,13 +189,13 @@ public final class MixedClassifier {
     }
 
     /**
-     * Each row through its adapter's head, layer by layer ({@link Family#head()}): the hidden-size layers as they are,
-     * the last padded to the batch's most labels, absent labels at -1e9. (B, H) → … → (B, Lmax).
+     * Rows of adapters that share {@code head}, each through its adapter's weights, layer by layer: the hidden-size layers
+     * as they are, the last padded to these adapters' most labels, absent labels at -1e9. (B, H) → … → (B, Lmax).
      */
-    private NDArray heads(NDManager scope, List<Adapter> distinct, NDArray index, NDArray pooled) {
+    private NDArray heads(NDManager scope, Family.Head head, List<Adapter> distinct, NDArray index, NDArray pooled) {
         int lMax = distinct.stream().mapToInt(a -> a.labels().size()).max().orElseThrow();
         long hidden = pooled.getShape().get(1);
-        List<Family.HeadLayer> layers = base.config().family().head();
+        List<Family.HeadLayer> layers = head.layers();
         NDArray x = pooled;                                                          // (B, H)
         for (int layer = 0; layer < layers.size(); layer++) {
             boolean last = layer == layers.size() - 1;

@@ -13,7 +13,7 @@
  *       names a block's linears by role; the family maps them to its Hugging Face / PEFT names.</li>
  *   <li>{@link io.lorastream.engine.LoraLinear}: ΔW = scaling·B·A, merge/unmerge;
  *       {@link io.lorastream.engine.Adapter}: LoRA on the targeted layers plus the tenant's own
- *       classification head over mean pooling; {@link io.lorastream.engine.AdapterFiles}: PEFT layout.</li>
+ *       classification head; {@link io.lorastream.engine.AdapterFiles}: PEFT layout.</li>
  *   <li>{@link io.lorastream.engine.Trainer}: AdamW, warm-up + linear decay, clipping, length
  *       bucketing, best epoch; {@link io.lorastream.engine.Classifier}: predictions and metrics.</li>
  *   <li>{@link io.lorastream.engine.MixedClassifier}: one batch, many adapters (serving): base linears once,
@@ -22,9 +22,10 @@
  *
  * <p>Choices the design left open, written down:
  * <ul>
- *   <li>Pooling is the mean over real tokens (as sentence-transformers does for MiniLM), not BERT's
- *       pooler: the head is {@code classifier} over that mean. PEFT reads the files; a PEFT user must
- *       pool the same way to get the same predictions ({@code lorastream_adapter.json} says "mean").</li>
+ *   <li>Each adapter has one of its family's heads ({@link io.lorastream.engine.Family.Head}): the Hugging Face
+ *       one (BERT's pooler → classifier, …), or for encoders a classifier over the mean of real tokens. A base's
+ *       default is its Hugging Face head, except for sentence-transformers bases pooled by the mean (the embedded
+ *       MiniLM): they were trained to be read that way, and on SST-2 the mean trains better there.</li>
  *   <li>While training, the base's own dropout applies as in BERT's train mode (the weights stay
  *       frozen) and LoRA dropout on the LoRA path only, as in PEFT; on the CPU the masks are drawn in
  *       Java ({@link io.lorastream.engine.DropoutMasks}), libtorch's serial generator being the slow

@@ -59,6 +59,50 @@ class AdapterFilesTest {
     }
 
     @Test
+    void bertsPoolerHeadIsSavedAsBertForSequenceClassificationHasIt(@TempDir Path dir) throws Exception {
+        Family.Head pooler = Family.BERT.head("pooler");
+        try (Adapter adapter = LoraTest.trainedLooking(base, LoraConfig.defaults(), pooler, LABELS, 6)) {
+            AdapterFiles.save(adapter, dir);
+            try (Adapter loaded = AdapterFiles.load(dir, base)) {
+                assertThat(loaded.head()).isEqualTo(pooler);
+                assertThat(logits(loaded)).isEqualTo(logits(adapter));
+            }
+        }
+        JsonNode peft = new ObjectMapper().readTree(dir.resolve("adapter_config.json").toFile());
+        assertThat(peft.path("modules_to_save").toString()).isEqualTo("[\"pooler\",\"classifier\"]");
+        JsonNode ours = new ObjectMapper().readTree(dir.resolve("lorastream_adapter.json").toFile());
+        assertThat(ours.path("head").asText()).isEqualTo("pooler");
+        assertThat(ours.path("pooling").asText()).isEqualTo("first");
+        assertThat(names(dir.resolve("adapter_model.safetensors")))
+                .contains("base_model.model.bert.pooler.dense.weight", "base_model.model.bert.pooler.dense.bias",
+                        "base_model.model.classifier.weight", "base_model.model.classifier.bias")
+                .hasSize(6 * 2 * 2 + 4);
+
+        // a head's saved modules must be that head's
+        Path config = dir.resolve("adapter_config.json");
+        Files.writeString(config, Files.readString(config).replace("\"pooler\", ", ""));
+        assertThatThrownBy(() -> AdapterFiles.load(dir, base))
+                .hasMessageContaining("modules_to_save [classifier]").hasMessageContaining("the pooler head");
+    }
+
+    @Test
+    void aFileFromBeforeHeadsWereNamedLoadsWithTheHeadItsPoolingNames(@TempDir Path dir) throws Exception {
+        try (Adapter adapter = LoraTest.trainedLooking(base, LoraConfig.defaults(), Family.BERT.head("mean"), LABELS, 7)) {
+            AdapterFiles.save(adapter, dir);
+            Path ours = dir.resolve("lorastream_adapter.json");
+            Files.writeString(ours, Files.readString(ours).replaceAll("\"head\" : \"mean\",\\s*", ""));
+            assertThat(Files.readString(ours)).doesNotContain("\"head\"").contains("\"pooling\" : \"mean\"");
+            try (Adapter loaded = AdapterFiles.load(dir, base)) {
+                assertThat(loaded.head()).isEqualTo(Family.BERT.head("mean"));
+                assertThat(logits(loaded)).isEqualTo(logits(adapter));
+            }
+            Files.writeString(ours, Files.readString(ours).replace("\"pooling\" : \"mean\"", "\"pooling\" : \"last\""));
+            assertThatThrownBy(() -> AdapterFiles.load(dir, base)).hasMessageContaining("pooling last")
+                    .hasMessageContaining("pooler (first)").hasMessageContaining("mean (mean)");
+        }
+    }
+
+    @Test
     void anAdapterForAnotherBaseIsRefused(@TempDir Path dir) throws Exception {
         try (Adapter adapter = Adapter.create(base, LoraConfig.defaults(), LABELS, 1)) {
             AdapterFiles.save(adapter, dir);

@@ -87,7 +87,7 @@ class DecoderReferenceTest {
             try (NDManager scope = base.newScope()) {
                 float[] hidden = decoder.forward(scope, batch, decoder.baseProjections(), DropoutMasks.NONE).toFloatArray();
                 double hiddenDiff = OnnxRuntimeReferenceTest.maxAbsDiffOnRealTokens(hidden, floats(expected.path("last_hidden_state")), batch, h);
-                float[] pooled = decoder.pooled(scope, batch, decoder.baseProjections()).toFloatArray();
+                float[] pooled = decoder.pooled(scope, batch, decoder.baseProjections(), Pooling.LAST).toFloatArray();
                 double pooledDiff = OnnxRuntimeReferenceTest.maxAbsDiff(pooled, floats(expected.path("last_token_hidden")));
                 System.out.printf("%s: max |hidden - reference| %.2e, last token %.2e%n", variant, hiddenDiff, pooledDiff);
                 assertThat(hiddenDiff).as("last hidden states on real tokens").isLessThan(1e-4);
@@ -97,7 +97,7 @@ class DecoderReferenceTest {
             for (int row = 0; row < alone.size(); row++) {
                 try (NDManager scope = base.newScope()) {
                     TokenBatch one = TokenBatch.pad(List.of(longs(expected.path("input_ids").get(row))));
-                    float[] pooled = decoder.pooled(scope, one, decoder.baseProjections()).toFloatArray();
+                    float[] pooled = decoder.pooled(scope, one, decoder.baseProjections(), Pooling.LAST).toFloatArray();
                     assertThat(OnnxRuntimeReferenceTest.maxAbsDiff(pooled, floats(alone.get(row)))).as("text %d alone", row).isLessThan(1e-4);
                 }
             }

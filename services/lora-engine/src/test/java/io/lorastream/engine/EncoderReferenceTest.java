@@ -13,8 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * RoBERTa and DistilBERT against reference outputs of a plain-PyTorch forward (src/test/python/encoder_fixtures.py, a
- * port of transformers' eager RobertaForSequenceClassification and DistilBertForSequenceClassification, whose header
+ * BERT, RoBERTa and DistilBERT against reference outputs of a plain-PyTorch forward (src/test/python/encoder_fixtures.py,
+ * a port of transformers' eager BertForSequenceClassification, RobertaForSequenceClassification and
+ * DistilBertForSequenceClassification, whose header
  * says what it is and is not) on tiny random checkpoints: the last hidden states, and the logits of each family's own
  * head — its weights taken from the checkpoint into an adapter whose LoRA is fresh — batched with right padding and
  * each text alone.
@@ -22,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class EncoderReferenceTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"roberta", "distilbert"})
+    @ValueSource(strings = {"bert", "roberta", "distilbert"})
     void hiddenStatesAndTheFamilysHeadMatchTheReference(String variant) throws Exception {
         Path dir = DecoderReferenceTest.directory("/encoders/" + variant);
         JsonNode expected = DecoderReferenceTest.JSON.readTree(dir.resolve("expected.json").toFile());
@@ -40,14 +41,23 @@ class EncoderReferenceTest {
 
             // the checkpoint's head, as an adapter's head over a fresh (exactly zero) LoRA
             List<String> labels = List.of("a", "b", "c");
+            Family.Head head = base.config().family().huggingFaceHead();
+            assertThat(base.defaultHead()).as("a plain Hugging Face directory: the family's own head").isEqualTo(head);
+            List<String> headModules = head.layers().stream().map(Family.HeadLayer::module).toList();
+            Map<String, FloatTensor> checkpointHead = Safetensors.read(dir.resolve("model.safetensors"),
+                    name -> headModules.stream().anyMatch(m -> name.startsWith(m + ".")));
             Map<String, float[]> values = new HashMap<>();
-            try (Adapter fresh = Adapter.create(base, LoraConfig.defaults(), labels, 1)) {
+            try (Adapter fresh = Adapter.create(base, LoraConfig.defaults(), head, labels, 1)) {
                 fresh.tensors().forEach((name, array) -> values.put(name, array.toFloatArray()));
             }
-            List<String> headModules = base.config().family().head().stream().map(Family.HeadLayer::module).toList();
-            Safetensors.read(dir.resolve("model.safetensors"), name -> headModules.stream().anyMatch(m -> name.startsWith(m + ".")))
-                    .forEach((name, tensor) -> values.put(AdapterTensors.PREFIX + name, tensor.data()));
-            try (Adapter adapter = Adapter.fromValues(base, LoraConfig.defaults(), labels, values);
+            checkpointHead.forEach((name, tensor) -> {
+                if (name.startsWith(base.config().family().checkpointPrefix())) { // BERT's pooler: part of the pretrained base
+                    assertThat(values.get(AdapterTensors.PREFIX + name)).as("a new head's %s starts as the base's", name)
+                            .containsExactly(tensor.data());
+                }
+                values.put(AdapterTensors.PREFIX + name, tensor.data());
+            });
+            try (Adapter adapter = Adapter.fromValues(base, LoraConfig.defaults(), head, labels, values);
                  NDManager scope = base.newScope()) {
                 float[] logits = adapter.logits(scope, base.backbone(), batch, DropoutMasks.NONE).toFloatArray();
                 double diff = OnnxRuntimeReferenceTest.maxAbsDiff(logits, DecoderReferenceTest.floats(expected.path("logits")));

@@ -88,7 +88,7 @@ class HuggingFaceDirectoryTest {
     float[] pooled(BaseModel base) {
         BertEncoder encoder = new BertEncoder(base);
         try (NDManager scope = base.newScope()) {
-            return encoder.pooled(scope, base.tokenize(TEXTS), encoder.baseProjections()).toFloatArray();
+            return encoder.pooled(scope, base.tokenize(TEXTS), encoder.baseProjections(), Pooling.MEAN).toFloatArray();
         }
     }
 

@@ -26,16 +26,20 @@ class LoraTest {
     }
 
     static Adapter trainedLooking(BaseModel base, LoraConfig config, List<String> labels, long seed) {
+        return trainedLooking(base, config, base.defaultHead(), labels, seed);
+    }
+
+    static Adapter trainedLooking(BaseModel base, LoraConfig config, Family.Head head, List<String> labels, long seed) {
         Random random = new Random(seed);
         Map<String, float[]> values = new HashMap<>();
-        AdapterTensors.expectedShapes(base, config, labels.size()).forEach((name, shape) -> {
+        AdapterTensors.expectedShapes(base, config, head, labels.size()).forEach((name, shape) -> {
             float[] data = new float[(int) shape.size()];
             for (int i = 0; i < data.length; i++) {
                 data[i] = (float) (random.nextGaussian() * 0.05);
             }
             values.put(name, data);
         });
-        return Adapter.fromValues(base, config, labels, values);
+        return Adapter.fromValues(base, config, head, labels, values);
     }
 
     float[] hidden(Projections projections) {

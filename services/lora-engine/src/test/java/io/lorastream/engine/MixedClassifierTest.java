@@ -21,11 +21,12 @@ class MixedClassifierTest {
     void aMixedBatchEqualsEachAdapterAloneWithin1e5() {
         List<String> three = List.of("bad", "neutral", "good");
         try (Adapter qv = LoraTest.trainedLooking(base, LoraConfig.defaults(), 1);
-             Adapter allLinearRank4 = LoraTest.trainedLooking(base,
-                     new LoraConfig(4, 8, 0.1, EnumSet.copyOf(Family.BERT.modules()), false, List.of(LoraConfig.CLASSIFIER)), three, 2);
+             Adapter allLinearRank4 = LoraTest.trainedLooking(base, // BERT's pooler head among mean heads
+                     new LoraConfig(4, 8, 0.1, EnumSet.copyOf(Family.BERT.modules()), false, List.of(LoraConfig.CLASSIFIER)),
+                     Family.BERT.head("pooler"), three, 2);
              Adapter rsloraIntermediate = LoraTest.trainedLooking(base,
                      new LoraConfig(16, 16, 0.0, EnumSet.of(Module.INTERMEDIATE, Module.KEY), true, List.of(LoraConfig.CLASSIFIER)), 3);
-             Adapter fresh = Adapter.create(base, LoraConfig.defaults(), List.of("no", "yes"), 4)) {
+             Adapter fresh = Adapter.create(base, LoraConfig.defaults(), Family.BERT.head("pooler"), List.of("no", "yes"), 4)) {
             List<Adapter> adapters = List.of(qv, allLinearRank4, rsloraIntermediate, fresh);
             List<Adapter> rows = new ArrayList<>();
             for (int i = 0; i < TEXTS.size(); i++) {

@@ -76,7 +76,7 @@ class OnnxRuntimeReferenceTest {
         try (NDManager scope = base.newScope()) {
             NDArray hidden = encoder.forward(scope, batch, encoder.baseProjections());
             float[] ours = hidden.toFloatArray();
-            float[] oursPooled = BertEncoder.meanPool(hidden, batch.maskArray(scope)).toFloatArray();
+            float[] oursPooled = Pooling.MEAN.pool(scope, hidden, batch).toFloatArray();
 
             assertThat(maxAbsDiffOnRealTokens(ours, reference, batch, base.config().hiddenSize())).isLessThan(1e-4);
             assertThat(maxAbsDiff(oursPooled, referencePooled)).isLessThan(1e-4);

@@ -29,8 +29,13 @@ public class TrainerBeans {
     @Startup // loaded before the first request, once per worker
     BaseModel base(TrainerConfig config, BaseSettings baseSettings) {
         BaseModel base = BaseModel.forService(config.trainer().device(), java.util.OptionalInt.empty(), baseSettings.dir().map(Path::of));
-        LOG.infof("base model %s (sha256 %s) on %s (lorastream.trainer.device=%s)", base.id(), base.sha256(), base.device(),
-                config.trainer().device());
+        try {
+            LOG.infof("base model %s (sha256 %s) on %s (lorastream.trainer.device=%s); new adapters get its %s head",
+                    base.id(), base.sha256(), base.device(), config.trainer().device(), config.trainer().head(base).name());
+        } catch (IllegalArgumentException e) {
+            base.close();
+            throw e;
+        }
         return base;
     }
 

@@ -1,5 +1,7 @@
 package io.lorastream.trainer;
 
+import io.lorastream.engine.BaseModel;
+import io.lorastream.engine.Family;
 import io.lorastream.engine.LoraConfig;
 import io.lorastream.engine.TrainingConfig;
 import io.smallrye.config.ConfigMapping;
@@ -120,6 +122,24 @@ public interface TrainerConfig {
             TrainingConfig defaults = TrainingConfig.defaults();
             return new TrainingConfig(epochs(), batchSize(), learningRate(), defaults.weightDecay(), defaults.warmupRatio(),
                     defaults.maxGradNorm(), seed(), 0, false);
+        }
+
+        /**
+         * The head of every new adapter (a tenant's first, or a fresh one when its labels grow): one of the base's heads,
+         * docs/engine.md. Unset: the base's own (its Hugging Face head; the mean for a sentence-transformers base, such as
+         * the embedded MiniLM). Versions trained from a parent keep the parent's head.
+         */
+        Optional<String> head();
+
+        /** {@link #head()} on {@code base}, refused at start with the key and the value when the base has no such head. */
+        default Family.Head head(BaseModel base) {
+            return head().map(name -> {
+                try {
+                    return base.config().family().head(name);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("lorastream.trainer.head=" + name + ": " + e.getMessage(), e);
+                }
+            }).orElse(base.defaultHead());
         }
 
         /** The engine's LoRA settings: rank and alpha from here, the rest the engine's defaults (query and value, dropout 0.1). */

@@ -125,10 +125,10 @@ public final class TrainingJob {
                 } else {
                     LOG.infof("%s: new labels %s beyond the stable v%d's %s: training a fresh adapter", tenant,
                             labels, stable.get().version(), stableAdapter.labels());
-                    candidate = Adapter.create(base, settings.lora(), List.copyOf(labels), settings.training().seed());
+                    candidate = Adapter.create(base, settings.lora(), settings.head(base), List.copyOf(labels), settings.training().seed());
                 }
             } else {
-                candidate = Adapter.create(base, settings.lora(), List.copyOf(labels), settings.training().seed());
+                candidate = Adapter.create(base, settings.lora(), settings.head(base), List.copyOf(labels), settings.training().seed());
             }
             try (Adapter trained = candidate; Adapter previous = stableAdapter) {
                 Trainer.Result result = new Trainer(settings.training(), TrainingListener.NONE).train(trained, train, null);

@@ -3,6 +3,8 @@ package io.lorastream.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lorastream.engine.BaseModel;
+import io.lorastream.engine.Family;
 import io.lorastream.engine.LoraConfig;
 import io.lorastream.testing.ConfigMappings;
 import io.smallrye.config.ConfigValidationException;
@@ -26,6 +28,17 @@ class TrainerConfigTest {
         assertThat(settings.lora().r()).isEqualTo(4);
         assertThat(settings.lora().loraAlpha()).isEqualTo(8.0);
         assertThat(settings.lora().targetModules()).isEqualTo(LoraConfig.defaults().targetModules());
+    }
+
+    @Test
+    void newAdaptersGetTheNamedHeadOrTheBasesAndAHeadTheBaseLacksIsRefusedByKeyAndValue() {
+        BaseModel base = BaseModel.embedded(ai.djl.Device.cpu());
+        try (base) {
+            assertThat(trainer(Map.of()).head(base)).isEqualTo(base.defaultHead());
+            assertThat(trainer(Map.of("head", "pooler")).head(base)).isEqualTo(Family.BERT.head("pooler"));
+            assertThatThrownBy(() -> trainer(Map.of("head", "score")).head(base))
+                    .hasMessageContaining("lorastream.trainer.head=score").hasMessageContaining("[pooler, mean]");
+        }
     }
 
     @ParameterizedTest(name = "{0}={1}")

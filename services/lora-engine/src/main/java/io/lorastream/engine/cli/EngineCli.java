@@ -77,7 +77,8 @@ public final class EngineCli {
         @Option(names = "--rslora", description = "scaling alpha/sqrt(r)") boolean rslora;
         @Option(names = "--weight-decay", defaultValue = "0.01") double weightDecay;
         @Option(names = "--warmup-ratio", defaultValue = "0.06") double warmupRatio;
-        @Option(names = "--init-from", description = "warm start: continue training this adapter") Path initFrom;
+        @Option(names = "--init-from", description = "warm start: continue training this adapter (and its head)") Path initFrom;
+        @Option(names = "--head", description = "the new adapter's head: BERT pooler | mean, RoBERTa classification-head | mean, DistilBERT pre-classifier | mean, decoders score; default: the base's (the mean for the embedded MiniLM)") String head;
         @Option(names = "--seed", defaultValue = "42") long seed;
         @Option(names = "--full-finetune", description = "train every base weight (a copy) instead of LoRA; for benchmarks, writes metrics only") boolean fullFinetune;
 
@@ -95,7 +96,7 @@ public final class EngineCli {
                 List<String> labels = trainSet.stream().map(Example::label).distinct().sorted().toList();
                 LoraConfig lora = new LoraConfig(rank, alpha, dropout, LoraConfig.parseTargets(model.config().family(), targets, model.config().numLayers()),
                         rslora, List.of(LoraConfig.CLASSIFIER));
-                try (Adapter adapter = initFrom != null ? AdapterFiles.load(initFrom, model) : Adapter.create(model, lora, labels, seed)) {
+                try (Adapter adapter = initFrom != null ? AdapterFiles.load(initFrom, model) : Adapter.create(model, lora, head == null ? model.defaultHead() : model.config().family().head(head), labels, seed)) {
                     System.out.println(fullFinetune
                             ? String.format(Locale.ROOT, "full fine-tuning: trainable params: %,d", model.parameterCount() + adapter.labels().size() * (model.config().hiddenSize() + 1L))
                             : adapter.trainableParametersLine());
