@@ -71,21 +71,23 @@ public final class BertEncoder implements Backbone {
         float scale = (float) (1.0 / Math.sqrt(c.headSize()));
 
         for (int layer = 0; layer < c.numLayers(); layer++) {
-            // self-attention
-            NDArray q = heads(Scalars.times(projections.apply(layer, Module.QUERY, x), scale), b, t);   // (B, N, T, D)
-            NDArray k = heads(projections.apply(layer, Module.KEY, x), b, t);                // (B, N, T, D)
-            NDArray v = heads(projections.apply(layer, Module.VALUE, x), b, t);              // (B, N, T, D)
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(maskBias);              // (B, N, T, T)
-            NDArray probs = dropout.apply(scores.softmax(-1), c.attentionDropout());       // (B, N, T, T)
-            NDArray context = probs.matMul(v)                                                // (B, N, T, D)
-                    .transpose(0, 2, 1, 3).reshape(b, t, c.hiddenSize());                     // (B, T, H)
-            NDArray attention = dropout.apply(projections.apply(layer, Module.ATTENTION_OUTPUT, context), c.hiddenDropout()); // (B, T, H)
-            x = layerNorm(x.add(attention), c.family().blockPrefix(layer) + c.family().blockNorms().get(0));
+            try (BlockScope block = BlockScope.open(scope, x, dropout)) {
+                // self-attention
+                NDArray q = heads(Scalars.times(projections.apply(layer, Module.QUERY, x), scale), b, t);   // (B, N, T, D)
+                NDArray k = heads(projections.apply(layer, Module.KEY, x), b, t);                // (B, N, T, D)
+                NDArray v = heads(projections.apply(layer, Module.VALUE, x), b, t);              // (B, N, T, D)
+                NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(maskBias);              // (B, N, T, T)
+                NDArray probs = dropout.apply(scores.softmax(-1), c.attentionDropout());       // (B, N, T, T)
+                NDArray context = probs.matMul(v)                                                // (B, N, T, D)
+                        .transpose(0, 2, 1, 3).reshape(b, t, c.hiddenSize());                     // (B, T, H)
+                NDArray attention = dropout.apply(projections.apply(layer, Module.ATTENTION_OUTPUT, context), c.hiddenDropout()); // (B, T, H)
+                x = layerNorm(x.add(attention), c.family().blockPrefix(layer) + c.family().blockNorms().get(0));
 
-            // feed-forward
-            NDArray hidden = Activation.gelu(projections.apply(layer, Module.INTERMEDIATE, x)); // (B, T, F)
-            NDArray out = dropout.apply(projections.apply(layer, Module.OUTPUT, hidden), c.hiddenDropout()); // (B, T, H)
-            x = layerNorm(x.add(out), c.family().blockPrefix(layer) + c.family().blockNorms().get(1));
+                // feed-forward
+                NDArray hidden = Activation.gelu(projections.apply(layer, Module.INTERMEDIATE, x)); // (B, T, F)
+                NDArray out = dropout.apply(projections.apply(layer, Module.OUTPUT, hidden), c.hiddenDropout()); // (B, T, H)
+                x = block.keep(layerNorm(x.add(out), c.family().blockPrefix(layer) + c.family().blockNorms().get(1)));
+            }
         }
         return x;
     }

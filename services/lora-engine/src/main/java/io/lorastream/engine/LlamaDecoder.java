@@ -53,24 +53,29 @@ public final class LlamaDecoder implements Backbone {
         float scale = (float) (1.0 / Math.sqrt(d));
 
         for (int layer = 0; layer < c.numLayers(); layer++) {
-            // self-attention, on the normed input; its output is added to the residual stream
-            NDArray h = rmsNorm(x, "layers." + layer + ".input_layernorm.weight");                        // (B, T, H)
-            NDArray q = heads(projections.apply(layer, Module.QUERY, h), b, t, n);                          // (B, N, T, D)
-            NDArray key = heads(projections.apply(layer, Module.KEY, h), b, t, k);                          // (B, K, T, D)
-            NDArray v = heads(projections.apply(layer, Module.VALUE, h), b, t, k);                          // (B, K, T, D)
-            q = rotate(q, rotary);
-            key = shared(rotate(key, rotary), b, t, k);                                                      // (B, N, T, D)
-            v = shared(v, b, t, k);                                                                          // (B, N, T, D)
-            NDArray scores = Scalars.times(q.matMul(key.transpose(0, 1, 3, 2)), scale).add(maskBias);      // (B, N, T, T)
-            NDArray probs = dropout.apply(scores.softmax(-1), c.attentionDropout());                       // (B, N, T, T)
-            NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) n * d);           // (B, T, N·D)
-            x = x.add(projections.apply(layer, Module.ATTENTION_OUTPUT, context));                         // (B, T, H)
+            try (BlockScope block = BlockScope.open(scope, x, dropout)) {
+                // self-attention, on the normed input; its output is added to the residual stream
+                NDArray h = rmsNorm(x, "layers." + layer + ".input_layernorm.weight");                        // (B, T, H)
+                NDArray q = heads(projections.apply(layer, Module.QUERY, h), b, t, n);                          // (B, N, T, D)
+                NDArray key = heads(projections.apply(layer, Module.KEY, h), b, t, k);                          // (B, K, T, D)
+                NDArray v = heads(projections.apply(layer, Module.VALUE, h), b, t, k);                          // (B, K, T, D)
+                q = rotate(q, rotary);
+                key = shared(rotate(key, rotary), b, t, k);                                                      // (B, N, T, D)
+                v = shared(v, b, t, k);                                                                          // (B, N, T, D)
+                NDArray scores = Scalars.times(q.matMul(key.transpose(0, 1, 3, 2)), scale).add(maskBias);      // (B, N, T, T)
+                NDArray probs = dropout.apply(scores.softmax(-1), c.attentionDropout());                       // (B, N, T, T)
+                NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) n * d);           // (B, T, N·D)
+                x = x.add(projections.apply(layer, Module.ATTENTION_OUTPUT, context));                         // (B, T, H)
 
-            // feed-forward: down(silu(gate(h)) · up(h))
-            h = rmsNorm(x, "layers." + layer + ".post_attention_layernorm.weight");                        // (B, T, H)
-            NDArray gate = Activation.swish(projections.apply(layer, Module.GATE, h), 1f);                 // (B, T, F)
-            NDArray up = projections.apply(layer, Module.UP, h);                                           // (B, T, F)
-            x = x.add(projections.apply(layer, Module.DOWN, gate.mul(up)));                                // (B, T, H)
+                // feed-forward: down(silu(gate(h)) · up(h))
+                h = rmsNorm(x, "layers." + layer + ".post_attention_layernorm.weight");                        // (B, T, H)
+                // silu(g) = g·σ(g), not DJL's swish(g, 1): that multiplies by a Number, whose tensor autograd keeps but
+                // DJL frees at once (Scalars): backward then read freed memory, and LoRA training went to NaN
+                NDArray gateLinear = projections.apply(layer, Module.GATE, h);                                 // (B, T, F)
+                NDArray gate = gateLinear.mul(Activation.sigmoid(gateLinear));                                 // (B, T, F)
+                NDArray up = projections.apply(layer, Module.UP, h);                                           // (B, T, F)
+                x = block.keep(x.add(projections.apply(layer, Module.DOWN, gate.mul(up))));                    // (B, T, H)
+            }
         }
         return rmsNorm(x, "norm.weight");                                                                  // (B, T, H)
     }

@@ -73,7 +73,7 @@ public final class EngineCli {
         @Option(names = "--rank", defaultValue = "8") int rank;
         @Option(names = "--alpha", defaultValue = "16") double alpha;
         @Option(names = "--dropout", defaultValue = "0.1") double dropout;
-        @Option(names = "--targets", defaultValue = "query,value", description = "query, key, value, attention.output.dense, intermediate.dense, output.dense, all-linear") String targets;
+        @Option(names = "--targets", description = "the base family's names (BERT query, key, value, attention.output.dense, intermediate.dense, output.dense; decoders q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj; …) or all-linear; default: the attention's query and value") String targets;
         @Option(names = "--rslora", description = "scaling alpha/sqrt(r)") boolean rslora;
         @Option(names = "--weight-decay", defaultValue = "0.01") double weightDecay;
         @Option(names = "--warmup-ratio", defaultValue = "0.06") double warmupRatio;
@@ -94,7 +94,8 @@ public final class EngineCli {
             try (BaseModel frozen = loadBase();
                  BaseModel model = fullFinetune ? frozen.copyForFullFineTuning() : frozen) {
                 List<String> labels = trainSet.stream().map(Example::label).distinct().sorted().toList();
-                LoraConfig lora = new LoraConfig(rank, alpha, dropout, LoraConfig.parseTargets(model.config().family(), targets, model.config().numLayers()),
+                LoraConfig lora = new LoraConfig(rank, alpha, dropout, targets == null ? LoraConfig.defaults().targetModules()
+                        : LoraConfig.parseTargets(model.config().family(), targets, model.config().numLayers()),
                         rslora, List.of(LoraConfig.CLASSIFIER));
                 try (Adapter adapter = initFrom != null ? AdapterFiles.load(initFrom, model) : Adapter.create(model, lora, head == null ? model.defaultHead() : model.config().family().head(head), labels, seed)) {
                     System.out.println(fullFinetune
