@@ -16,9 +16,6 @@ import io.lorastream.engine.Trainer;
 import io.lorastream.engine.TrainingConfig;
 import io.lorastream.engine.TrainingListener;
 import io.lorastream.engine.cli.ProcessMemory;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +59,21 @@ public final class EngineBench implements Callable<Integer> {
     @Option(names = "--phase", hidden = true, description = "run one phase in this JVM and print its JSON")
     String phase;
 
+    @Option(names = "--decoder", paramLabel = "DIR", description = "the decoder rows' base (a Llama, Qwen2 or Mistral "
+            + "directory); default: a random checkpoint of Qwen2-0.5B's shape, written once into load-tests/target/bench "
+            + "by load-tests/reference/random_checkpoint.py where Debian's python3-torch is installed")
+    Path decoder;
+
+    @Option(names = "--no-decoder", description = "leave the decoder rows out")
+    boolean noDecoder;
+
+    @Option(names = "--reference", defaultValue = "${sys:lorastream.root:-.}/load-tests/reference", paramLabel = "DIR",
+            description = "the plain-PyTorch peers (decoder_peer.py, random_checkpoint.py)")
+    Path reference;
+
+    @Option(names = "--decoder-rows", hidden = true, description = "where the decoder-forward phase writes the rows for the peer")
+    Path decoderRows;
+
     public static void main(String[] args) {
         System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads",
                 String.valueOf(Runtime.getRuntime().availableProcessors())));
@@ -83,7 +95,11 @@ public final class EngineBench implements Callable<Integer> {
         for (String p : List.of("matmul", "forward", "lora", "full")) {
             results.put(p, inChildJvm(p));
         }
-        report(results);
+        Map<String, Object> summary = report(results);
+        if (!noDecoder) {
+            decoderRows(summary);
+        }
+        System.out.println(new ObjectMapper().writeValueAsString(summary));
         return 0;
     }
 
@@ -113,6 +129,19 @@ public final class EngineBench implements Callable<Integer> {
                         profileAgain(out, profile.resolve(name + ".trace.json"),
                                 () -> new Trainer(config, TrainingListener.NONE).train(adapter, train, null).examples());
                     }
+                }
+            }
+            case "decoder-forward", "decoder-lora" -> {
+                try (BaseModel base = DecoderRows.load(decoder)) {
+                    DecoderRows.Selection rows = DecoderRows.select(base, Example.readTsv(sst2.resolve("dev.tsv")),
+                            Example.readTsv(sst2.resolve("train.tsv")));
+                    if (name.equals("decoder-forward")) {
+                        DecoderRows.writeRows(rows, decoderRows);
+                        out.put("tokens_per_s", DecoderRows.forwardTokensPerSecond(base, rows));
+                    } else {
+                        out.put("tokens_per_s", DecoderRows.loraTokensPerSecond(base, rows));
+                    }
+                    out.put("parameters", base.parameterCount());
                 }
             }
             default -> throw new IllegalArgumentException("unknown phase " + name);
@@ -214,27 +243,91 @@ public final class EngineBench implements Callable<Integer> {
         List<String> command = new ArrayList<>(List.of(java, "-Xmx6g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), EngineBench.class.getName(),
                 "--sst2", sst2.toString(), "--train-examples", String.valueOf(trainExamples), "--phase", name));
-        if (profile != null) {
+        if (profile != null && !name.startsWith("decoder")) {
             command.addAll(List.of("--profile", profile.toAbsolutePath().toString()));
+        }
+        if (name.startsWith("decoder")) {
+            command.addAll(List.of("--decoder", decoder.toAbsolutePath().toString(), "--decoder-rows", decoderRows.toAbsolutePath().toString()));
         }
         System.err.println("bench: phase " + name + " ...");
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String last = null;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                last = line;
-            }
-        }
-        if (process.waitFor() != 0 || last == null) {
-            throw new IllegalStateException("phase " + name + " failed (exit " + process.exitValue() + ")");
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> result = new ObjectMapper().readValue(last, Map.class);
-        return result;
+        return LastJsonLine.of(process, "phase " + name);
     }
 
-    private static void report(Map<String, Map<String, Object>> r) throws Exception {
+    /**
+     * The decoder rows: the engine's forward and LoRA training on a decoder base, each phase in its own JVM, and the
+     * plain-PyTorch peer on the same rows in the same run, each phase in its own process; ratios engine / PyTorch.
+     */
+    private void decoderRows(Map<String, Object> summary) throws Exception {
+        String peerMissing = PyTorchPeer.missing();
+        if (decoder == null) {
+            if (peerMissing != null) {
+                System.out.println("decoder rows skipped: no --decoder DIR, and no random checkpoint can be written: " + peerMissing);
+                return;
+            }
+            decoder = reference.resolve("../target/bench/qwen2-0.5b").normalize();
+            if (!Files.isRegularFile(decoder.resolve("model.safetensors"))) {
+                System.err.println("bench: writing a random Qwen2-0.5B-shaped checkpoint into " + decoder + " ...");
+                PyTorchPeer.run(reference.resolve("random_checkpoint.py"), List.of("qwen2-0.5b", decoder.toString()));
+            }
+        }
+        decoderRows = Files.createTempFile("decoder-rows", ".json");
+        try {
+            Map<String, Object> forward = inChildJvm("decoder-forward");
+            Map<String, Object> lora = inChildJvm("decoder-lora");
+            Map<String, Object> peerForward = null;
+            Map<String, Object> peerLora = null;
+            if (peerMissing == null) {
+                int threads = Runtime.getRuntime().availableProcessors();
+                List<String> args = List.of(decoder.toString(), decoderRows.toString(), String.valueOf(threads));
+                System.err.println("bench: PyTorch peer, decoder forward ...");
+                peerForward = PyTorchPeer.json(reference.resolve("decoder_peer.py"), prepend("forward", args));
+                System.err.println("bench: PyTorch peer, decoder LoRA ...");
+                peerLora = PyTorchPeer.json(reference.resolve("decoder_peer.py"), prepend("lora", args));
+            }
+            System.out.printf(Locale.ROOT, "decoder %s (%,d parameters), %d-token rows, %d threads:%n", decoder.getFileName(),
+                    ((Number) forward.get("parameters")).longValue(), DecoderRows.TOKENS, Runtime.getRuntime().availableProcessors());
+            System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "measure", "engine", "PyTorch", "ratio");
+            summary.put("decoder", decoder.getFileName().toString());
+            summary.put("decoder_parameters", forward.get("parameters"));
+            sideBySide(summary, "decoder forward tokens/s", "decoder_forward_tokens_per_s", forward, peerForward, "tokens_per_s");
+            sideBySide(summary, "decoder LoRA q,v r=8 tokens/s", "decoder_lora_tokens_per_s", lora, peerLora, "tokens_per_s");
+            sideBySide(summary, "decoder forward peak RSS MiB", "decoder_forward_peak_rss_mib", forward, peerForward, "peak_rss_mib");
+            sideBySide(summary, "decoder LoRA peak RSS MiB", "decoder_lora_peak_rss_mib", lora, peerLora, "peak_rss_mib");
+            if (peerForward != null) {
+                summary.put("pytorch_matmul_gflops", peerForward.get("matmul_gflops"));
+                summary.put("pytorch_version", peerForward.get("torch"));
+                System.out.printf(Locale.ROOT, "%-34s %12.2f %12.2f%n", "matmul 2048³ fp32 GFLOP/s", summary.get("matmul_gflops"),
+                        num(peerForward, "matmul_gflops"));
+            } else {
+                System.out.println("PyTorch peer skipped: " + peerMissing);
+            }
+        } finally {
+            Files.deleteIfExists(decoderRows);
+        }
+    }
+
+    private static List<String> prepend(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
+    }
+
+    private static void sideBySide(Map<String, Object> summary, String label, String key, Map<String, Object> engine,
+                                   Map<String, Object> peer, String field) {
+        double ours = num(engine, field);
+        summary.put(key, ours);
+        if (peer == null) {
+            System.out.printf(Locale.ROOT, "%-34s %12.2f %12s %8s%n", label, ours, "-", "-");
+            return;
+        }
+        double theirs = num(peer, field);
+        summary.put(key.replace("decoder_", "decoder_pytorch_"), theirs);
+        summary.put(key + "_vs_pytorch", ours / theirs);
+        System.out.printf(Locale.ROOT, "%-34s %12.2f %12.2f %8.2f%n", label, ours, theirs, ours / theirs);
+    }
+
+    private static Map<String, Object> report(Map<String, Map<String, Object>> r) throws Exception {
         double matmul = num(r.get("matmul"), "gflops");
         double fwdTokens = num(r.get("forward"), "tokens_per_s");
         double fwdGflops = num(r.get("forward"), "gflops");
@@ -280,7 +373,7 @@ public final class EngineBench implements Callable<Integer> {
             bound(summary, "lora", "examples/s", r.get("lora"), lora, BenchReport.LORA_VS_REFERENCE.bound() * REFERENCE.get("lora_examples_per_s"));
             bound(summary, "full", "examples/s", r.get("full"), full, BenchReport.FULL_FINETUNE_VS_REFERENCE.bound() * REFERENCE.get("full_examples_per_s"));
         }
-        System.out.println(new ObjectMapper().writeValueAsString(summary));
+        return summary;
     }
 
     /**
