@@ -186,14 +186,17 @@ public final class Adapter implements AutoCloseable {
     /** Class scores, (B, L): the base with this adapter, pooled as its head pools, its head. */
     public NDArray logits(NDManager scope, Backbone encoder, TokenBatch batch, DropoutMasks dropout) {
         NDArray pooled = encoder.pooled(scope, batch, projections(encoder, dropout), dropout, head.pooling()); // (B, H)
-        return classify(pooled);                                                                              // (B, L)
+        return classify(pooled, dropout);                                                                     // (B, L)
     }
 
-    /** Class scores from pooled outputs: (B, H) → … → (B, L), through the head's layers. */
-    NDArray classify(NDArray pooled) {
+    /** Class scores from pooled outputs: (B, H) → … → (B, L), through the head's layers (and their dropout while training). */
+    NDArray classify(NDArray pooled, DropoutMasks dropout) {
         List<Family.HeadLayer> layers = head.layers();
         NDArray x = pooled;
         for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).dropoutBefore()) {
+                x = dropout.apply(x, base.config().classifierDropout());
+            }
             x = activate(Linear.linear(x, headWeights.get(i), headBiases.get(i)).singletonOrThrow(), layers.get(i).activation());
         }
         return x;

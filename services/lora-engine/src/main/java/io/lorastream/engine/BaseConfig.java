@@ -15,6 +15,9 @@ public sealed interface BaseConfig permits EncoderConfig, DecoderConfig {
 
     int numLayers();
 
+    /** Dropout on a head layer's input while training ({@link Family.HeadLayer#dropoutBefore()}); 0 where the family's head has none. */
+    double classifierDropout();
+
     /** Tokens per text after truncation, special tokens included. */
     int maxSequenceLength();
 

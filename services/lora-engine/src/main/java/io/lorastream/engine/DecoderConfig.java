@@ -76,6 +76,12 @@ public record DecoderConfig(
         return Family.LLAMA;
     }
 
+    /** LlamaForSequenceClassification's score has no dropout. */
+    @Override
+    public double classifierDropout() {
+        return 0;
+    }
+
     @Override
     public DecoderConfig withMaxSequenceLength(int length) {
         return new DecoderConfig(modelId, modelType, vocabSize, hiddenSize, numLayers, numHeads, numKeyValueHeads, headDim,

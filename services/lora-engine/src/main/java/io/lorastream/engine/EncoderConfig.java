@@ -13,6 +13,8 @@ import java.util.Map;
  * @param positionOffset    the first real token's position (RoBERTa: pad_token_id + 1; else 0)
  * @param hiddenDropout     dropout after embeddings and each sub-layer, while training only (BERT's hidden_dropout_prob)
  * @param attentionDropout  dropout on attention probabilities, while training only
+ * @param classifierDropout dropout in the head, while training only (classifier_dropout, else hidden_dropout_prob;
+ *                          DistilBERT's seq_classif_dropout)
  * @param maxSequenceLength tokens per text after truncation ([CLS] and [SEP] included)
  */
 public record EncoderConfig(
@@ -28,12 +30,13 @@ public record EncoderConfig(
         double layerNormEps,
         double hiddenDropout,
         double attentionDropout,
+        double classifierDropout,
         int positionOffset,
         int maxSequenceLength) implements BaseConfig {
 
     /** sentence-transformers/all-MiniLM-L6-v2, the embedded default (its max_seq_length is 256). */
     public static final EncoderConfig MINILM_L6 =
-            new EncoderConfig("sentence-transformers/all-MiniLM-L6-v2", Family.BERT, 30522, 384, 6, 12, 1536, 512, 2, 1e-12, 0.1, 0.1, 0, 256);
+            new EncoderConfig("sentence-transformers/all-MiniLM-L6-v2", Family.BERT, 30522, 384, 6, 12, 1536, 512, 2, 1e-12, 0.1, 0.1, 0.1, 0, 256);
 
     public EncoderConfig {
         require(modelId != null && !modelId.isBlank(), "modelId", modelId);
@@ -49,6 +52,7 @@ public record EncoderConfig(
         require(layerNormEps > 0, "layer_norm_eps", layerNormEps);
         require(hiddenDropout >= 0 && hiddenDropout < 1, "hidden_dropout_prob", hiddenDropout);
         require(attentionDropout >= 0 && attentionDropout < 1, "attention_probs_dropout_prob", attentionDropout);
+        require(classifierDropout >= 0 && classifierDropout < 1, "classifier_dropout", classifierDropout);
         require(maxSequenceLength >= 2 && maxSequenceLength <= maxPositions - positionOffset,
                 "max sequence length (2.." + (maxPositions - positionOffset) + ")", maxSequenceLength);
     }
@@ -57,7 +61,7 @@ public record EncoderConfig(
     @Override
     public EncoderConfig withMaxSequenceLength(int length) {
         return new EncoderConfig(modelId, family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions,
-                typeVocabSize, layerNormEps, hiddenDropout, attentionDropout, positionOffset, length);
+                typeVocabSize, layerNormEps, hiddenDropout, attentionDropout, classifierDropout, positionOffset, length);
     }
 
     public int headSize() {
@@ -129,6 +133,9 @@ public record EncoderConfig(
                 distil ? 1e-12 : config.path("layer_norm_eps").asDouble(1e-12),
                 config.path(distil ? "dropout" : "hidden_dropout_prob").asDouble(0.1),
                 config.path(distil ? "attention_dropout" : "attention_probs_dropout_prob").asDouble(0.1),
+                distil ? config.path("seq_classif_dropout").asDouble(0.2)
+                        : config.path("classifier_dropout").isNumber() ? config.path("classifier_dropout").asDouble()
+                        : config.path("hidden_dropout_prob").asDouble(0.1),
                 offset,
                 Math.min(maxSequenceLength, maxPositions - offset));
     }

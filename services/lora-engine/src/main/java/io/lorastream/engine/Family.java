@@ -21,22 +21,24 @@ public enum Family {
      * classifier over the mean of real tokens, as sentence-transformers bases were trained to be read.
      */
     BERT("bert.", "encoder.layer.", List.of(
-            new Head("pooler", Pooling.FIRST, List.of(new HeadLayer("bert.pooler.dense", true, Activation.TANH),
-                    new HeadLayer("classifier", true, Activation.NONE)), List.of("pooler", "classifier")),
+            new Head("pooler", Pooling.FIRST, List.of(new HeadLayer("bert.pooler.dense", true, Activation.TANH, false),
+                    new HeadLayer("classifier", true, Activation.NONE, true)), List.of("pooler", "classifier")),
             BertNames.MEAN_HEAD), BertNames.BLOCK_NORMS, BertNames.PATHS),
     /**
      * RoBERTa and XLM-R encoders (model_type roberta, xlm-roberta): BERT's blocks, positions counted from
      * pad_token_id + 1, one token type; the head is {@code RobertaClassificationHead} (dense → tanh → out_proj) on the first token.
      */
     ROBERTA("roberta.", "encoder.layer.", List.of(new Head("classification-head", Pooling.FIRST, List.of(
-            new HeadLayer("classifier.dense", true, Activation.TANH), new HeadLayer("classifier.out_proj", true, Activation.NONE)),
+            new HeadLayer("classifier.dense", true, Activation.TANH, true),
+            new HeadLayer("classifier.out_proj", true, Activation.NONE, true)),
             List.of("classifier")), BertNames.MEAN_HEAD), BertNames.BLOCK_NORMS, BertNames.PATHS),
     /**
      * DistilBERT (model_type distilbert): BERT-like post-LN blocks under {@code transformer.layer.N}, no token types; the head
      * is pre_classifier → ReLU → classifier on the first token, both saved (PEFT's default saves only the classifier).
      */
     DISTILBERT("distilbert.", "transformer.layer.", List.of(new Head("pre-classifier", Pooling.FIRST, List.of(
-            new HeadLayer("pre_classifier", true, Activation.RELU), new HeadLayer("classifier", true, Activation.NONE)),
+            new HeadLayer("pre_classifier", true, Activation.RELU, false),
+            new HeadLayer("classifier", true, Activation.NONE, true)),
             List.of("pre_classifier", "classifier")), BertNames.MEAN_HEAD),
             List.of("sa_layer_norm", "output_layer_norm"), paths(
             Module.QUERY, "attention.q_lin", Module.KEY, "attention.k_lin", Module.VALUE, "attention.v_lin",
@@ -45,7 +47,7 @@ public enum Family {
      * Llama-style decoders (model_type llama, qwen2, mistral): pre-RMSNorm blocks under {@code layers.N},
      * a {@code score} head without bias on the last real token, as {@code LlamaForSequenceClassification}.
      */
-    LLAMA("model.", "layers.", List.of(new Head("score", Pooling.LAST, List.of(new HeadLayer("score", false, Activation.NONE)),
+    LLAMA("model.", "layers.", List.of(new Head("score", Pooling.LAST, List.of(new HeadLayer("score", false, Activation.NONE, false)),
             List.of("score"))), List.of(), paths(
             Module.QUERY, "self_attn.q_proj", Module.KEY, "self_attn.k_proj", Module.VALUE, "self_attn.v_proj",
             Module.ATTENTION_OUTPUT, "self_attn.o_proj", Module.GATE, "mlp.gate_proj", Module.UP, "mlp.up_proj",
@@ -58,9 +60,10 @@ public enum Family {
      * One layer of a sequence-classification head, x·Wᵀ (+ b) then its activation, saved as {@code module.weight}
      * (and {@code .bias}); every layer but the last keeps the hidden size, the last maps to the labels. A module under
      * the family's checkpoint prefix ({@code bert.pooler.dense}) is part of the pretrained base in Hugging Face's class:
-     * a new head starts from the base's weights where the base has them.
+     * a new head starts from the base's weights where the base has them. {@code dropoutBefore}: while training, its input
+     * goes through dropout at the base's {@link BaseConfig#classifierDropout()} first, where transformers' head has one.
      */
-    public record HeadLayer(String module, boolean bias, Activation activation) {}
+    public record HeadLayer(String module, boolean bias, Activation activation, boolean dropoutBefore) {}
 
     /**
      * A sequence-classification head an adapter carries: its name (recorded with the adapter, chosen per adapter), how it
@@ -75,7 +78,7 @@ public enum Family {
 
     /** BERT's and RoBERTa's names, shared; and the encoders' other head, the classifier over the mean of real tokens. */
     private static final class BertNames {
-        static final Head MEAN_HEAD = new Head("mean", Pooling.MEAN, List.of(new HeadLayer("classifier", true, Activation.NONE)),
+        static final Head MEAN_HEAD = new Head("mean", Pooling.MEAN, List.of(new HeadLayer("classifier", true, Activation.NONE, true)),
                 List.of("classifier"));
         static final List<String> BLOCK_NORMS = List.of("attention.output.LayerNorm", "output.LayerNorm");
         static final Map<Module, String> PATHS = paths(

@@ -135,7 +135,7 @@ public final class Trainer {
             float loss;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray logits = config.fullFinetune() // the base is what trains: no LoRA on the way (its B is zero, adds nothing)
-                        ? adapter.classify(encoder.pooled(scope, tokens, encoder.baseProjections(), dropout, adapter.head().pooling()))
+                        ? adapter.classify(encoder.pooled(scope, tokens, encoder.baseProjections(), dropout, adapter.head().pooling()), dropout)
                         : adapter.logits(scope, encoder, tokens, dropout);                          // (B, L)
                 NDArray target = scope.create(oneHot, new Shape(tokens.size(), adapter.labels().size()));
                 NDArray lossArray = Scalars.times(logits.logSoftmax(-1).mul(target).sum(), -1f / tokens.size()); // mean cross-entropy

@@ -3,6 +3,8 @@ package io.lorastream.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,6 +46,34 @@ class HeadsTest {
             assertThat(a.headWeights().get(1).toFloatArray()).as("the classifier is drawn from the seed")
                     .isNotEqualTo(b.headWeights().get(1).toFloatArray());
         }
+    }
+
+    @Test
+    void whileTrainingAHeadHasDropoutWhereTransformersHeadHasIt() throws Exception {
+        assertThat(base.config().classifierDropout()).as("BERT: hidden_dropout_prob").isEqualTo(0.1);
+        try (NDManager scope = base.newScope();
+             Adapter mean = Adapter.create(base, LoraConfig.defaults(), Family.BERT.head("mean"), List.of("x", "y"), 1);
+             BaseModel qwen2 = BaseModel.fromDirectory(DecoderReferenceTest.directory("/decoders/qwen2-f16"), ai.djl.Device.cpu(), 64);
+             Adapter score = Adapter.create(qwen2, LoraConfig.defaults(), List.of("x", "y"), 1)) {
+            NDArray pooled = scope.ones(new ai.djl.ndarray.types.Shape(4, base.config().hiddenSize()));
+            assertThat(mean.classify(pooled, DropoutMasks.seeded(1)).toFloatArray()).as("dropout before BERT's classifier")
+                    .isNotEqualTo(mean.classify(pooled, DropoutMasks.NONE).toFloatArray());
+            NDArray decoderPooled = scope.ones(new ai.djl.ndarray.types.Shape(4, qwen2.config().hiddenSize()));
+            assertThat(score.classify(decoderPooled, DropoutMasks.seeded(1)).toFloatArray()).as("the decoders' score has none")
+                    .containsExactly(score.classify(decoderPooled, DropoutMasks.NONE).toFloatArray());
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String bert = "{\"model_type\": \"bert\", \"vocab_size\": 10, \"hidden_size\": 8, \"num_hidden_layers\": 1,"
+                + " \"num_attention_heads\": 2, \"intermediate_size\": 16, \"hidden_dropout_prob\": 0.1%s}";
+        assertThat(BaseConfig.fromHuggingFace("b", json.readTree(String.format(bert, "")), 64).classifierDropout()).isEqualTo(0.1);
+        assertThat(BaseConfig.fromHuggingFace("b", json.readTree(String.format(bert, ", \"classifier_dropout\": null")), 64)
+                .classifierDropout()).isEqualTo(0.1);
+        assertThat(BaseConfig.fromHuggingFace("b", json.readTree(String.format(bert, ", \"classifier_dropout\": 0.3")), 64)
+                .classifierDropout()).isEqualTo(0.3);
+        String distil = "{\"model_type\": \"distilbert\", \"vocab_size\": 10, \"dim\": 8, \"n_layers\": 1, \"n_heads\": 2,"
+                + " \"hidden_dim\": 16%s}";
+        assertThat(BaseConfig.fromHuggingFace("d", json.readTree(String.format(distil, "")), 64).classifierDropout())
+                .as("DistilBERT's seq_classif_dropout default").isEqualTo(0.2);
     }
 
     @Test
