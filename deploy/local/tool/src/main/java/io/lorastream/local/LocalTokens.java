@@ -3,6 +3,7 @@ package io.lorastream.local;
 import io.smallrye.jwt.build.Jwt;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -35,27 +36,48 @@ public final class LocalTokens {
         System.exit(new CommandLine(new LocalTokens()).execute(args));
     }
 
+    /** Owner only: the folder of the signing key, and the key itself. */
+    static final Set<PosixFilePermission> FOLDER = PosixFilePermissions.fromString("rwx------");
+    static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+
     @Command(name = "keys", description = "Create DIR/token-sign.pem and DIR/token-verify.pem unless they exist.")
     static final class Keys implements Callable<Integer> {
         @Option(names = "--dir", required = true)
         Path dir;
 
+        /**
+         * The folder is made 0700 and the private key 0600 as they are created, never wider in between; a folder and
+         * key made by an older version (with the umask's rights) are narrowed here too.
+         */
         @Override
         public Integer call() throws Exception {
-            if (Files.exists(dir.resolve(SIGN_KEY)) && Files.exists(dir.resolve(VERIFY_KEY))) {
+            if (Files.isDirectory(dir)) {
+                Files.setPosixFilePermissions(dir, FOLDER);
+            } else {
+                Files.createDirectories(dir.toAbsolutePath().getParent());
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(FOLDER));
+            }
+            Path sign = dir.resolve(SIGN_KEY);
+            if (Files.exists(sign) && Files.exists(dir.resolve(VERIFY_KEY))) {
+                Files.setPosixFilePermissions(sign, PRIVATE);
                 return 0;
             }
-            Files.createDirectories(dir);
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);
             KeyPair pair = generator.generateKeyPair();
-            Path sign = dir.resolve(SIGN_KEY);
+            Files.deleteIfExists(sign); // half a pair from an interrupted run: made again
+            Files.createFile(sign, PosixFilePermissions.asFileAttribute(PRIVATE));
             Files.writeString(sign, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
-            Files.setPosixFilePermissions(sign, PosixFilePermissions.fromString("rw-------"));
             Files.writeString(dir.resolve(VERIFY_KEY), pem("PUBLIC KEY", pair.getPublic().getEncoded()));
             return 0;
         }
     }
+
+    /** Lifetimes: a tenant token lives 30 days unless told otherwise, at most 90; an admin token 12 hours, at most a day. */
+    static final Duration TENANT_TTL = Duration.ofDays(30);
+    static final Duration TENANT_TTL_MAX = Duration.ofDays(90);
+    static final Duration ADMIN_TTL = Duration.ofHours(12);
+    static final Duration ADMIN_TTL_MAX = Duration.ofDays(1);
 
     @Command(name = "issue", description = "Print a bearer token for TENANT (or, with --admin, for every tenant).")
     static final class Issue implements Callable<Integer> {
@@ -68,23 +90,32 @@ public final class LocalTokens {
         @Option(names = "--admin", description = "admin role: every tenant, and the admin API")
         boolean admin;
 
-        @Option(names = "--ttl", defaultValue = "P30D", description = "lifetime, ISO-8601 (default ${DEFAULT-VALUE})")
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec; // errors go to the command line that runs this, and its streams
+
+        @Option(names = "--ttl", description = "lifetime, ISO-8601: a tenant's 30 days by default, at most 90 (P90D); an admin's 12 hours, at most a day (PT24H)")
         Duration ttl;
 
         @Override
         public Integer call() throws Exception {
             if (!admin && !TENANT.matcher(tenant).matches()) {
-                throw new CommandLine.ParameterException(new CommandLine(this),
+                throw new CommandLine.ParameterException(spec.commandLine(),
                         "TENANT " + tenant + " is not a tenant id (" + TENANT.pattern() + ")");
+            }
+            Duration lifetime = ttl != null ? ttl : admin ? ADMIN_TTL : TENANT_TTL;
+            Duration max = admin ? ADMIN_TTL_MAX : TENANT_TTL_MAX;
+            if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(max) > 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ttl " + lifetime + " is not a lifetime for "
+                        + (admin ? "an admin" : "a tenant") + " token (more than zero, at most " + max + ")");
             }
             Path key = dir.resolve(SIGN_KEY);
             if (!Files.exists(key)) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "no signing key at " + key + " (run ./lorastream up first)");
+                throw new CommandLine.ParameterException(spec.commandLine(), "no signing key at " + key + " (run ./lorastream up first)");
             }
             System.out.println(Jwt.issuer("lorastream")
                     .subject(tenant)
                     .groups(Set.of(admin ? "admin" : "tenant"))
-                    .expiresIn(ttl)
+                    .expiresIn(lifetime)
                     .sign(readPrivateKey(key)));
             return 0;
         }
