@@ -31,6 +31,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @QuarkusTest
 @QuarkusTestResource(value = KafkaAndS3TestResource.class, restrictToAnnotatedClass = true)
@@ -189,5 +191,52 @@ class FeedbackResourceTest {
         String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("lorastream_ingest_accepted_total", "lorastream_ingest_rejected_total{reason=\"forbidden\"",
                 "lorastream_ingest_publish_latency_seconds");
+    }
+
+    /**
+     * Forged and stale tokens, each refused with 401 before anything is read: no signature (alg none), HS256 keyed with
+     * the public key (the classic confusion), another key pair's signature, expired, not yet valid, another issuer.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"alg none", "HS256 with the public key", "another key pair", "expired", "not yet valid", "another issuer"})
+    void aForgedOrStaleTokenIs401(String forgery) throws Exception {
+        long now = System.currentTimeMillis() / 1000;
+        String token = switch (forgery) {
+            case "alg none" -> unsigned("{\"alg\":\"none\",\"typ\":\"JWT\"}", claims(now)) + ".";
+            case "HS256 with the public key" -> {
+                String unsigned = unsigned("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims(now));
+                byte[] publicKey = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(
+                        ConfigProvider.getConfig().getValue("mp.jwt.verify.publickey.location", String.class)));
+                javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+                mac.init(new javax.crypto.spec.SecretKeySpec(publicKey, "HmacSHA256"));
+                yield unsigned + "." + base64(mac.doFinal(unsigned.getBytes(StandardCharsets.US_ASCII)));
+            }
+            case "another key pair" -> {
+                java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+                generator.initialize(2048);
+                yield Jwt.issuer("lorastream").subject("acme").groups(Set.of("tenant")).sign(generator.generateKeyPair().getPrivate());
+            }
+            case "expired" -> Jwt.issuer("lorastream").subject("acme").groups(Set.of("tenant")).issuedAt(now - 7200).expiresAt(now - 3600).sign();
+            case "not yet valid" -> Jwt.issuer("lorastream").subject("acme").groups(Set.of("tenant")).claim("nbf", now + 3600)
+                    .expiresAt(now + 7200).sign();
+            case "another issuer" -> Jwt.issuer("not-lorastream").subject("acme").groups(Set.of("tenant")).sign();
+            default -> throw new IllegalArgumentException(forgery);
+        };
+        post("acme", token, "application/json", "{\"text\":\"forged\",\"label\":\"p\"}").statusCode(401);
+        // the same claims, honestly signed, pass: what was refused is the forgery alone
+        String honest = Jwt.issuer("lorastream").subject("acme").groups(Set.of("tenant")).issuedAt(now).expiresAt(now + 3600).sign();
+        post("acme", honest, "application/json", "{\"text\":\"honest\",\"label\":\"p\"}").statusCode(202);
+    }
+
+    private static String claims(long now) {
+        return "{\"iss\":\"lorastream\",\"sub\":\"acme\",\"groups\":[\"tenant\"],\"iat\":" + now + ",\"exp\":" + (now + 3600) + "}";
+    }
+
+    private static String unsigned(String header, String claims) {
+        return base64(header.getBytes(StandardCharsets.UTF_8)) + "." + base64(claims.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String base64(byte[] bytes) {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }
