@@ -78,7 +78,6 @@ public final class BaseModel implements AutoCloseable {
         this.defaultHead = defaultHead;
         try {
             MessageDigest digest = sha256Digest();
-            MessageDigest unhashed = sha256Digest();
             ByteBuffer scratch = ByteBuffer.allocateDirect((int) LOAD_CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
             Map<String, long[]> hashed = config.weightShapes();
             Map<String, NDArray> arrays = new HashMap<>();
@@ -88,7 +87,7 @@ public final class BaseModel implements AutoCloseable {
                 if (hashed.containsKey(name)) {
                     arrays.put(name, load(name, source.getValue(), digest, scratch));
                 } else {
-                    initializers.put(name, load(name, source.getValue(), unhashed, scratch));
+                    initializers.put(name, load(name, source.getValue(), null, scratch));
                 }
             }
             this.weights = Map.copyOf(arrays);
@@ -116,16 +115,18 @@ public final class BaseModel implements AutoCloseable {
     /**
      * One weight into native memory, a chunk of rows at a time, so that a base of billions of parameters never sits
      * whole in the Java heap (or twice anywhere); hashed on the way: name, dims and f32 values, little-endian — the
-     * same id whatever the file format or precision it was widened from.
+     * same id whatever the file format or precision it was widened from. {@code digest} null: not part of the id.
      */
     private NDArray load(String name, WeightSource source, MessageDigest digest, ByteBuffer scratch) throws IOException {
         long[] shape = source.shape();
-        digest.update(name.getBytes(StandardCharsets.UTF_8));
-        ByteBuffer dims = ByteBuffer.allocate(8 * shape.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (long dim : shape) {
-            dims.putLong(dim);
+        if (digest != null) {
+            digest.update(name.getBytes(StandardCharsets.UTF_8));
+            ByteBuffer dims = ByteBuffer.allocate(8 * shape.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (long dim : shape) {
+                dims.putLong(dim);
+            }
+            digest.update(dims.flip());
         }
-        digest.update(dims.flip());
         NDArray target = manager.create(new Shape(shape), DataType.FLOAT32); // uninitialised: every row is written below
         target.setName(name);
         long row = java.util.Arrays.stream(shape).skip(1).reduce(1, (a, b) -> a * b); // values per row of the first dimension
@@ -134,7 +135,9 @@ public final class BaseModel implements AutoCloseable {
         ByteBuffer buffer = chunkValues <= LOAD_CHUNK_VALUES ? scratch
                 : ByteBuffer.allocateDirect(chunkValues * 4).order(ByteOrder.LITTLE_ENDIAN); // a row longer than a chunk
         source.stream(buffer, chunkValues, (chunk, first, count) -> {
-            digest.update(chunk.duplicate());
+            if (digest != null) {
+                digest.update(chunk.duplicate());
+            }
             long[] part = shape.clone();
             part[0] = count / row;
             try (NDManager scope = manager.newSubManager()) {

@@ -86,18 +86,11 @@ public final class MixedClassifier {
     /** One padded batch: (B, L_i) probabilities, row i over its own adapter's labels. */
     private float[][] chunk(List<Adapter> rowAdapters, TokenBatch tokens) {
         int b = rowAdapters.size();
-        // the batch's distinct adapters, and each row's index among them
-        Map<Adapter, Integer> groups = new IdentityHashMap<>();
         List<Adapter> distinct = new ArrayList<>();
-        long[] group = new long[b];
+        long[] group = groups(rowAdapters, distinct);
         float[] scaling = new float[b];
         for (int i = 0; i < b; i++) {
-            Adapter adapter = rowAdapters.get(i);
-            group[i] = groups.computeIfAbsent(adapter, a -> {
-                distinct.add(a);
-                return distinct.size() - 1;
-            });
-            scaling[i] = (float) adapter.config().scaling();
+            scaling[i] = (float) rowAdapters.get(i).config().scaling();
         }
         try (NDManager scope = base.newScope()) {
             NDArray index = scope.create(group);                                        // (B)
@@ -119,14 +112,7 @@ public final class MixedClassifier {
                     pooled = pooled.get(new NDIndex("{}", scope.create(rows.stream().mapToLong(Integer::longValue).toArray()))); // (Bh, H)
                 }
                 List<Adapter> headAdapters = new ArrayList<>();
-                Map<Adapter, Integer> headGroups = new IdentityHashMap<>();
-                long[] headIndex = new long[rows.size()];
-                for (int k = 0; k < rows.size(); k++) {
-                    headIndex[k] = headGroups.computeIfAbsent(rowAdapters.get(rows.get(k)), a -> {
-                        headAdapters.add(a);
-                        return headAdapters.size() - 1;
-                    });
-                }
+                long[] headIndex = groups(rows.stream().map(rowAdapters::get).toList(), headAdapters);
                 NDArray probs = heads(scope, entry.getKey(), headAdapters, scope.create(headIndex), pooled).softmax(-1); // (Bh, Lmax)
                 int labels = (int) probs.getShape().get(1);
                 float[] flat = probs.toFloatArray();
@@ -137,6 +123,19 @@ public final class MixedClassifier {
             }
             return out;
         }
+    }
+
+    /** Each row's index among the rows' distinct adapters, which are added to {@code distinct} in order of first appearance. */
+    private static long[] groups(List<Adapter> rows, List<Adapter> distinct) {
+        Map<Adapter, Integer> index = new IdentityHashMap<>();
+        long[] group = new long[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            group[i] = index.computeIfAbsent(rows.get(i), a -> {
+                distinct.add(a);
+                return distinct.size() - 1;
+            });
+        }
+        return group;
     }
 
     /** Base linear over all rows plus, per row, scaling · x·Aᵀ·Bᵀ of that row's adapter. */
