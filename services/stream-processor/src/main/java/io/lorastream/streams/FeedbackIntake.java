@@ -76,6 +76,25 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private final java.util.Map<String, Long> retentionLookedAt = new java.util.HashMap<>();
     /** After a failed S3 write, no new attempt before this (wall clock ms); not state: a restart retries at once. */
     private long retryWritesAtMs;
+    /**
+     * Each tenant's shard counts as the last check left them. The manifest lists shards up to these only: a commit is
+     * requested whenever they change, so by the next check the transaction that sealed those shards has committed (or
+     * failed, and then this processor starts again from the restored state), while a shard sealed since may still be rolled
+     * back by a crash and sealed again under its number with other examples. Not state: after a start the first check
+     * records them, and the second writes.
+     */
+    private final java.util.Map<String, SealedCounts> sealedByLastCheck = new java.util.HashMap<>();
+
+    /** How many shards of each kind a tenant had sealed at a check. */
+    private record SealedCounts(int train, int holdout) {
+        static SealedCounts of(TenantDatasets state) {
+            return new SealedCounts(state.trainShards(), state.holdoutShards());
+        }
+
+        boolean covers(TenantDatasets.Shard shard) {
+            return shardSeq(shard.key()) <= (shard.kind() == DatasetKind.TRAIN ? train : holdout);
+        }
+    }
 
     /** The child that gets accepted feedback naming a prediction (the rollout's live accuracy); null: none. */
     private final String labelsChild;
@@ -102,6 +121,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         this.segments = context.getStateStore(FeedbackDatasets.SEGMENTS_STORE);
         this.deletions = context.getStateStore(FeedbackDatasets.DELETIONS_STORE);
         this.erasures = context.getStateStore(FeedbackDatasets.ERASURES_STORE);
+        sealedByLastCheck.clear(); // a task revived after a failed commit starts from the restored stores
         context.schedule(settings.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkAll);
     }
 
@@ -234,6 +254,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         tenants.delete(tenant);
         holdout.delete(tenant);
+        sealedByLastCheck.remove(tenant); // a new dataset numbers its shards from 1 again
         for (KeyValueStore<String, ?> store : List.of(pending, shards, segments, erasures)) {
             List<String> keys = new ArrayList<>();
             try (KeyValueIterator<String, ?> it = store.prefixScan(prefix, new StringSerializer())) {
@@ -296,9 +317,12 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
             state = tryRequest(state, now);
             state = maybeCompact(state, now);
             state = maybeRetire(state, now);
-            state = tryWriteManifest(state, now);
+            state = tryWriteManifest(state, sealedByLastCheck.get(state.tenant()), now);
             if (!state.equals(before)) {
                 tenants.put(state.tenant(), state);
+            }
+            if (!SealedCounts.of(state).equals(sealedByLastCheck.put(state.tenant(), SealedCounts.of(state)))) {
+                context.commit();
             }
         }
         deleteDue(now);
@@ -633,16 +657,22 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     }
 
     /**
-     * Rewrites {@code datasets/{tenant}/manifest.json} when shards were sealed since it was last written:
-     * once per check, not once per shard, since it lists every shard of the tenant.
+     * Rewrites {@code datasets/{tenant}/manifest.json} when shards were sealed since it was last written: once per check, not
+     * once per shard, since it lists every shard of the tenant; and only the shards the last check had sealed ({@code sealed}),
+     * whose sealing has committed: so every shard it lists keeps the bytes and sha256 it gives, through any crash.
      */
-    private TenantDatasets tryWriteManifest(TenantDatasets state, long now) {
-        if (!state.manifestBehind() || now < retryWritesAtMs) {
-            return state;
+    private TenantDatasets tryWriteManifest(TenantDatasets state, SealedCounts sealed, long now) {
+        if (!state.manifestBehind() || sealed == null || sealed.train() + sealed.holdout() <= state.manifestShards()
+                || now < retryWritesAtMs) {
+            return state; // nothing new it could list yet
         }
-        List<TenantDatasets.Shard> all = new ArrayList<>();
+        List<TenantDatasets.Shard> committed = new ArrayList<>();
         try (KeyValueIterator<String, TenantDatasets.Shard> it = shards.prefixScan(state.tenant() + "/", new StringSerializer())) {
-            it.forEachRemaining(kv -> all.add(kv.value));
+            it.forEachRemaining(kv -> {
+                if (sealed.covers(kv.value)) {
+                    committed.add(kv.value);
+                }
+            });
         }
         List<Compaction.Segment> kept = new ArrayList<>();
         try (KeyValueIterator<String, Compaction.Segment> it = segments.prefixScan(state.tenant() + "/", new StringSerializer())) {
@@ -650,12 +680,12 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         String key = DatasetManifest.key(state.tenant());
         try {
-            datasets.put(key, DatasetManifest.of(state.tenant(), kept, all, now), "application/json");
+            datasets.put(key, DatasetManifest.of(state.tenant(), kept, committed, now), "application/json");
         } catch (DatasetStore.UnavailableException e) {
             writeFailed(key, now, e);
             return state;
         }
-        return state.manifestWritten();
+        return state.manifestWritten(sealed.train() + sealed.holdout());
     }
 
     private void writeFailed(String key, long now, DatasetStore.UnavailableException e) {
@@ -680,6 +710,11 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         String[] parts = shardKey.split("/"); // datasets, tenant, shards|holdout, NNNNNN.jsonl
         DatasetKind kind = parts[2].equals("holdout") ? DatasetKind.HOLDOUT : DatasetKind.TRAIN;
         return parts[1] + "/" + kind.name() + "/" + parts[3].substring(0, parts[3].indexOf('.'));
+    }
+
+    /** 7 for {@code datasets/tenant/shards/000007.jsonl}. */
+    static int shardSeq(String shardKey) {
+        return Integer.parseInt(shardKey.substring(shardKey.lastIndexOf('/') + 1, shardKey.lastIndexOf('.')));
     }
 
     private static String pendingPrefix(String tenant, DatasetKind kind) {

@@ -16,7 +16,8 @@ import java.util.stream.IntStream;
  * @param firstUnrequestedShard the first training shard no request has named yet
  * @param unrequestedExamples   examples in shards firstUnrequestedShard..trainShards
  * @param requests              training requests emitted so far
- * @param manifestShards        shards listed in the manifest last written (it lags by at most one check interval)
+ * @param manifestShards        shards sealed up to those the manifest last written lists (it lists those the previous
+ *                              check had sealed: committed ones)
  * @param retryShards           training shards of failed requests ({@code training-failed}), named again by the next
  *                              request (at most {@link #MAX_RETRY_SHARDS}); they do not trigger one by themselves
  * @param firstUncompactedShard the first training shard not yet in a segment ({@link Compaction}); shards before it are read
@@ -119,9 +120,10 @@ public record TenantDatasets(
         return trainShards + holdoutShards > manifestShards;
     }
 
-    TenantDatasets manifestWritten() {
+    /** @param listedShards how many shards of both kinds had been sealed when the shards it lists were */
+    TenantDatasets manifestWritten(int listedShards) {
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
-                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, trainShards + holdoutShards,
+                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, listedShards,
                 retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
     }
 

@@ -188,6 +188,12 @@ class FeedbackDatasetsTest {
                 store.lines("datasets/acme/shards/000001.jsonl").get(0).getBytes(StandardCharsets.UTF_8), FeedbackReceived.class);
         assertThat(first.text()).isEqualTo("text of " + ids.get(0));
 
+        // the manifest lists a shard from the check after the one that sealed it: only then has its sealing committed, and
+        // a crash cannot make the same number hold other examples
+        JsonNode listedBefore = json(store.objects.get("datasets/acme/manifest.json"));
+        assertThat(listedBefore.get("shards")).as("shard 3, sealed at this check, is not listed yet").hasSize(2);
+        assertThat(listedBefore.get("trainExamples").asInt()).isEqualTo(10);
+        advance(Duration.ofSeconds(1));
         JsonNode manifest = json(store.objects.get("datasets/acme/manifest.json"));
         assertThat(manifest.get("trainExamples").asInt()).isEqualTo(12);
         assertThat(manifest.get("shards")).hasSize(3);
