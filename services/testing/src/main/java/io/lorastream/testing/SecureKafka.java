@@ -1,0 +1,198 @@
+package io.lorastream.testing;
+
+import io.lorastream.events.KafkaAccess;
+import io.lorastream.events.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.test.JaasUtils;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * A KRaft broker in this JVM that authenticates every client and authorizes it: SASL/SCRAM-SHA-512 for the services, one
+ * SCRAM user each with a random password, and {@link KafkaAccess}'s ACLs, enforced by Kafka's {@code StandardAuthorizer}
+ * (what no rule allows is refused). The operator (topics, users, ACLs) is the test kit's PLAIN super user.
+ *
+ * <p>Its own broker, apart from the shared one the other integration tests use in the clear. SASL over plaintext: it
+ * listens on loopback only; deploy/ puts SCRAM over TLS.
+ */
+public final class SecureKafka implements AutoCloseable {
+    static final String MECHANISM = "SCRAM-SHA-512";
+    private static final String BROKER_LISTENER = "EXTERNAL";
+
+    private final Path workDir;
+    private final KafkaClusterTestKit kafka;
+    private final Map<KafkaAccess.Service, String> passwords;
+
+    private SecureKafka(Path workDir, KafkaClusterTestKit kafka, Map<KafkaAccess.Service, String> passwords) {
+        this.workDir = workDir;
+        this.kafka = kafka;
+        this.passwords = passwords;
+    }
+
+    /** Starts the broker and creates the standard topics, a SCRAM user per service and their ACLs. */
+    public static SecureKafka start() {
+        Path workDir;
+        try {
+            workDir = Files.createTempDirectory("lorastream-secure-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        KafkaClusterTestKit kafka = null;
+        try {
+            kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .setBaseDirectory(workDir.resolve("kafka"))
+                    .setBrokerListenerName(ListenerName.normalised(BROKER_LISTENER))
+                    .setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                    // the controller authorizes too: the broker registers with it as the super user
+                    .setControllerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                    .build())
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .setConfigProp("auto.create.topics.enable", "false")
+                    // the test kit's PLAIN for its super user (and the broker itself), SCRAM for the services
+                    .setConfigProp("sasl.enabled.mechanisms", "PLAIN," + MECHANISM)
+                    .setConfigProp(listenerMechanismProperty(BROKER_LISTENER),
+                            "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+                    .build();
+            kafka.format();
+            kafka.startup();
+            kafka.waitForReadyBrokers();
+            Map<KafkaAccess.Service, String> passwords = new EnumMap<>(KafkaAccess.Service.class);
+            for (KafkaAccess.Service service : KafkaAccess.Service.values()) {
+                passwords.put(service, UUID.randomUUID().toString());
+            }
+            SecureKafka secure = new SecureKafka(workDir, kafka, passwords);
+            secure.provision();
+            return secure;
+        } catch (Exception e) {
+            closeQuietly(kafka);
+            throw new IllegalStateException("cannot start the SASL Kafka broker", e);
+        }
+    }
+
+    private static String listenerMechanismProperty(String listener) {
+        return "listener.name." + ListenerName.normalised(listener).value().toLowerCase() + "."
+                + MECHANISM.toLowerCase() + "." + SaslConfigs.SASL_JAAS_CONFIG;
+    }
+
+    /** Topics, users and ACLs; then waits until the broker enforces what was created (it learns it from the metadata log). */
+    private void provision() throws Exception {
+        try (Admin admin = Admin.create(operatorConfig())) {
+            admin.createTopics(Topics.newTopics((short) 1)).all().get();
+            admin.alterUserScramCredentials(passwords.entrySet().stream()
+                    .map(e -> (org.apache.kafka.clients.admin.UserScramCredentialAlteration) new UserScramCredentialUpsertion(
+                            e.getKey().user(), new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), e.getValue()))
+                    .toList()).all().get();
+            admin.createAcls(KafkaAccess.allBindings()).all().get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (admin.describeAcls(AclBindingFilter.ANY).values().get().size() < KafkaAccess.allBindings().size()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the broker did not apply the ACLs within 60 s");
+                }
+                Thread.sleep(100);
+            }
+        }
+        for (KafkaAccess.Service service : KafkaAccess.Service.values()) {
+            awaitLogin(service);
+        }
+    }
+
+    /** A user exists once the broker has applied its credential: until then its logins fail. */
+    private void awaitLogin(KafkaAccess.Service service) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            Map<String, Object> config = new HashMap<>(clientConfig(service));
+            config.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+            config.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+            try (Admin admin = Admin.create(config)) {
+                admin.describeCluster().clusterId().get();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(service.user() + " cannot log in within 60 s", e);
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    /** What a client needs to connect as the service: bootstrap servers, SASL/SCRAM and its user's password. */
+    public Map<String, Object> clientConfig(KafkaAccess.Service service) {
+        return clientConfig(service.user(), passwords.get(service));
+    }
+
+    /** A client that logs in as this user with this password (a wrong one is refused). */
+    public Map<String, Object> clientConfig(String user, String password) {
+        return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SASL_PLAINTEXT.name,
+                SaslConfigs.SASL_MECHANISM, MECHANISM,
+                SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                        + user + "\" password=\"" + password + "\";");
+    }
+
+    /** The service's settings as a Quarkus service reads them ({@code kafka.*}, which SmallRye and our own clients use). */
+    public Map<String, String> serviceSettings(KafkaAccess.Service service) {
+        Map<String, String> settings = new HashMap<>();
+        clientConfig(service).forEach((key, value) -> settings.put("kafka." + key, String.valueOf(value)));
+        return settings;
+    }
+
+    /** The operator: the super user, who may do anything. */
+    public Map<String, Object> operatorConfig() {
+        return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SASL_PLAINTEXT.name,
+                SaslConfigs.SASL_MECHANISM, "PLAIN",
+                SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + JaasUtils.KAFKA_PLAIN_ADMIN + "\" password=\"" + JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD + "\";");
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(kafka);
+        try (Stream<Path> files = Files.walk(workDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp dir left behind is not worth failing a test run for
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // shutting down; nothing to do about it
+        }
+    }
+}
