@@ -19,11 +19,17 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.lorastream.events.KafkaAccess;
 import io.lorastream.events.Topics;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.kafka.listener.GenericKafkaListener;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import io.strimzi.api.kafka.model.user.KafkaUser;
+import io.strimzi.api.kafka.model.user.KafkaUserAuthorizationSimple;
+import io.strimzi.api.kafka.model.user.KafkaUserScramSha512ClientAuthentication;
+import io.strimzi.api.kafka.model.user.acl.AclResourcePatternType;
+import io.strimzi.api.kafka.model.user.acl.AclRule;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +57,11 @@ class KubernetesManifestsTest {
     static final Map<String, Set<String>> CREATED_BY_OPERATOR = Map.of(
             "dev", Set.of("lorastream-token-key"),
             "production", Set.of("lorastream-token-key", "lorastream-s3"));
+
+    /** The services' deployments and the Kafka user each logs in as. */
+    static final Map<String, KafkaAccess.Service> KAFKA_USERS = Map.of("ingest", KafkaAccess.Service.INGEST,
+            "stream-processor", KafkaAccess.Service.STREAM_PROCESSOR, "trainer", KafkaAccess.Service.TRAINER,
+            "serving", KafkaAccess.Service.SERVING);
 
     /** Each overlay rendered once for all tests. */
     static final Map<String, RenderedManifests> RENDERED = new java.util.concurrent.ConcurrentHashMap<>();
@@ -113,10 +124,9 @@ class KubernetesManifestsTest {
         }
         assertThat(brokerConfig.get("auto.create.topics.enable")).isEqualTo(false);
 
-        // the services reach the cluster's plain listener through Strimzi's bootstrap service
-        GenericKafkaListener plain = kafka.getSpec().getKafka().getListeners().stream()
-                .filter(l -> !l.isTls()).findFirst().orElseThrow();
-        String bootstrap = cluster + "-kafka-bootstrap:" + plain.getPort();
+        // the services reach the cluster's one listener (TLS) through Strimzi's bootstrap service
+        assertThat(kafka.getSpec().getKafka().getListeners()).hasSize(1);
+        String bootstrap = cluster + "-kafka-bootstrap:" + kafka.getSpec().getKafka().getListeners().get(0).getPort();
         for (String service : SERVICES.keySet()) {
             assertThat(environment(rendered, service)).as(service).containsEntry("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         }
@@ -144,7 +154,11 @@ class KubernetesManifestsTest {
                         var ref = env.getValueFrom().getSecretKeyRef();
                         rendered.find(Secret.class, ref.getName()).ifPresentOrElse(
                                 secret -> assertThat(secret.getData()).as(where + " " + env.getName()).containsKey(ref.getKey()),
-                                () -> assertThat(external).as(where + " " + env.getName() + " secret").contains(ref.getName()));
+                                () -> assertThat(union(external, madeByStrimzi(rendered).keySet())).as(where + " " + env.getName() + " secret")
+                                        .contains(ref.getName()));
+                        if (rendered.find(Secret.class, ref.getName()).isEmpty() && !external.contains(ref.getName())) {
+                            assertThat(madeByStrimzi(rendered).get(ref.getName())).as(where + " " + env.getName() + " key").contains(ref.getKey());
+                        }
                     }
                 }
                 Set<String> volumes = new java.util.HashSet<>();
@@ -160,7 +174,11 @@ class KubernetesManifestsTest {
                 if (volume.getSecret() != null) {
                     String name = volume.getSecret().getSecretName();
                     if (rendered.find(Secret.class, name).isEmpty()) {
-                        assertThat(external).as(owner + " volume " + volume.getName()).contains(name);
+                        assertThat(union(external, madeByStrimzi(rendered).keySet())).as(owner + " volume " + volume.getName()).contains(name);
+                        if (madeByStrimzi(rendered).containsKey(name)) {
+                            volume.getSecret().getItems().forEach(item -> assertThat(madeByStrimzi(rendered).get(name))
+                                    .as(owner + " volume " + volume.getName() + " key").contains(item.getKey()));
+                        }
                     }
                 }
                 if (volume.getPersistentVolumeClaim() != null) {
@@ -182,6 +200,93 @@ class KubernetesManifestsTest {
                 assertThat(ports).as(service.getMetadata().getName() + " targetPort").contains(port.getTargetPort().getStrVal());
             }
         });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "production"})
+    void kafkaTakesOnlyScramOverTlsAndEachServiceHasExactlyItsAcls(String overlay) throws Exception {
+        RenderedManifests rendered = rendered(overlay);
+        Kafka kafka = rendered.one(Kafka.class, "lorastream");
+        for (GenericKafkaListener listener : kafka.getSpec().getKafka().getListeners()) {
+            assertThat(listener.isTls()).as(overlay + " listener " + listener.getName() + " tls").isTrue();
+            assertThat(listener.getAuth()).as(overlay + " listener " + listener.getName() + " authentication")
+                    .isInstanceOf(io.strimzi.api.kafka.model.kafka.listener.KafkaListenerAuthenticationScramSha512.class);
+        }
+        assertThat(kafka.getSpec().getKafka().getAuthorization())
+                .isInstanceOf(io.strimzi.api.kafka.model.kafka.KafkaAuthorizationSimple.class);
+
+        Map<String, KafkaUser> users = new java.util.HashMap<>();
+        rendered.all(KafkaUser.class).forEach(u -> users.put(u.getMetadata().getName(), u));
+        assertThat(users.keySet()).isEqualTo(Stream.of(KafkaAccess.Service.values()).map(KafkaAccess.Service::user)
+                .collect(java.util.stream.Collectors.toSet()));
+        for (KafkaAccess.Service service : KafkaAccess.Service.values()) {
+            KafkaUser user = users.get(service.user());
+            assertThat(user.getMetadata().getLabels()).containsEntry("strimzi.io/cluster", "lorastream");
+            assertThat(user.getSpec().getAuthentication()).isInstanceOf(KafkaUserScramSha512ClientAuthentication.class);
+            Set<String> granted = new java.util.TreeSet<>();
+            for (AclRule rule : ((KafkaUserAuthorizationSimple) user.getSpec().getAuthorization()).getAcls()) {
+                assertThat(rule.getType()).isIn(null, io.strimzi.api.kafka.model.user.acl.AclRuleType.ALLOW);
+                assertThat(rule.getHost()).isIn(null, "*");
+                String resource = rule.getResource().getType() + " " + resourceName(rule.getResource());
+                rule.getOperations().forEach(op -> granted.add(resource + " " + op.toValue()));
+            }
+            Set<String> table = new java.util.TreeSet<>();
+            for (KafkaAccess.Rule rule : KafkaAccess.rules(service)) {
+                String resource = switch (rule.type()) {
+                    case TOPIC -> "topic";
+                    case GROUP -> "group";
+                    case TRANSACTIONAL_ID -> "transactionalId";
+                    default -> throw new AssertionError("no Strimzi resource for " + rule.type());
+                } + " " + rule.name() + (rule.pattern() == org.apache.kafka.common.resource.PatternType.PREFIXED ? "*" : "");
+                // AclOperation.READ → Read, TRANSACTIONAL_ID's DESCRIBE → Describe
+                rule.operations().forEach(op -> table.add(resource + " " + op.name().charAt(0) + op.name().substring(1).toLowerCase()));
+            }
+            assertThat(granted).as(overlay + " KafkaUser " + service.user() + " against KafkaAccess").isEqualTo(table);
+        }
+        // each service logs in as its own user, over TLS, trusting the cluster's CA
+        for (Map.Entry<String, KafkaAccess.Service> entry : KAFKA_USERS.entrySet()) {
+            Container container = container(rendered, entry.getKey());
+            EnvVar jaas = container.getEnv().stream().filter(e -> e.getName().equals("KAFKA_SASL_JAAS_CONFIG")).findFirst()
+                    .orElseThrow(() -> new AssertionError(overlay + " " + entry.getKey() + " has no KAFKA_SASL_JAAS_CONFIG"));
+            assertThat(jaas.getValueFrom().getSecretKeyRef().getName()).as(entry.getKey()).isEqualTo(entry.getValue().user());
+            Map<String, String> environment = environment(rendered, entry.getKey());
+            assertThat(environment).containsEntry("KAFKA_SECURITY_PROTOCOL", "SASL_SSL").containsEntry("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+                    .containsEntry("KAFKA_BOOTSTRAP_SERVERS", "lorastream-kafka-bootstrap:9093");
+            String truststore = environment.get("KAFKA_SSL_TRUSTSTORE_LOCATION");
+            assertThat(container.getVolumeMounts()).as(entry.getKey() + " mounts the CA at " + truststore)
+                    .anySatisfy(m -> assertThat(truststore).startsWith(m.getMountPath() + "/"));
+        }
+    }
+
+    /** A topic's or group's name as Strimzi writes it, with {@code *} after a prefix. */
+    private static String resourceName(io.strimzi.api.kafka.model.user.acl.AclRuleResource resource) {
+        if (resource instanceof io.strimzi.api.kafka.model.user.acl.AclRuleTopicResource topic) {
+            return topic.getName() + (topic.getPatternType() == AclResourcePatternType.PREFIX ? "*" : "");
+        }
+        if (resource instanceof io.strimzi.api.kafka.model.user.acl.AclRuleGroupResource group) {
+            return group.getName() + (group.getPatternType() == AclResourcePatternType.PREFIX ? "*" : "");
+        }
+        if (resource instanceof io.strimzi.api.kafka.model.user.acl.AclRuleTransactionalIdResource id) {
+            return id.getName() + (id.getPatternType() == AclResourcePatternType.PREFIX ? "*" : "");
+        }
+        throw new AssertionError("a KafkaUser may name topics, groups and transactional ids only, not " + resource.getType());
+    }
+
+    /**
+     * The secrets the Strimzi operator makes from what is rendered, with their keys: the cluster CA's certificate, and for
+     * each KafkaUser with SCRAM, its password and login.
+     */
+    static Map<String, Set<String>> madeByStrimzi(RenderedManifests rendered) {
+        Map<String, Set<String>> secrets = new java.util.HashMap<>();
+        rendered.all(Kafka.class).forEach(k -> secrets.put(k.getMetadata().getName() + "-cluster-ca-cert", Set.of("ca.crt", "ca.p12", "ca.password")));
+        rendered.all(KafkaUser.class).forEach(u -> secrets.put(u.getMetadata().getName(), Set.of("password", "sasl.jaas.config")));
+        return secrets;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> union = new java.util.HashSet<>(a);
+        union.addAll(b);
+        return union;
     }
 
     @ParameterizedTest

@@ -43,11 +43,12 @@ final class RegistryFollower implements AutoCloseable {
     private final CompletableFuture<Void> preloaded = new CompletableFuture<>();
     private volatile boolean running = true;
 
-    RegistryFollower(ServedAdapters adapters, RolloutView view, String bootstrapServers) {
+    /** @param connection where the brokers are and how to log in ({@link io.lorastream.events.KafkaConnection}) */
+    RegistryFollower(ServedAdapters adapters, RolloutView view, Map<String, Object> connection) {
         this.adapters = adapters;
         this.view = view;
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(connection);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // the stream-processor writes it exactly once
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "lorastream-serving-registry");

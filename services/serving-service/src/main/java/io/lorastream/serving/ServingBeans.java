@@ -2,6 +2,7 @@ package io.lorastream.serving;
 
 import io.lorastream.engine.BaseModel;
 import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.KafkaConnection;
 import io.lorastream.events.AdapterLoadFailed;
 import io.lorastream.store.BaseSettings;
 import io.lorastream.store.FleetBase;
@@ -17,7 +18,8 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Clock;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.smallrye.common.annotation.Identifier;
+import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -108,8 +110,9 @@ public class ServingBeans {
     @Produces
     @Singleton
     @Startup // reading the registry and preloading starts with the service
-    RegistryFollower registry(ServedAdapters adapters, RolloutView view, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        RegistryFollower follower = new RegistryFollower(adapters, view, bootstrapServers);
+    RegistryFollower registry(ServedAdapters adapters, RolloutView view,
+                              @Identifier("default-kafka-broker") Map<String, Object> kafkaSettings) {
+        RegistryFollower follower = new RegistryFollower(adapters, view, KafkaConnection.of(kafkaSettings));
         follower.start();
         return follower;
     }

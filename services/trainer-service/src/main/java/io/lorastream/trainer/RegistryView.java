@@ -50,11 +50,14 @@ final class RegistryView implements StableVersions, AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    /** @param timeout how long {@link #stable} waits for the registry before it calls it unavailable */
-    RegistryView(String bootstrapServers, Duration timeout) {
+    /**
+     * @param connection where the brokers are and how to log in ({@link io.lorastream.events.KafkaConnection})
+     * @param timeout    how long {@link #stable} waits for the registry before it calls it unavailable
+     */
+    RegistryView(Map<String, Object> connection, Duration timeout) {
         this.timeout = timeout;
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(connection);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "lorastream-trainer-registry");

@@ -7,6 +7,7 @@ import io.lorastream.store.AdapterRepository;
 
 import io.lorastream.engine.BaseModel;
 import io.lorastream.events.AdapterPublished;
+import io.lorastream.events.KafkaConnection;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -15,7 +16,8 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Clock;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.smallrye.common.annotation.Identifier;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /** The worker's long-lived parts: the base model (loaded once), the bucket, the registry's view, the job. */
@@ -64,8 +66,8 @@ public class TrainerBeans {
     @Produces
     @Singleton
     @Startup // reading the registry starts with the service, not with the first job
-    RegistryView registry(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        return new RegistryView(bootstrapServers, REGISTRY_TIMEOUT);
+    RegistryView registry(@Identifier("default-kafka-broker") Map<String, Object> kafkaSettings) {
+        return new RegistryView(KafkaConnection.of(kafkaSettings), REGISTRY_TIMEOUT);
     }
 
     void close(@Disposes RegistryView registry) {

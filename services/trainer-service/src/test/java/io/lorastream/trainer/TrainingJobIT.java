@@ -59,7 +59,7 @@ class TrainingJobIT {
     static void setUp(Infrastructure infra) throws Exception {
         S3Endpoint s3 = infra.s3();
         bootstrap = infra.kafkaBootstrapServers();
-        registry = new RegistryView(bootstrap, Duration.ofSeconds(30));
+        registry = new RegistryView(Map.of("bootstrap.servers", bootstrap), Duration.ofSeconds(30));
         base = BaseModel.embedded(Device.cpu());
         store = new ObjectStore(s3.newClient(), s3.bucket());
         adapters = new AdapterRepository(store);
