@@ -81,11 +81,14 @@ class DockerComposeTest {
             String port = applicationProperty(entry.getValue(), "quarkus.http.port");
             JsonNode environment = service.path("environment");
             assertThat(environment.path("QUARKUS_HTTP_PORT").asText()).as(name).isEqualTo(port);
+            String managementPort = applicationProperty(entry.getValue(), "quarkus.management.port");
+            assertThat(environment.path("QUARKUS_MANAGEMENT_PORT").asText()).as(name).isEqualTo(managementPort);
             if (service.has("ports")) {
                 assertThat(service.path("ports").get(0).asText()).as(name).isEqualTo("127.0.0.1:" + port + ":" + port);
+                assertThat(service.path("ports").toString()).as(name + ": health and metrics are not published").doesNotContain(managementPort);
             }
             assertThat(service.path("healthcheck").path("test").toString()).as(name)
-                    .contains("QUARKUS_HTTP_PORT").contains("/q/health/ready");
+                    .contains("QUARKUS_MANAGEMENT_PORT").contains("/q/health/ready");
             for (String init : List.of("kafka-init", "minio-init")) {
                 assertThat(service.path("depends_on").path(init).path("condition").asText()).as(name + " waits for " + init)
                         .isEqualTo("service_completed_successfully");
@@ -133,7 +136,7 @@ class DockerComposeTest {
         return m.group(1);
     }
 
-    private static String applicationProperty(String module, String key) throws IOException {
+    static String applicationProperty(String module, String key) throws IOException {
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(ROOT.resolve("services").resolve(module).resolve("src/main/resources/application.properties"))) {
             properties.load(reader);

@@ -56,7 +56,17 @@ class KubernetesManifestsTest {
     /** Secrets an operator creates before applying (the overlays' comments say how). */
     static final Map<String, Set<String>> CREATED_BY_OPERATOR = Map.of(
             "dev", Set.of("lorastream-token-key"),
-            "production", Set.of("lorastream-token-key", "lorastream-s3"));
+            "production", Set.of()); // all generated from the files an operator puts in its secrets/
+
+    /** The production overlay's secret files (git-ignored), as placeholders: it renders only with them. */
+    static final Map<String, String> PRODUCTION_SECRETS = Map.of(
+            "secrets/token-verify.pem", "-----BEGIN PUBLIC KEY-----\nplaceholder\n-----END PUBLIC KEY-----\n",
+            "secrets/s3-serving.env", "access-key=serving-key\nsecret-key=serving-secret\n",
+            "secrets/s3-stream-processor.env", "access-key=stream-processor-key\nsecret-key=stream-processor-secret\n",
+            "secrets/s3-trainer.env", "access-key=trainer-key\nsecret-key=trainer-secret\n");
+
+    /** Each service's own S3 user (a secret of its own) and the policy it gets. */
+    static final Set<String> S3_USERS = Set.of("serving", "stream-processor", "trainer");
 
     /** The services' deployments and the Kafka user each logs in as. */
     static final Map<String, KafkaAccess.Service> KAFKA_USERS = Map.of("ingest", KafkaAccess.Service.INGEST,
@@ -74,10 +84,74 @@ class KubernetesManifestsTest {
     static RenderedManifests rendered(String overlay) throws Exception {
         RenderedManifests cached = RENDERED.get(overlay);
         if (cached == null) {
-            cached = RenderedManifests.render(ROOT, overlay);
+            cached = RenderedManifests.render(ROOT, overlay, overlay.equals("production") ? PRODUCTION_SECRETS : Map.of());
             RENDERED.put(overlay, cached);
         }
         return cached;
+    }
+
+    @Test
+    void productionDoesNotRenderWithoutItsSecretsAndSaysWhichFileIsMissing() throws Exception {
+        for (String missing : PRODUCTION_SECRETS.keySet()) {
+            Map<String, String> files = new java.util.HashMap<>(PRODUCTION_SECRETS);
+            files.remove(missing);
+            // with no file at all nothing is copied: the overlay as checked in
+            assertThatThrownBy(() -> RenderedManifests.render(ROOT, "production", files.isEmpty() ? Map.of() : files))
+                    .as("production without " + missing).hasMessageContaining(missing);
+        }
+        assertThatThrownBy(() -> RenderedManifests.render(ROOT, "production")).as("as checked in: no secrets")
+                .hasMessageContaining("secrets/");
+        // and nothing of it is in the repository: the folder is git-ignored
+        assertThat(java.nio.file.Files.exists(ROOT.resolve("deploy/k8s/overlays/production/secrets"))).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "production"})
+    void eachServiceHasItsOwnS3UserWithItsOwnPolicy(String overlay) throws Exception {
+        RenderedManifests rendered = rendered(overlay);
+        for (String service : S3_USERS) {
+            Map<String, String> environment = environment(rendered, service);
+            for (String key : List.of("LORASTREAM_S3_ACCESS_KEY", "LORASTREAM_S3_SECRET_KEY")) {
+                EnvVar env = container(rendered, service).getEnv().stream().filter(e -> e.getName().equals(key)).findFirst().orElseThrow();
+                assertThat(env.getValueFrom().getSecretKeyRef().getName()).as(overlay + " " + service + " " + key)
+                        .startsWith("lorastream-s3-" + service);
+            }
+            assertThat(environment).as(service).containsKey("LORASTREAM_S3_ENDPOINT");
+        }
+        assertThat(container(rendered, "ingest").getEnv()).as("ingest has no S3 credential")
+                .noneMatch(e -> e.getName().startsWith("LORASTREAM_S3_"));
+        ConfigMap policies = rendered.all(ConfigMap.class).filter(c -> c.getMetadata().getName().startsWith("lorastream-s3-policies"))
+                .findFirst().orElseThrow();
+        // what each may touch, by prefix: serving reads adapters/, the stream-processor writes datasets/, the trainer reads
+        // datasets/ and writes adapters/
+        Map<String, Map<String, Set<String>>> expected = Map.of(
+                "serving", Map.of("adapters/", Set.of("s3:GetObject", "s3:ListBucket")),
+                "stream-processor", Map.of("datasets/", Set.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket")),
+                "trainer", Map.of("datasets/", Set.of("s3:GetObject", "s3:ListBucket"),
+                        "adapters/", Set.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket")));
+        for (String service : S3_USERS) {
+            com.fasterxml.jackson.databind.JsonNode policy = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(policies.getData().get(service + ".json"));
+            Map<String, Set<String>> granted = new java.util.TreeMap<>();
+            for (com.fasterxml.jackson.databind.JsonNode statement : policy.path("Statement")) {
+                assertThat(statement.path("Effect").asText()).isEqualTo("Allow");
+                Set<String> actions = new java.util.TreeSet<>();
+                statement.path("Action").forEach(a -> actions.add(a.asText()));
+                if (actions.contains("s3:ListBucket")) {
+                    assertThat(actions).containsExactly("s3:ListBucket");
+                    assertThat(statement.path("Resource").get(0).asText()).isEqualTo("arn:aws:s3:::lorastream");
+                    statement.path("Condition").path("StringLike").path("s3:prefix").forEach(p ->
+                            granted.computeIfAbsent(p.asText().replace("*", ""), k -> new java.util.TreeSet<>()).add("s3:ListBucket"));
+                } else {
+                    statement.path("Resource").forEach(r -> {
+                        assertThat(r.asText()).startsWith("arn:aws:s3:::lorastream/").endsWith("/*");
+                        granted.computeIfAbsent(r.asText().substring("arn:aws:s3:::lorastream/".length()).replace("*", ""),
+                                k -> new java.util.TreeSet<>()).addAll(actions);
+                    });
+                }
+            }
+            assertThat(granted).as(service + "'s policy").isEqualTo(expected.get(service));
+        }
     }
 
     @ParameterizedTest
@@ -293,6 +367,11 @@ class KubernetesManifestsTest {
     @ValueSource(strings = {"dev", "production"})
     void servicesAreProbedOnTheirHealthEndpointsAndBounded(String overlay) throws Exception {
         RenderedManifests rendered = rendered(overlay);
+        Map<String, String> managementPorts = new java.util.HashMap<>();
+        for (String name : SERVICES.keySet()) {
+            managementPorts.put(name, DockerComposeTest.applicationProperty(name.equals("stream-processor") ? name : name + "-service",
+                    "quarkus.management.port"));
+        }
         SERVICES.forEach((name, port) -> {
             Container container = container(rendered, name);
             ContainerPort http = container.getPorts().stream().filter(p -> p.getName().equals("http")).findFirst().orElseThrow();
@@ -301,10 +380,21 @@ class KubernetesManifestsTest {
             assertThat(container.getReadinessProbe().getHttpGet().getPath()).as(name).isEqualTo("/q/health/ready");
             assertThat(container.getLivenessProbe().getHttpGet().getPath()).as(name).isEqualTo("/q/health/live");
             assertThat(container.getStartupProbe()).as(name + " startup probe").isNotNull();
+            // health and metrics live on the management interface (its port: the service's quarkus.management.port)
+            ContainerPort management = container.getPorts().stream().filter(p -> p.getName().equals("management")).findFirst()
+                    .orElseThrow(() -> new AssertionError(overlay + " " + name + " declares no management port"));
+            assertThat(String.valueOf(management.getContainerPort())).as(name + " management port")
+                    .isEqualTo(managementPorts.get(name));
+            for (Probe probe : probes(container)) {
+                assertThat(probe.getHttpGet().getPort().getStrVal()).as(name + " probes the management port").isEqualTo("management");
+            }
             if (!name.equals("ingest")) {
                 assertThat(environment(rendered, name)).as(name).containsKeys("LORASTREAM_S3_ENDPOINT", "LORASTREAM_S3_ACCESS_KEY", "LORASTREAM_S3_SECRET_KEY");
             }
         });
+        // a Service carries the API only: the management port is not reachable through it, nor from outside the cluster
+        rendered.all(Service.class).forEach(service -> service.getSpec().getPorts().forEach(port -> assertThat(port.getTargetPort().getStrVal())
+                .as(overlay + " service " + service.getMetadata().getName()).isNotEqualTo("management")));
         for (String tokenChecker : List.of("ingest", "serving")) {
             assertThat(container(rendered, tokenChecker).getVolumeMounts()).as(tokenChecker)
                     .anySatisfy(m -> assertThat(environment(rendered, tokenChecker).get("LORASTREAM_TOKEN_PUBLIC_KEY")).startsWith(m.getMountPath() + "/"));

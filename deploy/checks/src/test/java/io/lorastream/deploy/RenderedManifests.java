@@ -76,7 +76,44 @@ final class RenderedManifests {
     }
 
     static RenderedManifests render(Path root, String overlay) throws Exception {
-        Path dir = root.resolve("deploy/k8s/overlays").resolve(overlay);
+        return render(root, overlay, Map.of());
+    }
+
+    /**
+     * Renders a copy of deploy/k8s with these files added to the overlay (its git-ignored secrets: placeholders), so
+     * that an overlay which needs them renders here as it does for an operator who put them there.
+     */
+    static RenderedManifests render(Path root, String overlay, Map<String, String> overlayFiles) throws Exception {
+        if (overlayFiles.isEmpty()) {
+            return kustomize(overlay, root.resolve("deploy/k8s/overlays").resolve(overlay));
+        }
+        Path copy = Files.createTempDirectory("deploy-k8s-");
+        try {
+            Path source = root.resolve("deploy/k8s");
+            try (Stream<Path> paths = Files.walk(source)) {
+                for (Path path : paths.toList()) {
+                    Path target = copy.resolve(source.relativize(path).toString());
+                    if (Files.isDirectory(path)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(path, target);
+                    }
+                }
+            }
+            Path dir = copy.resolve("overlays").resolve(overlay);
+            for (Map.Entry<String, String> file : overlayFiles.entrySet()) {
+                Files.createDirectories(dir.resolve(file.getKey()).getParent());
+                Files.writeString(dir.resolve(file.getKey()), file.getValue());
+            }
+            return kustomize(overlay, dir);
+        } finally {
+            try (Stream<Path> paths = Files.walk(copy)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    private static RenderedManifests kustomize(String overlay, Path dir) throws Exception {
         Path out = Files.createTempFile("kustomize-" + overlay, ".yaml");
         Path err = Files.createTempFile("kustomize-" + overlay, ".err");
         try {

@@ -76,7 +76,7 @@ public final class FaultSuite implements Callable<Integer> {
     @Option(names = "--token", required = true, description = "An admin token") String token;
     @Option(names = "--launcher", required = true, description = "./lorastream, to restart what a fault stopped") Path launcher;
     @Option(names = "--run-dir", required = true, description = "Where the launcher keeps NAME.pid") Path runDir;
-    @Option(names = "--live", split = ",", required = true, description = "Each service's base URL; /q/health/live must answer 200")
+    @Option(names = "--live", split = ",", required = true, description = "Each service's management URL; /q/health/live must answer 200")
     List<String> services;
     @Option(names = "--serving", required = true, description = "Serving's base URL") String serving;
     @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2/train.tsv") Path data;

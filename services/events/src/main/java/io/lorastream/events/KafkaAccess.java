@@ -46,6 +46,11 @@ public final class KafkaAccess {
         public String principal() {
             return "User:" + user;
         }
+
+        /** The {@code aud} a bearer token for this service's API carries (ingest and serving check theirs). */
+        public String audience() {
+            return user;
+        }
     }
 
     /** What one rule allows: operations on a topic, group or transactional id, named literally or by prefix. */

@@ -8,10 +8,13 @@ import static org.hamcrest.Matchers.hasSize;
 
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.FeedbackReceived;
+import io.lorastream.events.KafkaAccess;
 import io.lorastream.events.Topics;
 import io.lorastream.testing.KafkaAndS3TestResource;
 import io.lorastream.testing.TestTokenKeys;
+import io.lorastream.testing.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
 import io.smallrye.jwt.build.Jwt;
@@ -41,7 +44,7 @@ class FeedbackResourceTest {
     private static final String NDJSON = "application/x-ndjson";
 
     static String token(String tenant, String... groups) {
-        return Jwt.issuer("lorastream").subject(tenant).groups(Set.of(groups.length == 0 ? new String[] {"tenant"} : groups)).sign();
+        return TestTokens.claims(tenant, groups.length == 0 ? new String[] {"tenant"} : groups).sign();
     }
 
     private static ValidatableResponse post(String tenant, String token, String contentType, String body) {
@@ -182,23 +185,32 @@ class FeedbackResourceTest {
         post("acme", forged, "application/json", body).statusCode(401);
     }
 
+    /** The management interface's {@code /q/} (its own port): health, metrics and OpenAPI are there. */
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
     @Test
-    void openApiHealthAndMetricsAreServed() {
-        given().when().get("/q/openapi").then().statusCode(200).body(containsString("/v1/tenants/{tenant}/feedback"));
-        given().when().get("/q/health/ready").then().statusCode(200).body(containsString("feedback"));
+    void openApiHealthAndMetricsAreServedOnTheManagementPortAndNotOnTheApiPort() {
+        for (String path : List.of("/q/openapi", "/q/health/ready", "/q/metrics")) {
+            given().when().get(path).then().statusCode(404); // the API port, the one users reach
+        }
+        given().when().get(management + "openapi").then().statusCode(200).body(containsString("/v1/tenants/{tenant}/feedback"));
+        given().when().get(management + "health/ready").then().statusCode(200).body(containsString("feedback"));
         post("acme", token("acme"), "application/json", "{\"text\":\"m\",\"label\":\"p\"}").statusCode(202);
         post("acme", token("globex"), "application/json", "{\"text\":\"m\",\"label\":\"p\"}").statusCode(403);
-        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().when().get(management + "metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("lorastream_ingest_accepted_total", "lorastream_ingest_rejected_total{reason=\"forbidden\"",
                 "lorastream_ingest_publish_latency_seconds");
     }
 
     /**
      * Forged and stale tokens, each refused with 401 before anything is read: no signature (alg none), HS256 keyed with
-     * the public key (the classic confusion), another key pair's signature, expired, not yet valid, another issuer.
+     * the public key (the classic confusion), another key pair's signature, expired, not yet valid, another issuer, a token for
+     * serving alone (its audience), one with no audience.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"alg none", "HS256 with the public key", "another key pair", "expired", "not yet valid", "another issuer"})
+    @ValueSource(strings = {"alg none", "HS256 with the public key", "another key pair", "expired", "not yet valid", "another issuer",
+            "serving's audience alone", "no audience"})
     void aForgedOrStaleTokenIs401(String forgery) throws Exception {
         long now = System.currentTimeMillis() / 1000;
         String token = switch (forgery) {
@@ -214,22 +226,24 @@ class FeedbackResourceTest {
             case "another key pair" -> {
                 java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
                 generator.initialize(2048);
-                yield Jwt.issuer("lorastream").subject("acme").groups(Set.of("tenant")).sign(generator.generateKeyPair().getPrivate());
+                yield TestTokens.claims("acme", "tenant").sign(generator.generateKeyPair().getPrivate());
             }
-            case "expired" -> Jwt.issuer("lorastream").subject("acme").groups(Set.of("tenant")).issuedAt(now - 7200).expiresAt(now - 3600).sign();
-            case "not yet valid" -> Jwt.issuer("lorastream").subject("acme").groups(Set.of("tenant")).claim("nbf", now + 3600)
-                    .expiresAt(now + 7200).sign();
-            case "another issuer" -> Jwt.issuer("not-lorastream").subject("acme").groups(Set.of("tenant")).sign();
+            case "expired" -> TestTokens.claims("acme", "tenant").issuedAt(now - 7200).expiresAt(now - 3600).sign();
+            case "not yet valid" -> TestTokens.claims("acme", "tenant").claim("nbf", now + 3600).expiresAt(now + 7200).sign();
+            case "another issuer" -> TestTokens.claims("acme", "tenant").issuer("not-lorastream").sign();
+            case "serving's audience alone" -> TestTokens.claims("acme", "tenant").audience(KafkaAccess.Service.SERVING.audience()).sign();
+            case "no audience" -> Jwt.issuer("lorastream").subject("acme").groups(Set.of("tenant")).sign();
             default -> throw new IllegalArgumentException(forgery);
         };
         post("acme", token, "application/json", "{\"text\":\"forged\",\"label\":\"p\"}").statusCode(401);
         // the same claims, honestly signed, pass: what was refused is the forgery alone
-        String honest = Jwt.issuer("lorastream").subject("acme").groups(Set.of("tenant")).issuedAt(now).expiresAt(now + 3600).sign();
+        String honest = TestTokens.claims("acme", "tenant").issuedAt(now).expiresAt(now + 3600).sign();
         post("acme", honest, "application/json", "{\"text\":\"honest\",\"label\":\"p\"}").statusCode(202);
     }
 
     private static String claims(long now) {
-        return "{\"iss\":\"lorastream\",\"sub\":\"acme\",\"groups\":[\"tenant\"],\"iat\":" + now + ",\"exp\":" + (now + 3600) + "}";
+        return "{\"iss\":\"lorastream\",\"aud\":[\"lorastream-ingest\"],\"sub\":\"acme\",\"groups\":[\"tenant\"],\"iat\":" + now
+                + ",\"exp\":" + (now + 3600) + "}";
     }
 
     private static String unsigned(String header, String claims) {

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.lorastream.testing.TestTokenKeys;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -37,6 +38,9 @@ class KafkaUnreachableTest {
         }
     }
 
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
     @Test
     void aBatchIsAnswered503WithRetryAfterNeverSilentlyDropped() {
         given().auth().oauth2(FeedbackResourceTest.token("acme")).contentType("application/json")
@@ -46,6 +50,6 @@ class KafkaUnreachableTest {
                 .contentType(Problem.MEDIA_TYPE)
                 .header("Retry-After", equalTo("7"))
                 .body("detail", containsString("send the batch again"));
-        given().when().get("/q/health/ready").then().statusCode(503);
+        given().when().get(management + "health/ready").then().statusCode(503);
     }
 }

@@ -26,6 +26,7 @@ import io.lorastream.store.ObjectStore;
 import io.lorastream.testing.KafkaAndS3TestResource;
 import io.lorastream.testing.TestTokenKeys;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -53,6 +54,10 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = KafkaAndS3TestResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = TestTokenKeys.class, restrictToAnnotatedClass = true)
 class AdminApiTest {
+    /** Metrics are served on the management interface only (its own port; tenant-tagged series never on the API port). */
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
     @Inject
     BaseModel base;
 
@@ -160,7 +165,8 @@ class AdminApiTest {
         TestVersions.register(bootstrap(), tenant, 1, TestVersions.publish(store, base, tenant, 1, 51, LABELS));
         awaitVersion(tenant, 1, Duration.ofSeconds(60));
         assertThat(score(tenant, token(tenant), "{\"texts\": [\"a prediction, so the tenant has series\"]}").statusCode()).isEqualTo(200);
-        assertThat(given().when().get("/q/metrics").asString()).contains("tenant=\"" + tenant + "\"");
+        assertThat(given().when().get(management + "metrics").asString()).contains("tenant=\"" + tenant + "\"");
+        given().when().get("/q/metrics").then().statusCode(404); // not on the API port, which tenants reach
 
         try (KafkaConsumer<String, byte[]> commands = commandsFromNow()) {
             CompletableFuture<Response> offboarding = CompletableFuture.supplyAsync(() -> given().auth().oauth2(admin())
@@ -184,10 +190,10 @@ class AdminApiTest {
         given().auth().oauth2(admin()).when().get("/v1/tenants").then().statusCode(200).body(org.hamcrest.Matchers.not(containsString(tenant)));
         given().auth().oauth2(admin()).when().get("/v1/tenants/{tenant}/adapters", tenant).then().statusCode(404);
         long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (given().when().get("/q/metrics").asString().contains("tenant=\"" + tenant + "\"") && System.nanoTime() < until) {
+        while (given().when().get(management + "metrics").asString().contains("tenant=\"" + tenant + "\"") && System.nanoTime() < until) {
             Thread.sleep(100);
         }
-        assertThat(given().when().get("/q/metrics").asString()).as("no series of the tenant").doesNotContain("tenant=\"" + tenant + "\"");
+        assertThat(given().when().get(management + "metrics").asString()).as("no series of the tenant").doesNotContain("tenant=\"" + tenant + "\"");
         given().auth().oauth2(admin()).when().delete("/v1/tenants/{tenant}", "Not A Tenant!").then().statusCode(400);
     }
 

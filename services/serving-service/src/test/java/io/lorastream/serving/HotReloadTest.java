@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.lorastream.engine.AdapterFiles;
 import io.lorastream.engine.BaseModel;
+import io.lorastream.events.KafkaAccess;
 import io.lorastream.events.AdapterEvent;
 import io.lorastream.events.AdapterLoadFailed;
 import io.lorastream.events.EventSerde;
@@ -17,11 +18,12 @@ import io.lorastream.store.ObjectStore;
 import io.lorastream.store.VersionManifest;
 import io.lorastream.testing.KafkaAndS3TestResource;
 import io.lorastream.testing.TestTokenKeys;
+import io.lorastream.testing.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
-import io.smallrye.jwt.build.Jwt;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +50,10 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = KafkaAndS3TestResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = TestTokenKeys.class, restrictToAnnotatedClass = true)
 class HotReloadTest {
+    /** Metrics are served on the management interface only (its own port; tenant-tagged series never on the API port). */
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
     static final List<String> LABELS = List.of("negative", "positive");
 
     @Inject
@@ -57,7 +63,7 @@ class HotReloadTest {
     ObjectStore store;
 
     static String token(String tenant, String... groups) {
-        return Jwt.issuer("lorastream").subject(tenant).groups(Set.of(groups.length == 0 ? new String[] {"tenant"} : groups)).sign();
+        return TestTokens.claims(tenant, groups.length == 0 ? new String[] {"tenant"} : groups).sign();
     }
 
     static Response score(String tenant, String token, String body) {
@@ -211,13 +217,13 @@ class HotReloadTest {
         assertThat(metric("lorastream_serving_batch_adapters_max")).as("distinct adapters in one forward").isGreaterThanOrEqualTo(2);
     }
 
-    private static double metric(String name) {
-        return given().when().get("/q/metrics").asString().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+    private double metric(String name) {
+        return given().when().get(management + "metrics").asString().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
                 .findFirst().map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).orElse(0.0);
     }
 
-    private static double prefetchedSwaps() {
-        String metrics = given().when().get("/q/metrics").asString();
+    private double prefetchedSwaps() {
+        String metrics = given().when().get(management + "metrics").asString();
         return metrics.lines().filter(l -> l.startsWith("lorastream_serving_adapter_swaps_total{prefetched=\"true\"")).findFirst()
                 .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).orElse(0.0);
     }
@@ -331,6 +337,9 @@ class HotReloadTest {
         score(tenant, token(tenant), "{\"texts\": [\"" + "a".repeat(20_001) + "\"]}").then().statusCode(400)
                 .body("detail", containsString("max-text-length"));
         given().contentType("application/json").body("{\"texts\": [\"x\"]}").when().post("/v1/tenants/{tenant}/score", tenant)
+                .then().statusCode(401);
+        // a token minted for ingest alone (its audience) does not open serving
+        score(tenant, TestTokens.claims(tenant, "tenant").audience(KafkaAccess.Service.INGEST.audience()).sign(), "{\"texts\": [\"x\"]}")
                 .then().statusCode(401);
     }
 

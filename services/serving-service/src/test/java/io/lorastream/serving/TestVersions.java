@@ -67,7 +67,14 @@ final class TestVersions {
 
     static void register(String bootstrap, String tenant, long revision, RegistryEntry.VersionRef stable, RegistryEntry.Candidate candidate)
             throws Exception {
-        send(bootstrap, Topics.ADAPTER_REGISTRY, RegistryEntry.class, new RegistryEntry(tenant, revision, stable, candidate, null, null,
+        register(java.util.Map.of("bootstrap.servers", bootstrap), tenant, revision, stable, candidate);
+    }
+
+    /** By a client with these settings (a broker that wants a login). */
+    static void register(java.util.Map<String, Object> client, String tenant, long revision, RegistryEntry.VersionRef stable,
+                         RegistryEntry.Candidate candidate) throws Exception {
+        io.lorastream.testing.TestEvents.send(client, Topics.ADAPTER_REGISTRY, RegistryEntry.class, new RegistryEntry(tenant, revision, stable,
+                candidate, null, null,
                 List.of(new RegistryEntry.HistoryItem(stable.version(), io.lorastream.events.AdapterStatus.PROMOTED, Instant.now())), Instant.now()));
     }
 

@@ -29,6 +29,9 @@ public final class LauncherScript {
         for (String port : List.of("KAFKA", "KAFKA_CONTROLLER", "S3", "INGEST", "STREAM_PROCESSOR", "TRAINER", "SERVING")) {
             env.put("LORASTREAM_" + port + "_PORT", String.valueOf(freePort()));
         }
+        for (String service : List.of("INGEST", "STREAM_PROCESSOR", "TRAINER", "SERVING")) {
+            env.put("LORASTREAM_" + service + "_MANAGEMENT_PORT", String.valueOf(freePort()));
+        }
         env.put("LORASTREAM_SKIP_BUILD", "1"); // the Maven build made the jars already
     }
 

@@ -27,6 +27,8 @@ public final class ServiceProcess implements AutoCloseable {
     private final String name;
     private final Path jar;
     private final int port;
+    /** Health and metrics: the service's management interface, on a port of its own (free when constructed). */
+    private final int managementPort;
     private final Map<String, String> properties;
     private final Map<String, String> environment;
     private final Path log;
@@ -40,18 +42,24 @@ public final class ServiceProcess implements AutoCloseable {
         this.name = name;
         this.jar = jar;
         this.port = port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            this.managementPort = socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port for " + name + "'s management interface", e);
+        }
         this.properties = Map.copyOf(properties);
         this.environment = Map.copyOf(environment);
         this.log = log;
     }
 
-    /** Starts the JVM and waits until {@code /q/health/ready} answers 200. */
+    /** Starts the JVM and waits until {@code /q/health/ready} answers 200 on its management interface. */
     public ServiceProcess start(Duration timeout) {
         List<String> command = new ArrayList<>(List.of("bash", "-c",
                 "\"$@\" </dev/null >>\"$LORASTREAM_SERVICE_LOG\" 2>&1 & child=$!; echo $child; "
                         + "trap 'kill -9 $child 2>/dev/null' EXIT; cat >/dev/null",
                 "service", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
-                "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1"));
+                "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.management.port=" + managementPort, "-Dquarkus.management.host=127.0.0.1"));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
@@ -79,7 +87,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     public boolean ready() {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url("/q/health/ready"))).timeout(Duration.ofSeconds(2)).build(),
+            return HTTP.send(HttpRequest.newBuilder(URI.create(managementUrl("/q/health/ready"))).timeout(Duration.ofSeconds(2)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {
             return false;
@@ -102,6 +110,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     public String url(String path) {
         return "http://127.0.0.1:" + port + path;
+    }
+
+    /** A path on the management interface: {@code /q/health/ready}, {@code /q/metrics}. */
+    public String managementUrl(String path) {
+        return "http://127.0.0.1:" + managementPort + path;
     }
 
     public int port() {

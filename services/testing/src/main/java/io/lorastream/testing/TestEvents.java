@@ -16,8 +16,14 @@ public final class TestEvents {
 
     /** One event, keyed by its {@link LoraEvent#kafkaKey()}, acknowledged by the broker before this returns. */
     public static <T extends LoraEvent> void send(String bootstrap, String topic, Class<T> type, T event) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+        send(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topic, type, event);
+    }
+
+    /** The same, by a client with these settings (a broker that wants a login: {@link SecureKafka#operatorConfig()}). */
+    public static <T extends LoraEvent> void send(Map<String, Object> client, String topic, Class<T> type, T event) throws Exception {
+        Map<String, Object> config = new java.util.HashMap<>(client);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
             RecordHeaders headers = new RecordHeaders();
             byte[] value = EventSerde.of(type, "/test").serializer().serialize(topic, headers, event);
             producer.send(new ProducerRecord<>(topic, null, event.kafkaKey(), value, headers)).get();

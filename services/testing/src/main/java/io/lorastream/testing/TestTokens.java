@@ -1,6 +1,8 @@
 package io.lorastream.testing;
 
+import io.lorastream.events.KafkaAccess;
 import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.build.JwtClaimsBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,7 +15,7 @@ import java.util.Set;
 
 /**
  * A fresh RS256 key pair for one test run and the bearer tokens it signs, shaped as
- * {@code ./lorastream token} shapes them (issuer {@code lorastream}, subject = tenant,
+ * {@code ./lorastream token} shapes them (issuer {@code lorastream}, audiences ingest and serving, subject = tenant,
  * groups {@code tenant} or {@code admin}). Services under test verify with {@link #publicKeyFile()}.
  */
 public final class TestTokens implements AutoCloseable {
@@ -49,14 +51,22 @@ public final class TestTokens implements AutoCloseable {
         return dir.resolve("token-sign.pem");
     }
 
+    /** The audiences {@code ./lorastream token} gives a token by default: both APIs, ingest's and serving's. */
+    public static final Set<String> AUDIENCES = Set.of(KafkaAccess.Service.INGEST.audience(), KafkaAccess.Service.SERVING.audience());
+
+    /** A token's claims as {@code ./lorastream token} makes them: issuer, both audiences, the subject and its groups. */
+    public static JwtClaimsBuilder claims(String subject, String... groups) {
+        return Jwt.issuer("lorastream").audience(AUDIENCES).subject(subject).groups(Set.of(groups));
+    }
+
     /** A token for {@code tenant} ({@code groups: [tenant]}). */
     public String tenant(String tenant) {
-        return Jwt.issuer("lorastream").subject(tenant).groups(Set.of("tenant")).sign(pair.getPrivate());
+        return claims(tenant, "tenant").sign(pair.getPrivate());
     }
 
     /** A token for every tenant ({@code groups: [admin]}). */
     public String admin() {
-        return Jwt.issuer("lorastream").subject("admin").groups(Set.of("admin")).sign(pair.getPrivate());
+        return claims("admin", "admin").sign(pair.getPrivate());
     }
 
     private static String pem(String type, byte[] der) {

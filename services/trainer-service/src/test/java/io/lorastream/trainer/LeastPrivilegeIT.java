@@ -52,8 +52,7 @@ class LeastPrivilegeIT {
     @Test
     void feedbackBecomesAPublishedVersionWithEachServiceOnItsOwnPrincipal(Infrastructure infra) throws Exception {
         S3Endpoint s3 = infra.s3();
-        Map<String, String> s3Config = Map.of("lorastream.s3.endpoint", s3.url(), "lorastream.s3.access-key", s3.accessKey(),
-                "lorastream.s3.secret-key", s3.secretKey(), "lorastream.s3.bucket", s3.bucket());
+        Map<String, String> s3Config = s3.serviceSettings();
         try (SecureKafka kafka = SecureKafka.start(); TestTokens tokens = TestTokens.create()) {
             Map<String, String> streamsConfig = new LinkedHashMap<>(s3Config);
             streamsConfig.putAll(kafka.serviceSettings(Service.STREAM_PROCESSOR));

@@ -108,7 +108,7 @@ class TrainerS3OutageIT {
     }
 
     private static HttpResponse<String> readiness(ServiceProcess trainer) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(trainer.url("/q/health/ready"))).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(HttpRequest.newBuilder(URI.create(trainer.managementUrl("/q/health/ready"))).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> awaitReadiness(ServiceProcess trainer, Predicate<HttpResponse<String>> wanted, Duration within)

@@ -1,5 +1,6 @@
 package io.lorastream.local;
 
+import io.lorastream.events.KafkaAccess;
 import io.smallrye.jwt.build.Jwt;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.security.PrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Parameters;
  * Bearer tokens for the local stack: {@code keys} makes the RS256 key pair once ({@code up} calls
  * it); {@code issue} prints a token whose subject is the tenant ({@code groups: [tenant]}), or with
  * {@code --admin} one for every tenant ({@code groups: [admin]}). Issuer {@code lorastream}, as the
- * services' {@code mp.jwt.verify.issuer} expects.
+ * services' {@code mp.jwt.verify.issuer} expects; audiences the APIs it opens (both by default), each of which checks
+ * its own ({@code mp.jwt.verify.audiences}).
  */
 @Command(name = "lorastream-token", mixinStandardHelpOptions = true, subcommands = {LocalTokens.Keys.class, LocalTokens.Issue.class})
 public final class LocalTokens {
@@ -96,6 +99,9 @@ public final class LocalTokens {
         @Option(names = "--ttl", description = "lifetime, ISO-8601: a tenant's 30 days by default, at most 90 (P90D); an admin's 12 hours, at most a day (PT24H)")
         Duration ttl;
 
+        @Option(names = "--audience", split = ",", description = "the APIs the token opens: ingest, serving (default: both)")
+        List<Api> audience = List.of(Api.values());
+
         @Override
         public Integer call() throws Exception {
             if (!admin && !TENANT.matcher(tenant).matches()) {
@@ -113,11 +119,23 @@ public final class LocalTokens {
                 throw new CommandLine.ParameterException(spec.commandLine(), "no signing key at " + key + " (run ./lorastream up first)");
             }
             System.out.println(Jwt.issuer("lorastream")
+                    .audience(audience.stream().map(api -> api.service.audience()).collect(java.util.stream.Collectors.toSet()))
                     .subject(tenant)
                     .groups(Set.of(admin ? "admin" : "tenant"))
                     .expiresIn(lifetime)
                     .sign(readPrivateKey(key)));
             return 0;
+        }
+    }
+
+    /** The APIs that check tokens, each its own audience ({@code aud}): a token opens those it names. */
+    enum Api {
+        ingest(KafkaAccess.Service.INGEST), serving(KafkaAccess.Service.SERVING);
+
+        final KafkaAccess.Service service;
+
+        Api(KafkaAccess.Service service) {
+            this.service = service;
         }
     }
 

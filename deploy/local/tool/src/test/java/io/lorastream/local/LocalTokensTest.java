@@ -79,6 +79,31 @@ class LocalTokensTest {
         assertThat(shorter.path("exp").asLong() - shorter.path("iat").asLong()).isEqualTo(2L * 3600);
     }
 
+    @Test
+    void aTokenOpensBothApisByDefaultOrThoseItsAudienceNames() throws Exception {
+        Path keys = home.resolve("keys");
+        run(new StringWriter(), "keys", "--dir", keys.toString());
+        assertThat(audiences(issue(keys, "acme"))).containsExactlyInAnyOrder("lorastream-ingest", "lorastream-serving");
+        assertThat(audiences(issue(keys, "acme", "--audience", "serving"))).containsExactly("lorastream-serving");
+        assertThat(audiences(issue(keys, "ops", "--admin", "--audience", "ingest,serving")))
+                .containsExactlyInAnyOrder("lorastream-ingest", "lorastream-serving");
+        StringWriter err = new StringWriter();
+        assertThat(run(err, "issue", "--dir", keys.toString(), "acme", "--audience", "trainer")).isNotZero();
+        assertThat(err.toString()).contains("--audience").contains("trainer");
+    }
+
+    /** {@code aud}: one string, or an array of them. */
+    private static java.util.List<String> audiences(JsonNode claims) {
+        JsonNode aud = claims.path("aud");
+        java.util.List<String> names = new java.util.ArrayList<>();
+        if (aud.isArray()) {
+            aud.forEach(n -> names.add(n.asText()));
+        } else if (aud.isTextual()) {
+            names.add(aud.asText());
+        }
+        return names;
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = ';', textBlock = """
             acme --ttl P91D          ; --ttl PT2184H is not a lifetime for a tenant token (more than zero, at most PT2160H)
