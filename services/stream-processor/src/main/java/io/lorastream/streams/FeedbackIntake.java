@@ -321,7 +321,8 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
             if (!state.equals(before)) {
                 tenants.put(state.tenant(), state);
             }
-            if (!SealedCounts.of(state).equals(sealedByLastCheck.put(state.tenant(), SealedCounts.of(state)))) {
+            SealedCounts sealed = SealedCounts.of(state);
+            if (!sealed.equals(sealedByLastCheck.put(state.tenant(), sealed))) {
                 context.commit();
             }
         }

@@ -4,10 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 
 /** A KRaft broker (combined broker + controller) in this JVM and s3proxy in a child JVM. */
 final class EmbeddedInfrastructure implements Infrastructure {
@@ -36,19 +33,7 @@ final class EmbeddedInfrastructure implements Infrastructure {
         S3ProxyServer s3proxy = S3ProxyServer.start(workDir.resolve("s3"), ACCESS_KEY, SECRET_KEY);
         KafkaClusterTestKit kafka = null;
         try {
-            kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .setBaseDirectory(workDir.resolve("kafka"))
-                    .build())
-                    // One broker: every internal topic has one replica (transactions included, for exactly-once).
-                    .setConfigProp("offsets.topic.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.min.isr", "1")
-                    .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .build();
+            kafka = SingleNodeKafka.builder(SingleNodeKafka.node(workDir.resolve("kafka")).build()).build();
             kafka.format();
             kafka.startup();
             kafka.waitForReadyBrokers();
@@ -57,7 +42,7 @@ final class EmbeddedInfrastructure implements Infrastructure {
             return infrastructure;
         } catch (Exception e) {
             s3proxy.close();
-            closeQuietly(kafka);
+            SingleNodeKafka.closeQuietly(kafka);
             throw new IllegalStateException("cannot start the embedded Kafka broker", e);
         }
     }
@@ -79,23 +64,8 @@ final class EmbeddedInfrastructure implements Infrastructure {
 
     @Override
     public void close() {
-        closeQuietly(kafka);
+        SingleNodeKafka.closeQuietly(kafka);
         s3proxy.close();
-        try (Stream<Path> files = Files.walk(workDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // a temp dir left behind is not worth failing a test run for
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable closeable) {
-        if (closeable == null) {
-            return;
-        }
-        try {
-            closeable.close();
-        } catch (Exception ignored) {
-            // shutting down; nothing to do about it
-        }
+        SingleNodeKafka.deleteTree(workDir);
     }
 }

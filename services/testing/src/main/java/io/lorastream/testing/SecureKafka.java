@@ -7,12 +7,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
@@ -24,7 +22,6 @@ import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.test.JaasUtils;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * A KRaft broker in this JVM that authenticates every client and authorizes it: SASL/SCRAM-SHA-512 for the services, one
@@ -58,21 +55,12 @@ public final class SecureKafka implements AutoCloseable {
         }
         KafkaClusterTestKit kafka = null;
         try {
-            kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .setBaseDirectory(workDir.resolve("kafka"))
+            kafka = SingleNodeKafka.builder(SingleNodeKafka.node(workDir.resolve("kafka"))
                     .setBrokerListenerName(ListenerName.normalised(BROKER_LISTENER))
                     .setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT)
                     // the controller authorizes too: the broker registers with it as the super user
                     .setControllerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT)
                     .build())
-                    .setConfigProp("offsets.topic.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.min.isr", "1")
-                    .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
                     .setConfigProp("auto.create.topics.enable", "false")
                     // the test kit's PLAIN for its super user (and the broker itself), SCRAM for the services
                     .setConfigProp("sasl.enabled.mechanisms", "PLAIN," + MECHANISM)
@@ -90,7 +78,7 @@ public final class SecureKafka implements AutoCloseable {
             secure.provision();
             return secure;
         } catch (Exception e) {
-            closeQuietly(kafka);
+            SingleNodeKafka.closeQuietly(kafka);
             throw new IllegalStateException("cannot start the SASL Kafka broker", e);
         }
     }
@@ -177,22 +165,7 @@ public final class SecureKafka implements AutoCloseable {
 
     @Override
     public void close() {
-        closeQuietly(kafka);
-        try (Stream<Path> files = Files.walk(workDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // a temp dir left behind is not worth failing a test run for
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable closeable) {
-        if (closeable == null) {
-            return;
-        }
-        try {
-            closeable.close();
-        } catch (Exception ignored) {
-            // shutting down; nothing to do about it
-        }
+        SingleNodeKafka.closeQuietly(kafka);
+        SingleNodeKafka.deleteTree(workDir);
     }
 }
