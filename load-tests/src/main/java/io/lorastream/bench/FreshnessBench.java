@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,7 +40,7 @@ import picocli.CommandLine.Option;
 public final class FreshnessBench implements Callable<Integer> {
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8081") String url;
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
-    @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
+    @Mixin KafkaClientOptions kafka;
     @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000") String s3;
     @Option(names = "--access-key", required = true, description = "the stack's S3 access key (the launcher passes its own)") String accessKey;
     @Option(names = "--secret-key", required = true) String secretKey;
@@ -60,7 +61,7 @@ public final class FreshnessBench implements Callable<Integer> {
         Map<String, Double> freshness = new LinkedHashMap<>();
         List<String> versions = new ArrayList<>();
         ObjectMapper json = EventJson.MAPPER;
-        try (StackClient stack = new StackClient(token, kafka);
+        try (StackClient stack = new StackClient(token, kafka.client());
              StackClient.Follower<AdapterEvent> events = stack.follow(Topics.ADAPTER_EVENTS, AdapterEvent.class); // rollout events ride along
              MinioClient minio = MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build()) {
             int next = 0;

@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -55,8 +56,8 @@ public final class IngestBench implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "20", description = "measured seconds per phase (after a 5 s warm-up)")
     int seconds;
 
-    @Option(names = "--kafka", defaultValue = "127.0.0.1:9092", description = "to read the stream-processor's lag afterwards")
-    String kafka;
+    @Mixin
+    KafkaClientOptions kafka; // to read the stream-processor's lag afterwards
 
     @Option(names = "--drain-timeout", defaultValue = "600", description = "seconds to wait for the stream-processor to catch up")
     int drainTimeout;
@@ -74,7 +75,7 @@ public final class IngestBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Phase> phases = new ArrayList<>();
-        try (StackClient client = new StackClient(token, kafka, HttpClient.Version.HTTP_1_1)) { // one connection per client thread
+        try (StackClient client = new StackClient(token, kafka.client(), HttpClient.Version.HTTP_1_1)) { // one connection per client thread
             for (int batchSize : batchSizes) {
                 List<String> bodies = bodies(batchSize);
                 run(client, bodies, batchSize, Duration.ofSeconds(5)); // warm-up: JIT, connections, producer buffers
@@ -159,7 +160,7 @@ public final class IngestBench implements Callable<Integer> {
 
     /** How fast the stream-processor's committed offsets on feedback advance until it has caught up. */
     private Drain drain() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka))) {
+        try (Admin admin = Admin.create(kafka.client())) {
             String group = "lorastream-stream-processor";
             if (admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().isEmpty()) {
                 System.err.println("bench: no stream-processor offsets: drain not measured");

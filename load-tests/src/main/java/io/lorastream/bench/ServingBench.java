@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,7 +48,7 @@ import picocli.CommandLine.Option;
 public final class ServingBench implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8083") String url;
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
-    @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
+    @Mixin KafkaClientOptions kafka;
     @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000") String s3;
     @Option(names = "--access-key", required = true, description = "the stack's S3 access key (the launcher passes its own)") String accessKey;
     @Option(names = "--secret-key", required = true) String secretKey;
@@ -73,7 +74,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
         summary.put("bench", "serving");
         try (BaseModel base = BaseModel.embedded(Device.cpu());
              ObjectStore store = ObjectStore.connect(s3, "us-east-1", accessKey, secretKey, "lorastream");
-             StackClient client = new StackClient(token, kafka)) {
+             StackClient client = new StackClient(token, kafka.client())) {
             stack = client;
             String run = UUID.randomUUID().toString().substring(0, 6);
             reload(base, store, "reload-" + run, summary);

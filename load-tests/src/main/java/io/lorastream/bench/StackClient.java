@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,21 +51,21 @@ public final class StackClient implements AutoCloseable {
 
     private final HttpClient http;
     private final String token;
-    private final String kafka;
+    private final Map<String, Object> kafka;
     private KafkaProducer<String, byte[]> producer;
     /** One serializer per event type: the open-loop benchmarks publish hundreds a second. */
     private final Map<Class<?>, Serializer<LoraEvent>> serializers = new ConcurrentHashMap<>();
 
-    /** @param kafka bootstrap servers; null when the caller never reads or writes a topic */
-    public StackClient(String token, String kafka) {
+    /** @param kafka Kafka client settings (bootstrap servers, login); null when the caller never reads or writes a topic */
+    public StackClient(String token, Map<String, Object> kafka) {
         this(token, kafka, HttpClient.Version.HTTP_2);
     }
 
     /** @param version HTTP/1.1 for load generators that want one connection per client, as most HTTP clients open */
-    public StackClient(String token, String kafka, HttpClient.Version version) {
+    public StackClient(String token, Map<String, Object> kafka, HttpClient.Version version) {
         this.http = HttpClient.newBuilder().version(version).build();
         this.token = token;
-        this.kafka = kafka;
+        this.kafka = kafka == null ? null : Map.copyOf(kafka);
     }
 
     /** A request to {@code url} with the token and the content type, for callers that time or send it themselves. */
@@ -106,8 +107,9 @@ public final class StackClient implements AutoCloseable {
 
     /** Every record of {@code topic} from now on, decoded as {@code type}; the position is fixed before this returns. */
     public <T extends LoraEvent> Follower<T> follow(String topic, Class<T> type) {
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, requireKafka(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
+        Map<String, Object> config = requireKafka();
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
         consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
         consumer.assign(partitions);
@@ -128,17 +130,20 @@ public final class StackClient implements AutoCloseable {
 
     private synchronized KafkaProducer<String, byte[]> producer() {
         if (producer == null) {
-            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, requireKafka(), ProducerConfig.ACKS_CONFIG, "all",
-                    ProducerConfig.LINGER_MS_CONFIG, "0"), new StringSerializer(), new ByteArraySerializer());
+            Map<String, Object> config = requireKafka();
+            config.put(ProducerConfig.ACKS_CONFIG, "all");
+            config.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+            producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
         }
         return producer;
     }
 
-    private String requireKafka() {
+    /** A copy of the Kafka settings, for a client to add its own to. */
+    private Map<String, Object> requireKafka() {
         if (kafka == null) {
             throw new IllegalStateException("this client was made without Kafka's address");
         }
-        return kafka;
+        return new HashMap<>(kafka);
     }
 
     @Override

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.junit.jupiter.api.Test;
 
 /** The shared client on a real broker: a followed topic shows what was published after, not before, decoded and keyed by tenant. */
@@ -19,7 +21,7 @@ class StackClientIT {
     @Test
     void aFollowerSeesWhatIsPublishedFromThenOnDecodedWithItsKey(Infrastructure infra) throws Exception {
         String tenant = "stack-" + UUID.randomUUID().toString().substring(0, 8);
-        try (StackClient client = new StackClient("unused", infra.kafkaBootstrapServers())) {
+        try (StackClient client = new StackClient("unused", Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()))) {
             client.publish(Topics.ADAPTER_COMMANDS, command(tenant, "before")).get();
             List<AdapterCommand> seen = new ArrayList<>();
             try (StackClient.Follower<AdapterCommand> commands = client.follow(Topics.ADAPTER_COMMANDS, AdapterCommand.class)) {

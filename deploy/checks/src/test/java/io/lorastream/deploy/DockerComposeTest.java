@@ -4,17 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lorastream.events.KafkaAccess;
 import io.lorastream.events.Topics;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -102,6 +112,46 @@ class DockerComposeTest {
             assertThat(service.path("volumes").toString()).as(name + " token key").contains(":/keys:ro");
             assertThat(environment.path("LORASTREAM_TOKEN_PUBLIC_KEY").asText()).as(name).startsWith("/keys/");
         }
+    }
+
+    /**
+     * Kafka authenticates every client and authorizes it: every listener is SASL, the ACL authorizer refuses what no rule
+     * allows, and kafka-init creates exactly {@link KafkaAccess}'s users and ACLs (a changed line fails this). Each
+     * service reads its own user's login from its env_file.
+     */
+    @Test
+    void kafkaLetsEachServiceOnlyWhatKafkaAccessAllows() {
+        JsonNode kafka = services.path("kafka").path("environment");
+        for (String listener : kafka.path("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").asText().split(",")) {
+            assertThat(listener).as("listener " + listener).endsWith(":SASL_PLAINTEXT");
+        }
+        assertThat(kafka.path("KAFKA_AUTHORIZER_CLASS_NAME").asText()).isEqualTo("org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        assertThat(kafka.path("KAFKA_SUPER_USERS").asText()).isEqualTo("User:operator");
+        assertThat(kafka.path("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND").asText()).isEqualTo("false");
+        assertThat(kafka.path("KAFKA_OPTS").asText()).contains("java.security.auth.login.config=/etc/lorastream/kafka/broker-jaas.conf");
+        assertThat(services.path("kafka").path("healthcheck").path("test").toString()).contains("--command-config");
+
+        JsonNode init = services.path("kafka-init");
+        assertThat(List.of(init.path("environment").path("USERS").asText().trim().split("\\s+")))
+                .containsExactlyElementsOf(Arrays.stream(KafkaAccess.Service.values()).map(KafkaAccess.Service::user).toList());
+        List<AclBinding> acls = new ArrayList<>();
+        for (String line : init.path("environment").path("ACLS").asText().trim().split("\\s+")) {
+            String[] parts = line.split(":");
+            assertThat(parts).as(line).hasSize(5);
+            acls.add(new AclBinding(new ResourcePattern(ResourceType.fromString(parts[1].replace("-", "_")), parts[3],
+                    PatternType.fromString(parts[2].toUpperCase(Locale.ROOT))),
+                    new AccessControlEntry("User:" + parts[0], "*", AclOperation.fromString(parts[4]), AclPermissionType.ALLOW)));
+        }
+        assertThat(acls).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(KafkaAccess.allBindings());
+        String script = init.path("command").get(0).asText();
+        assertThat(script).contains("kafka-configs.sh \"$${login[@]}\"").contains("SCRAM-SHA-512=")
+                .contains("kafka-acls.sh \"$${login[@]}\"").contains("--command-config /etc/lorastream/kafka/operator.properties");
+
+        Map<String, KafkaAccess.Service> users = Map.of("ingest", KafkaAccess.Service.INGEST,
+                "stream-processor", KafkaAccess.Service.STREAM_PROCESSOR, "trainer", KafkaAccess.Service.TRAINER,
+                "trainer-gpu", KafkaAccess.Service.TRAINER, "serving", KafkaAccess.Service.SERVING);
+        users.forEach((name, user) -> assertThat(services.path(name).path("env_file").asText()).as(name + " logs in as " + user.user())
+                .endsWith("/kafka/" + user.user() + ".env"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.lorastream.bench.demo;
 
+import io.lorastream.bench.KafkaClientOptions;
 import io.lorastream.bench.StackClient;
 import io.lorastream.bench.demo.AdapterEventLog.Progress;
 import io.lorastream.bench.demo.DemoData.Tenant;
@@ -15,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,7 +43,7 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--ingest", defaultValue = "http://127.0.0.1:8081") String ingest;
     @Option(names = "--serving", defaultValue = "http://127.0.0.1:8083") String serving;
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
-    @Option(names = "--kafka", defaultValue = "127.0.0.1:9092") String kafka;
+    @Mixin KafkaClientOptions kafka;
     @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000", description = "the S3 API: phase 5 lists what an offboarded tenant left")
     String s3;
     @Option(names = "--access-key", required = true) String accessKey;
@@ -89,7 +91,7 @@ public final class Demo implements Callable<Integer> {
         List<String> ids = tenants.stream().map(Tenant::id).toList();
         Map<String, Object> summary = new LinkedHashMap<>();
         DemoChecks.Findings findings;
-        try (StackClient client = new StackClient(token, kafka);
+        try (StackClient client = new StackClient(token, kafka.client());
              AdapterEventLog events = new AdapterEventLog(client, progress, timeoutMinutes)) {
             DemoStack stack = new DemoStack(client, ingest, serving);
             LivePhases phases = new LivePhases(stack, events, progress, liveTexts, maxLiveLabels, firstExamples + moreExamples);

@@ -2,6 +2,7 @@ package io.lorastream.bench.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.lorastream.bench.KafkaClientOptions;
 import io.lorastream.bench.StackClient;
 import io.lorastream.bench.demo.PoisonedVersionFault;
 import io.lorastream.events.DeadLetter;
@@ -26,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -41,6 +41,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -69,7 +70,7 @@ import picocli.CommandLine.Option;
 @Command(name = "faults", mixinStandardHelpOptions = true, description = "Fault suite on the local stack (docs/faults.md).")
 public final class FaultSuite implements Callable<Integer> {
     @Option(names = "--ingest", required = true) String ingest;
-    @Option(names = "--kafka", required = true) String kafka;
+    @Mixin KafkaClientOptions kafka;
     @Option(names = "--s3", required = true) String s3;
     @Option(names = "--access-key", required = true) String accessKey;
     @Option(names = "--secret-key", required = true) String secretKey;
@@ -97,7 +98,7 @@ public final class FaultSuite implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Row> rows = new ArrayList<>();
-        try (StackClient stack = new StackClient(token, kafka);
+        try (StackClient stack = new StackClient(token, kafka.client());
              MinioClient minio = MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build()) {
             if (only != null && only.contains(4) && !only.contains(3)) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--only: fault 4 needs fault 3 (its tenant)");
@@ -667,8 +668,8 @@ public final class FaultSuite implements Callable<Integer> {
                 Topics.SCORE_REQUESTS, Topics.SCORE_REQUESTS_DLQ);
         long started = System.nanoTime();
         int sent = 0;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(), new StringSerializer(),
+                new ByteArraySerializer())) {
             for (Map.Entry<String, List<byte[]>> e : poison.entrySet()) {
                 for (byte[] value : e.getValue()) {
                     producer.send(new ProducerRecord<>(e.getKey(), tenant, value)).get();
@@ -708,10 +709,15 @@ public final class FaultSuite implements Callable<Integer> {
                 expected - lettered, duplicated, recover, failures);
     }
 
+    private Map<String, Object> producerConfig() {
+        Map<String, Object> config = kafka.client();
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        return config;
+    }
+
     /** Dead letters on {@code topic} for records keyed {@code key}, counted by the offset of the record they carry. */
     private Map<Long, Integer> letters(String topic, String key, int want, Duration within) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        Map<String, Object> props = kafka.client();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "faults-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -1,6 +1,12 @@
 package io.lorastream.events;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.kafka.clients.CommonClientConfigs;
 
@@ -24,6 +30,25 @@ public final class KafkaConnection {
             throw new IllegalArgumentException("no kafka.bootstrap.servers among the Kafka settings " + settings.keySet());
         }
         return connection;
+    }
+
+    /**
+     * A Kafka client properties file (what Kafka's own tools take as {@code --command-config}: a login, a trust store) as
+     * client settings, for the command-line tools' {@code --kafka-config}; {@code null}, none.
+     */
+    public static Map<String, Object> fromFile(Path file) {
+        Map<String, Object> config = new TreeMap<>();
+        if (file == null) {
+            return config;
+        }
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the Kafka client settings " + file, e);
+        }
+        properties.forEach((key, value) -> config.put((String) key, value));
+        return config;
     }
 
     private KafkaConnection() {}

@@ -1,6 +1,7 @@
 package io.lorastream.testing;
 
 import io.lorastream.events.KafkaAccess;
+import io.lorastream.events.KafkaAccessGrant;
 import io.lorastream.events.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,10 +14,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
-import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
@@ -32,7 +29,6 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * listens on loopback only; deploy/ puts SCRAM over TLS.
  */
 public final class SecureKafka implements AutoCloseable {
-    static final String MECHANISM = "SCRAM-SHA-512";
     private static final String BROKER_LISTENER = "EXTERNAL";
 
     private final Path workDir;
@@ -47,6 +43,18 @@ public final class SecureKafka implements AutoCloseable {
 
     /** Starts the broker and creates the standard topics, a SCRAM user per service and their ACLs. */
     public static SecureKafka start() {
+        return start(true);
+    }
+
+    /**
+     * Starts the broker with nothing on it but its operator: no topic, no user, no ACL (for testing what creates them, e.g.
+     * docker-compose's kafka-init). {@link #clientConfig(KafkaAccess.Service)} holds the passwords such a step should give.
+     */
+    public static SecureKafka startEmpty() {
+        return start(false);
+    }
+
+    private static SecureKafka start(boolean provisioned) {
         Path workDir;
         try {
             workDir = Files.createTempDirectory("lorastream-secure-kafka-");
@@ -63,7 +71,7 @@ public final class SecureKafka implements AutoCloseable {
                     .build())
                     .setConfigProp("auto.create.topics.enable", "false")
                     // the test kit's PLAIN for its super user (and the broker itself), SCRAM for the services
-                    .setConfigProp("sasl.enabled.mechanisms", "PLAIN," + MECHANISM)
+                    .setConfigProp("sasl.enabled.mechanisms", "PLAIN," + KafkaAccessGrant.MECHANISM)
                     .setConfigProp(listenerMechanismProperty(BROKER_LISTENER),
                             "org.apache.kafka.common.security.scram.ScramLoginModule required;")
                     .build();
@@ -75,7 +83,9 @@ public final class SecureKafka implements AutoCloseable {
                 passwords.put(service, UUID.randomUUID().toString());
             }
             SecureKafka secure = new SecureKafka(workDir, kafka, passwords);
-            secure.provision();
+            if (provisioned) {
+                secure.provision();
+            }
             return secure;
         } catch (Exception e) {
             SingleNodeKafka.closeQuietly(kafka);
@@ -85,52 +95,25 @@ public final class SecureKafka implements AutoCloseable {
 
     private static String listenerMechanismProperty(String listener) {
         return "listener.name." + ListenerName.normalised(listener).value().toLowerCase() + "."
-                + MECHANISM.toLowerCase() + "." + SaslConfigs.SASL_JAAS_CONFIG;
+                + KafkaAccessGrant.MECHANISM.toLowerCase() + "." + SaslConfigs.SASL_JAAS_CONFIG;
     }
 
-    /** Topics, users and ACLs; then waits until the broker enforces what was created (it learns it from the metadata log). */
+    /** Topics, then each service's user and its ACLs ({@link KafkaAccessGrant}), enforced before this returns. */
     private void provision() throws Exception {
         try (Admin admin = Admin.create(operatorConfig())) {
             admin.createTopics(Topics.newTopics((short) 1)).all().get();
-            admin.alterUserScramCredentials(passwords.entrySet().stream()
-                    .map(e -> (org.apache.kafka.clients.admin.UserScramCredentialAlteration) new UserScramCredentialUpsertion(
-                            e.getKey().user(), new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), e.getValue()))
-                    .toList()).all().get();
-            admin.createAcls(KafkaAccess.allBindings()).all().get();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (admin.describeAcls(AclBindingFilter.ANY).values().get().size() < KafkaAccess.allBindings().size()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the broker did not apply the ACLs within 60 s");
-                }
-                Thread.sleep(100);
-            }
-        }
-        for (KafkaAccess.Service service : KafkaAccess.Service.values()) {
-            awaitLogin(service);
-        }
-    }
-
-    /** A user exists once the broker has applied its credential: until then its logins fail. */
-    private void awaitLogin(KafkaAccess.Service service) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            Map<String, Object> config = new HashMap<>(clientConfig(service));
-            config.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-            config.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
-            try (Admin admin = Admin.create(config)) {
-                admin.describeCluster().clusterId().get();
-                return;
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(service.user() + " cannot log in within 60 s", e);
-                }
-                Thread.sleep(200);
-            }
+            KafkaAccessGrant.apply(admin, passwords, Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                    CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SASL_PLAINTEXT.name), Duration.ofSeconds(60));
         }
     }
 
     public String bootstrapServers() {
         return kafka.bootstrapServers();
+    }
+
+    /** The password the service's user has (or, on an empty broker, should be given). */
+    public String password(KafkaAccess.Service service) {
+        return passwords.get(service);
     }
 
     /** What a client needs to connect as the service: bootstrap servers, SASL/SCRAM and its user's password. */
@@ -140,11 +123,10 @@ public final class SecureKafka implements AutoCloseable {
 
     /** A client that logs in as this user with this password (a wrong one is refused). */
     public Map<String, Object> clientConfig(String user, String password) {
-        return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SASL_PLAINTEXT.name,
-                SaslConfigs.SASL_MECHANISM, MECHANISM,
-                SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                        + user + "\" password=\"" + password + "\";");
+        Map<String, Object> config = new HashMap<>(KafkaAccessGrant.scramLogin(user, password));
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        config.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SASL_PLAINTEXT.name);
+        return Map.copyOf(config);
     }
 
     /** The service's settings as a Quarkus service reads them ({@code kafka.*}, which SmallRye and our own clients use). */

@@ -1,9 +1,13 @@
 package io.lorastream.local;
 
+import io.lorastream.events.KafkaAccess;
+import io.lorastream.events.KafkaAccessGrant;
+import io.lorastream.events.KafkaConnection;
 import io.lorastream.events.Topics;
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -48,12 +52,22 @@ public final class LocalStackCli {
         @Option(names = "--bucket", defaultValue = "lorastream")
         String bucket;
 
+        @Option(names = "--kafka-config", description = "Kafka client properties: the operator's login (KEYS/kafka/operator.properties)")
+        Path kafkaConfig;
+
+        /** The bootstrap servers and the login, without timeouts. */
+        Map<String, Object> kafkaClient() {
+            Map<String, Object> config = KafkaConnection.fromFile(kafkaConfig);
+            config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            return config;
+        }
+
         Admin admin(Duration timeout) {
             int millis = (int) timeout.toMillis();
-            return Admin.create(Map.of(
-                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis,
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis));
+            Map<String, Object> config = kafkaClient();
+            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
+            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+            return Admin.create(config);
         }
 
         MinioClient s3Client() {
@@ -71,11 +85,30 @@ public final class LocalStackCli {
         @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for Kafka and S3 to answer")
         int timeoutSeconds;
 
+        @Option(names = "--kafka-credentials", description = "the services' Kafka passwords (KEYS/kafka): their SCRAM users "
+                + "and ACLs are made (KafkaAccess); without it, none")
+        Path kafkaCredentials;
+
         @Override
         public Integer call() throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
             boolean ok = provisionTopics(deadline) & provisionBucket(deadline);
+            if (ok && kafkaCredentials != null) {
+                grantAccess(deadline);
+            }
             return ok ? 0 : 1;
+        }
+
+        private void grantAccess(long deadline) throws Exception {
+            Map<KafkaAccess.Service, String> passwords = new LocalKafkaCredentials(kafkaCredentials).servicePasswords();
+            Map<String, Object> client = new HashMap<>(KafkaConnection.of(endpoints.kafkaClient()));
+            client.keySet().removeIf(key -> key.startsWith("sasl.")); // the operator's login; each service logs in as itself
+            try (Admin admin = endpoints.admin(Duration.ofSeconds(10))) {
+                KafkaAccessGrant.apply(admin, passwords, client, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+            for (KafkaAccess.Service service : KafkaAccess.Service.values()) {
+                System.out.printf("kafka user %-28s %d ACLs%n", service.user(), KafkaAccess.bindings(service).size());
+            }
         }
 
         private boolean provisionTopics(long deadline) throws Exception {

@@ -2,6 +2,7 @@ package io.lorastream.local;
 
 import io.lorastream.events.KafkaAccess;
 import io.smallrye.jwt.build.Jwt;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -43,7 +44,8 @@ public final class LocalTokens {
     static final Set<PosixFilePermission> FOLDER = PosixFilePermissions.fromString("rwx------");
     static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
 
-    @Command(name = "keys", description = "Create DIR/token-sign.pem and DIR/token-verify.pem unless they exist.")
+    @Command(name = "keys", description = "Create the local stack's secrets unless they exist: DIR/token-sign.pem and "
+            + "DIR/token-verify.pem, and the Kafka passwords under DIR/kafka.")
     static final class Keys implements Callable<Integer> {
         @Option(names = "--dir", required = true)
         Path dir;
@@ -54,26 +56,41 @@ public final class LocalTokens {
          */
         @Override
         public Integer call() throws Exception {
-            if (Files.isDirectory(dir)) {
-                Files.setPosixFilePermissions(dir, FOLDER);
-            } else {
-                Files.createDirectories(dir.toAbsolutePath().getParent());
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(FOLDER));
-            }
+            createPrivateFolder(dir);
+            new LocalKafkaCredentials(dir.resolve("kafka")).ensure();
             Path sign = dir.resolve(SIGN_KEY);
             if (Files.exists(sign) && Files.exists(dir.resolve(VERIFY_KEY))) {
-                Files.setPosixFilePermissions(sign, PRIVATE);
+                narrow(sign);
                 return 0;
             }
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);
             KeyPair pair = generator.generateKeyPair();
             Files.deleteIfExists(sign); // half a pair from an interrupted run: made again
-            Files.createFile(sign, PosixFilePermissions.asFileAttribute(PRIVATE));
-            Files.writeString(sign, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+            writePrivate(sign, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
             Files.writeString(dir.resolve(VERIFY_KEY), pem("PUBLIC KEY", pair.getPublic().getEncoded()));
             return 0;
         }
+    }
+
+    /** {@code dir} 0700: made so, or narrowed to it if an older version made it with the umask's rights. */
+    static void createPrivateFolder(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            Files.setPosixFilePermissions(dir, FOLDER);
+        } else {
+            Files.createDirectories(dir.toAbsolutePath().getParent());
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(FOLDER));
+        }
+    }
+
+    /** A new file, 0600 from its creation (it must not exist), then its text. */
+    static void writePrivate(Path file, String text) throws IOException {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE));
+        Files.writeString(file, text);
+    }
+
+    static void narrow(Path file) throws IOException {
+        Files.setPosixFilePermissions(file, PRIVATE);
     }
 
     /** Lifetimes: a tenant token lives 30 days unless told otherwise, at most 90; an admin token 12 hours, at most a day. */

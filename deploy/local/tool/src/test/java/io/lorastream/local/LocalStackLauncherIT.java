@@ -1,7 +1,11 @@
 package io.lorastream.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lorastream.events.KafkaAccess;
+import io.lorastream.events.KafkaAccessGrant;
+import io.lorastream.events.KafkaConnection;
 import io.lorastream.events.Topics;
 import io.lorastream.testing.LauncherScript;
 import io.minio.BucketExistsArgs;
@@ -20,12 +24,15 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -34,6 +41,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -81,6 +89,8 @@ class LocalStackLauncherIT {
                 .containsPattern("ingest\\s+\\d+\\s+" + ingestPort + "\\s+healthy")
                 .containsPattern("stream-processor\\s+\\d+\\s+" + streamProcessorPort + "\\s+healthy");
 
+        theBrokerRefusesWhatKafkaAccessDoesNotAllow();
+
         // the services are wired: a token from ./lorastream token, feedback over HTTP, a dataset shard in S3
         LauncherScript.Result token = run("token", "acme");
         assertThat(token.exitCode()).as(token.output()).isZero();
@@ -105,10 +115,9 @@ class LocalStackLauncherIT {
         assertThat(manifest).as("datasets/acme/manifest.json written by the stream-processor").isNotNull();
         assertThat(manifest.replaceAll("\\s", "")).contains("\"trainExamples\":").contains("\"holdoutExamples\":");
 
-        String bootstrap = "127.0.0.1:" + kafkaPort;
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
-                new StringSerializer(), new StringSerializer())) {
+        Map<String, Object> producerConfig = operator();
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(Topics.FEEDBACK, "acme", "kept across restarts")).get();
         }
         byte[] object = "adapter bytes".getBytes(StandardCharsets.UTF_8);
@@ -132,10 +141,10 @@ class LocalStackLauncherIT {
         LauncherScript.Result again = run("up");
         assertThat(again.exitCode()).as(again.output()).isZero();
         assertThat(again.output()).contains("exists   partitions=6").doesNotContain("created").contains("bucket lorastream        exists");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(operator())) {
             assertThat(admin.listTopics().names().get()).containsAll(Topics.ALL.stream().map(Topics.Spec::name).toList());
         }
-        assertThat(consumeAll(bootstrap, Topics.FEEDBACK)).contains("kept across restarts").hasSize(3);
+        assertThat(consumeAll(Topics.FEEDBACK)).contains("kept across restarts").hasSize(3);
         try (MinioClient s3 = s3()) {
             assertThat(s3.bucketExists(BucketExistsArgs.builder().bucket("lorastream").build())).isTrue();
             try (var in = s3.getObject(GetObjectArgs.builder().bucket("lorastream").object("adapters/acme/v1/manifest.json").build())) {
@@ -167,17 +176,60 @@ class LocalStackLauncherIT {
         return launcher.run(180, args);
     }
 
+    /**
+     * The local broker authenticates and authorizes: its secrets are the owner's alone, a client without a login gets
+     * nothing, and a service's own login is refused what {@code KafkaAccess} does not give it (the full table is held
+     * by KafkaAccessIT on the SASL test broker; this shows the launcher set the same up).
+     */
+    static void theBrokerRefusesWhatKafkaAccessDoesNotAllow() throws Exception {
+        Path credentials = home.resolve("keys").resolve("kafka");
+        assertThat(Files.getPosixFilePermissions(credentials)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        try (var files = Files.list(credentials)) {
+            for (Path file : files.toList()) {
+                assertThat(Files.getPosixFilePermissions(file)).as(file.toString()).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            }
+        }
+        String operatorPassword = Files.readString(credentials.resolve("operator.password")).strip();
+        assertThat(Files.readString(home.resolve("kafka").resolve("server.properties")))
+                .as("the broker's config (umask's rights) holds no password: its logins are in keys/kafka/broker-jaas.conf")
+                .doesNotContain(operatorPassword);
+
+        Map<String, Object> anonymous = new HashMap<>(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaPort,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000));
+        try (Admin admin = Admin.create(anonymous)) {
+            assertThatThrownBy(() -> admin.listTopics().names().get()).as("a client without a login").isInstanceOf(ExecutionException.class);
+        }
+
+        String servingPassword = Files.readString(credentials.resolve(KafkaAccess.Service.SERVING.user() + ".password")).strip();
+        Map<String, Object> serving = new HashMap<>(KafkaAccessGrant.scramLogin(KafkaAccess.Service.SERVING.user(), servingPassword));
+        serving.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaPort);
+        serving.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        serving.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(serving, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(Topics.SCORE_RESULTS, "acme", "allowed")).get();
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(Topics.ADAPTER_REGISTRY, "acme", "forged")).get())
+                    .as("serving's login writing adapter-registry").hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+    }
+
+    /** The operator's login, which ./lorastream up made, for the checks the test makes itself. */
+    static Map<String, Object> operator() {
+        Map<String, Object> config = KafkaConnection.fromFile(home.resolve("keys").resolve("kafka").resolve("operator.properties"));
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaPort);
+        return config;
+    }
+
     static MinioClient s3() {
         return MinioClient.builder().endpoint("http://127.0.0.1:" + s3Port).region("us-east-1")
                 .credentials("lorastream", "lorastream-secret").build();
     }
 
-    static List<String> consumeAll(String bootstrap, String topic) {
+    static List<String> consumeAll(String topic) {
         List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "launcher-it-" + System.nanoTime(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        Map<String, Object> config = operator();
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "launcher-it-" + System.nanoTime());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (values.isEmpty() && System.nanoTime() < deadline) {
