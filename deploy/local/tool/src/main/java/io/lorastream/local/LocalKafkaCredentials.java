@@ -54,10 +54,7 @@ final class LocalKafkaCredentials {
         for (String user : users) {
             Path file = passwordFile(user);
             if (!Files.exists(file)) {
-                byte[] secret = new byte[24];
-                RANDOM.nextBytes(secret);
-                // base64url: no quote, backslash, '|' or '&', so it goes into JAAS and the launcher's sed template as it is
-                LocalTokens.writePrivate(file, Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+                LocalTokens.writePrivate(file, randomSecret());
             } else {
                 LocalTokens.narrow(file);
             }
@@ -87,6 +84,14 @@ final class LocalKafkaCredentials {
     private static void rewritePrivate(Path file, String text) throws IOException {
         Files.deleteIfExists(file);
         LocalTokens.writePrivate(file, text);
+    }
+
+    /** 32 characters of base64url from 24 random bytes: no quote, backslash or space, so it goes into JAAS, env files and
+     * MinIO as it is. */
+    static String randomSecret() {
+        byte[] secret = new byte[24];
+        RANDOM.nextBytes(secret);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
     String password(String user) throws IOException {

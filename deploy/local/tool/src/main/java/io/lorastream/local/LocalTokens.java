@@ -45,7 +45,7 @@ public final class LocalTokens {
     static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
 
     @Command(name = "keys", description = "Create the local stack's secrets unless they exist: DIR/token-sign.pem and "
-            + "DIR/token-verify.pem, and the Kafka passwords under DIR/kafka.")
+            + "DIR/token-verify.pem, the Kafka logins under DIR/kafka, docker-compose's MinIO users under DIR/s3.")
     static final class Keys implements Callable<Integer> {
         @Option(names = "--dir", required = true)
         Path dir;
@@ -58,6 +58,7 @@ public final class LocalTokens {
         public Integer call() throws Exception {
             createPrivateFolder(dir);
             new LocalKafkaCredentials(dir.resolve("kafka")).ensure();
+            ComposeS3Users.ensure(dir.resolve("s3"));
             Path sign = dir.resolve(SIGN_KEY);
             if (Files.exists(sign) && Files.exists(dir.resolve(VERIFY_KEY))) {
                 narrow(sign);

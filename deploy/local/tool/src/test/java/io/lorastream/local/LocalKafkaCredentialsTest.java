@@ -46,6 +46,30 @@ class LocalKafkaCredentialsTest {
     }
 
     @Test
+    void composeGetsAMinioUserPerServiceThatTouchesS3OwnerOnlyAndKept() throws Exception {
+        Path dir = home.resolve("s3");
+        ComposeS3Users.ensure(dir);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        Set<String> secrets = new HashSet<>();
+        for (String service : ComposeS3Users.SERVICES) {
+            Path file = dir.resolve(service + ".env");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+            Process sh = new ProcessBuilder("sh", "-c", ". \"$1\" && printf '%s\\n%s' \"$LORASTREAM_S3_ACCESS_KEY\" \"$LORASTREAM_S3_SECRET_KEY\"",
+                    "sh", file.toString()).redirectErrorStream(true).start();
+            List<String> read = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            assertThat(sh.waitFor()).isZero();
+            assertThat(read).hasSize(2);
+            assertThat(read.get(0)).isEqualTo("lorastream-" + service);
+            assertThat(read.get(1)).hasSizeGreaterThanOrEqualTo(32);
+            secrets.add(read.get(1));
+        }
+        assertThat(secrets).hasSize(ComposeS3Users.SERVICES.size());
+        String before = Files.readString(dir.resolve("serving.env"));
+        ComposeS3Users.ensure(dir);
+        assertThat(Files.readString(dir.resolve("serving.env"))).as("MinIO keeps the user it made").isEqualTo(before);
+    }
+
+    @Test
     void aServiceEnvFileGivesBashItsScramLoginAndTheOperatorFileGivesKafkaThePlainOne() throws Exception {
         Path dir = home.resolve("kafka");
         LocalKafkaCredentials credentials = new LocalKafkaCredentials(dir);
