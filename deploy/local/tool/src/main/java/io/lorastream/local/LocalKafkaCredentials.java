@@ -3,6 +3,7 @@ package io.lorastream.local;
 import io.lorastream.events.KafkaAccess;
 import io.lorastream.events.KafkaAccessGrant;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -76,7 +77,7 @@ final class LocalKafkaCredentials {
         operator.setProperty(SaslConfigs.SASL_MECHANISM, "PLAIN");
         operator.setProperty(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
                 + OPERATOR + "\" password=\"" + operatorPassword + "\";");
-        java.io.StringWriter text = new java.io.StringWriter();
+        StringWriter text = new StringWriter();
         operator.store(text, "the local stack's operator (Kafka super user); made by ./lorastream up");
         rewritePrivate(dir.resolve(OPERATOR_CONFIG), text.toString());
     }
