@@ -40,10 +40,6 @@ import picocli.CommandLine.Option;
 public final class EngineBench implements Callable<Integer> {
     /** MiniLM-L6 forward cost per token: 6 blocks · 2 · (4·384² + 2·384·1536) multiply-adds ≈ 21.2 MFLOP. */
     static final double MFLOP_PER_TOKEN = 21.2;
-    /** Plain PyTorch on these 2 cores, same model and data. */
-    static final Map<String, Double> REFERENCE = Map.of(
-            "matmul_gflops", 305.0, "forward_tokens_per_s", 8300.0,
-            "lora_examples_per_s", 188.0, "full_examples_per_s", 125.0);
 
     @Option(names = "--sst2", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2", description = "directory with train.tsv and dev.tsv")
     Path sst2;
@@ -68,8 +64,11 @@ public final class EngineBench implements Callable<Integer> {
     boolean noDecoder;
 
     @Option(names = "--reference", defaultValue = "${sys:lorastream.root:-.}/load-tests/reference", paramLabel = "DIR",
-            description = "the plain-PyTorch peers (decoder_peer.py, random_checkpoint.py)")
+            description = "the plain-PyTorch peers (encoder_peer.py, decoder_peer.py, random_checkpoint.py)")
     Path reference;
+
+    @Option(names = "--encoder-rows", hidden = true, description = "where the forward phase writes the rows for the MiniLM peer")
+    Path encoderRows;
 
     @Option(names = "--decoder-rows", hidden = true, description = "where the decoder-forward phase writes the rows for the peer")
     Path decoderRows;
@@ -92,10 +91,26 @@ public final class EngineBench implements Callable<Integer> {
             return 0;
         }
         Map<String, Map<String, Object>> results = new LinkedHashMap<>();
-        for (String p : List.of("matmul", "forward", "lora", "full")) {
-            results.put(p, inChildJvm(p));
+        Map<String, Map<String, Object>> peer = null;
+        String peerMissing = PyTorchPeer.missing();
+        encoderRows = Files.createTempFile("encoder-rows", ".json");
+        try {
+            for (String p : List.of("matmul", "forward", "lora", "full")) {
+                results.put(p, inChildJvm(p));
+            }
+            if (peerMissing == null) {
+                // the same model's work in plain PyTorch, on the same rows, in this run: the goals are ratios to it
+                peer = new LinkedHashMap<>();
+                for (String p : List.of("forward", "lora", "full")) {
+                    System.err.println("bench: PyTorch peer, MiniLM " + p + " ...");
+                    peer.put(p, PyTorchPeer.json(reference.resolve("encoder_peer.py"), List.of(p, encoderRows.toString(),
+                            String.valueOf(Runtime.getRuntime().availableProcessors()))));
+                }
+            }
+        } finally {
+            Files.deleteIfExists(encoderRows);
         }
-        Map<String, Object> summary = report(results);
+        Map<String, Object> summary = report(results, peer, peerMissing);
         if (!noDecoder) {
             decoderRows(summary);
         }
@@ -109,7 +124,11 @@ public final class EngineBench implements Callable<Integer> {
             case "matmul" -> out.put("gflops", matmulGflops());
             case "forward" -> {
                 try (BaseModel base = BaseModel.embedded(Device.cpu())) {
-                    out.putAll(forward(base, Example.readTsv(sst2.resolve("dev.tsv")), profile));
+                    List<Example> dev = Example.readTsv(sst2.resolve("dev.tsv"));
+                    if (encoderRows != null) {
+                        EncoderRows.write(base, dev, Example.readTsv(sst2.resolve("train.tsv")), trainExamples, encoderRows);
+                    }
+                    out.putAll(forward(base, dev, profile));
                 }
             }
             case "lora", "full" -> {
@@ -118,9 +137,11 @@ public final class EngineBench implements Callable<Integer> {
                 try (BaseModel frozen = BaseModel.embedded(Device.cpu());
                      BaseModel model = full ? frozen.copyForFullFineTuning() : frozen;
                      Adapter adapter = Adapter.create(model, LoraConfig.defaults(), List.of("0", "1"), 42)) {
-                    TrainingConfig config = new TrainingConfig(1, 32, full ? 5e-5 : 1e-3, 0.01, 0.06, 1.0, 42, trainExamples, full);
+                    TrainingConfig config = new TrainingConfig(1, EncoderRows.TRAIN_BATCH, full ? EncoderRows.FULL_LR : EncoderRows.LORA_LR,
+                            EncoderRows.WEIGHT_DECAY, EncoderRows.WARMUP_RATIO, EncoderRows.MAX_GRAD_NORM, EncoderRows.SEED, trainExamples, full);
                     // a short warm-up run first: first-call costs are not training speed
-                    new Trainer(new TrainingConfig(1, 32, 1e-4, 0, 0, 1.0, 1, 256, full), TrainingListener.NONE).train(adapter, train, null);
+                    new Trainer(new TrainingConfig(1, EncoderRows.TRAIN_BATCH, 1e-4, 0, 0, EncoderRows.MAX_GRAD_NORM, 1,
+                            EncoderRows.WARM_UP_EXAMPLES, full), TrainingListener.NONE).train(adapter, train, null);
                     Trainer.Result result = new Trainer(config, TrainingListener.NONE).train(adapter, train, null);
                     out.put("examples_per_s", result.examplesPerSecond());
                     out.put("tokens_per_s", result.tokensPerSecond());
@@ -208,13 +229,13 @@ public final class EngineBench implements Callable<Integer> {
         List<long[]> ids = new ArrayList<>(base.encode(examples.stream().map(Example::text).toList()));
         ids.sort(Comparator.comparingInt(r -> r.length));
         List<TokenBatch> batches = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i += 32) {
-            batches.add(TokenBatch.pad(ids.subList(i, Math.min(ids.size(), i + 32))));
+        for (int i = 0; i < ids.size(); i += EncoderRows.FORWARD_BATCH) {
+            batches.add(TokenBatch.pad(ids.subList(i, Math.min(ids.size(), i + EncoderRows.FORWARD_BATCH))));
         }
         runForward(base, encoder, batches);
         long tokens = 0;
         long start = System.nanoTime();
-        for (int pass = 0; pass < 3; pass++) {
+        for (int pass = 0; pass < EncoderRows.FORWARD_PASSES; pass++) {
             tokens += runForward(base, encoder, batches);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -248,6 +269,9 @@ public final class EngineBench implements Callable<Integer> {
         }
         if (name.startsWith("decoder")) {
             command.addAll(List.of("--decoder", decoder.toAbsolutePath().toString(), "--decoder-rows", decoderRows.toAbsolutePath().toString()));
+        }
+        if (name.equals("forward") && encoderRows != null) {
+            command.addAll(List.of("--encoder-rows", encoderRows.toAbsolutePath().toString()));
         }
         System.err.println("bench: phase " + name + " ...");
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -327,7 +351,12 @@ public final class EngineBench implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-34s %12.2f %12.2f %8.2f%n", label, ours, theirs, ours / theirs);
     }
 
-    private static Map<String, Object> report(Map<String, Map<String, Object>> r) throws Exception {
+    /**
+     * The table and the summary: the engine's rates, and with the PyTorch peer of the same run (null where it could not
+     * run, {@code peerMissing} says why) its rates and the ratios the goals are set on.
+     */
+    private static Map<String, Object> report(Map<String, Map<String, Object>> r, Map<String, Map<String, Object>> peer,
+                                              String peerMissing) throws Exception {
         double matmul = num(r.get("matmul"), "gflops");
         double fwdTokens = num(r.get("forward"), "tokens_per_s");
         double fwdGflops = num(r.get("forward"), "gflops");
@@ -352,26 +381,55 @@ public final class EngineBench implements Callable<Integer> {
         summary.put("full_tokens_per_s", num(r.get("full"), "tokens_per_s"));
         summary.put("full_peak_rss_mib", num(r.get("full"), "peak_rss_mib"));
         summary.put("lora_vs_full_speed", lora / full);
-        summary.put("lora_vs_reference", lora / REFERENCE.get("lora_examples_per_s"));
-        summary.put("full_vs_reference", full / REFERENCE.get("full_examples_per_s"));
-        summary.put("forward_vs_reference", fwdTokens / REFERENCE.get("forward_tokens_per_s"));
+        // without the peer, no goal: a ratio to figures from another day or host would not mean anything
+        double peerForward = Double.NaN;
+        double peerLora = Double.NaN;
+        double peerFull = Double.NaN;
+        if (peer != null) {
+            peerForward = num(peer.get("forward"), "tokens_per_s");
+            peerLora = num(peer.get("lora"), "examples_per_s");
+            peerFull = num(peer.get("full"), "examples_per_s");
+            summary.put("pytorch_version", peer.get("forward").get("torch"));
+            summary.put("pytorch_matmul_gflops", peer.get("forward").get("matmul_gflops"));
+            summary.put("pytorch_forward_tokens_per_s", peerForward);
+            summary.put("pytorch_lora_examples_per_s", peerLora);
+            summary.put("pytorch_full_examples_per_s", peerFull);
+            summary.put("pytorch_lora_peak_rss_mib", peer.get("lora").get("peak_rss_mib"));
+            summary.put("pytorch_full_peak_rss_mib", peer.get("full").get("peak_rss_mib"));
+            summary.put("forward_vs_pytorch", fwdTokens / peerForward);
+            summary.put("lora_vs_pytorch", lora / peerLora);
+            summary.put("full_vs_pytorch", full / peerFull);
+        }
 
         System.out.println("cpu: " + cpu);
         System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "measure", "value", "goal", "met");
         row("matmul 2048³ fp32 GFLOP/s", matmul, Double.NaN);
-        row("forward tokens/s", fwdTokens, BenchReport.FORWARD_VS_REFERENCE.bound() * REFERENCE.get("forward_tokens_per_s"));
+        row("forward tokens/s", fwdTokens, BenchReport.FORWARD_VS_PYTORCH.bound() * peerForward);
         row("forward efficiency (of matmul)", fwdGflops / matmul, BenchReport.FORWARD_EFFICIENCY_VS_MATMUL.bound());
-        row("LoRA q,v r=8 examples/s", lora, BenchReport.LORA_VS_REFERENCE.bound() * REFERENCE.get("lora_examples_per_s"));
-        row("full fine-tuning examples/s", full, BenchReport.FULL_FINETUNE_VS_REFERENCE.bound() * REFERENCE.get("full_examples_per_s"));
+        row("LoRA q,v r=8 examples/s", lora, BenchReport.LORA_VS_PYTORCH.bound() * peerLora);
+        row("full fine-tuning examples/s", full, BenchReport.FULL_FINETUNE_VS_PYTORCH.bound() * peerFull);
         row("LoRA peak RSS MiB", num(r.get("lora"), "peak_rss_mib"), Double.NaN);
         row("full fine-tuning peak RSS MiB", num(r.get("full"), "peak_rss_mib"), Double.NaN);
         row("LoRA / full speed", lora / full, Double.NaN);
+        if (peer != null) {
+            System.out.printf(Locale.ROOT, "MiniLM beside plain PyTorch %s in this run (same rows, batches, schedule, %d threads):%n",
+                    peer.get("forward").get("torch"), Runtime.getRuntime().availableProcessors());
+            System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s %8s%n", "measure", "engine", "PyTorch", "ratio", "goal");
+            sideBySideRow("matmul 2048³ fp32 GFLOP/s", matmul, num(peer.get("forward"), "matmul_gflops"), null);
+            sideBySideRow("forward tokens/s", fwdTokens, peerForward, BenchReport.FORWARD_VS_PYTORCH);
+            sideBySideRow("LoRA q,v r=8 examples/s", lora, peerLora, BenchReport.LORA_VS_PYTORCH);
+            sideBySideRow("full fine-tuning examples/s", full, peerFull, BenchReport.FULL_FINETUNE_VS_PYTORCH);
+            sideBySideRow("LoRA peak RSS MiB", num(r.get("lora"), "peak_rss_mib"), num(peer.get("lora"), "peak_rss_mib"), null);
+            sideBySideRow("full fine-tuning peak RSS MiB", num(r.get("full"), "peak_rss_mib"), num(peer.get("full"), "peak_rss_mib"), null);
+        } else {
+            System.out.println("MiniLM PyTorch peer skipped, so no ratio and no goal: " + peerMissing);
+        }
         if (r.get("lora").containsKey("matrix_product_seconds")) {
             // what matrix products alone allow, and how much of today's other work each goal leaves room for
             System.out.println("matrix products (profiled runs, traces in --profile DIR):");
-            bound(summary, "forward", "tokens/s", r.get("forward"), fwdTokens, BenchReport.FORWARD_VS_REFERENCE.bound() * REFERENCE.get("forward_tokens_per_s"));
-            bound(summary, "lora", "examples/s", r.get("lora"), lora, BenchReport.LORA_VS_REFERENCE.bound() * REFERENCE.get("lora_examples_per_s"));
-            bound(summary, "full", "examples/s", r.get("full"), full, BenchReport.FULL_FINETUNE_VS_REFERENCE.bound() * REFERENCE.get("full_examples_per_s"));
+            bound(summary, "forward", "tokens/s", r.get("forward"), fwdTokens, BenchReport.FORWARD_VS_PYTORCH.bound() * peerForward);
+            bound(summary, "lora", "examples/s", r.get("lora"), lora, BenchReport.LORA_VS_PYTORCH.bound() * peerLora);
+            bound(summary, "full", "examples/s", r.get("full"), full, BenchReport.FULL_FINETUNE_VS_PYTORCH.bound() * peerFull);
         }
         return summary;
     }
@@ -390,6 +448,11 @@ public final class EngineBench implements Callable<Integer> {
         summary.put(phase + "_other_work_allowed", otherAllowed);
         row("  " + phase + " ceiling, " + unit, ceiling, goal);
         row("  " + phase + " other work the goal allows", otherAllowed, Double.NaN);
+    }
+
+    private static void sideBySideRow(String name, double ours, double theirs, BenchReport.Goal goal) {
+        System.out.printf(Locale.ROOT, "%-34s %12.2f %12.2f %8.2f %8s%n", name, ours, theirs, ours / theirs,
+                goal == null ? "" : String.format(Locale.ROOT, "≥ %.1f %s", goal.bound(), goal.metBy(ours / theirs) ? "yes" : "no"));
     }
 
     private static void row(String name, double value, double goal) {

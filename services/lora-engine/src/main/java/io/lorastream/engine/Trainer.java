@@ -21,7 +21,7 @@ import java.util.Random;
  */
 public final class Trainer {
     /** Batches are sorted by length inside windows of this many batches, then shuffled. */
-    private static final int BUCKET_WINDOW = 50;
+    public static final int BUCKET_WINDOW = 50;
 
     private final TrainingConfig config;
     private final TrainingListener listener;
@@ -160,12 +160,17 @@ public final class Trainer {
     }
 
     private List<Example> sample(List<Example> train) {
-        if (config.maxExamples() == 0 || config.maxExamples() >= train.size()) {
+        return sample(train, config.maxExamples(), config.seed());
+    }
+
+    /** The examples a run with {@code maxExamples} (0: all) and {@code seed} trains on (benchmark peers train on them too). */
+    public static List<Example> sample(List<Example> train, int maxExamples, long seed) {
+        if (maxExamples == 0 || maxExamples >= train.size()) {
             return train;
         }
         List<Example> shuffled = new ArrayList<>(train);
-        Collections.shuffle(shuffled, new Random(config.seed()));
-        return shuffled.subList(0, config.maxExamples());
+        Collections.shuffle(shuffled, new Random(seed));
+        return shuffled.subList(0, maxExamples);
     }
 
     /** Shuffled, then sorted by length within windows, then the batches shuffled: little padding, still random. */
