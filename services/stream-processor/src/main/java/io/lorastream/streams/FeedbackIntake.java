@@ -517,7 +517,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
     private TenantDatasets tryRequest(TenantDatasets state, long now) {
         long waited = state.newExamples() == 0 ? 0 : now - state.oldestNewExampleAtMs();
         long sinceLast = state.requests() == 0 ? Long.MAX_VALUE : now - state.lastRequestAtMs();
-        Optional<Trigger> trigger = policies.policy(state.tenant()).decide(state.newExamples(), waited, sinceLast);
+        Optional<Trigger> trigger = policies.policy(state.tenant()).decide(state.newExamples(), waited, sinceLast, state.awaitingAnswer());
         if (trigger.isEmpty()) {
             return state;
         }
@@ -535,7 +535,7 @@ final class FeedbackIntake implements Processor<String, byte[], String, LoraEven
         }
         // what the job may read goes to S3 first, under a key of its own content; the record names it
         int number = state.requests() + 1;
-        String requestId = "training:" + state.tenant() + ":" + number;
+        String requestId = TenantDatasets.requestId(state.tenant(), number);
         String tenant = state.tenant();
         List<String> holdoutKeys = holdoutSelection(state).seqs().stream().map(seq -> DatasetKind.HOLDOUT.shardKey(tenant, seq)).toList();
         // the retry shards first, then the sealed shards no request has named, up to request-max-examples: after a long

@@ -202,12 +202,13 @@ public interface StreamProcessorConfig {
             Policy d = defaults();
             PolicyOverride o = tenants().get(tenant);
             if (o == null) {
-                return new TrainingPolicy(d.minExamples(), d.maxWait(), d.minExamplesAfterWait(), d.minInterval());
+                return new TrainingPolicy(d.minExamples(), d.maxWait(), d.minExamplesAfterWait(), d.minInterval(), d.answerTimeout());
             }
             int minExamples = o.minExamples().orElse(d.minExamples());
             // a tenant that lowers min-examples below the default after-wait count gets its own min-examples as that count
             int afterWait = o.minExamplesAfterWait().orElse(Math.min(d.minExamplesAfterWait(), minExamples));
-            return new TrainingPolicy(minExamples, o.maxWait().orElse(d.maxWait()), afterWait, o.minInterval().orElse(d.minInterval()));
+            return new TrainingPolicy(minExamples, o.maxWait().orElse(d.maxWait()), afterWait, o.minInterval().orElse(d.minInterval()),
+                    o.answerTimeout().orElse(d.answerTimeout()));
         }
 
         @Override
@@ -226,14 +227,18 @@ public interface StreamProcessorConfig {
         }
     }
 
+    /**
+     * The defaults are set for freshness (feedback to a served version in well under a minute at a steady flow): a request
+     * goes as soon as the tenant's previous job answered and enough examples wait, rather than on a timer.
+     */
     interface Policy {
         /** Request training once this many new training examples are waiting. */
-        @WithDefault("200")
+        @WithDefault("100")
         @Min(1)
         int minExamples();
 
         /** ... or once the oldest waited this long, if at least min-examples-after-wait are waiting. */
-        @WithDefault("PT60S")
+        @WithDefault("PT10S")
         @DurationMin(millis = 1, message = "{lorastream.duration.positive}")
         Duration maxWait();
 
@@ -241,10 +246,19 @@ public interface StreamProcessorConfig {
         @Min(1)
         int minExamplesAfterWait();
 
-        /** Never two requests for one tenant closer than this. */
-        @WithDefault("PT30S")
+        /** Never two requests for one tenant closer than this: bounds its versions per hour however fast the trainer is. */
+        @WithDefault("PT5S")
         @DurationMin(nanos = 0, message = "{lorastream.duration.not-negative}")
         Duration minInterval();
+
+        /**
+         * No request while the tenant's previous one has no answer from its job ({@code adapter-published} or
+         * {@code training-failed}) — what waits meanwhile goes into one request when it answers — unless it was made this
+         * long ago (a job that was dead-lettered or lost). PT0S: requests never wait for an answer.
+         */
+        @WithDefault("PT10M")
+        @DurationMin(nanos = 0, message = "{lorastream.duration.not-negative}")
+        Duration answerTimeout();
     }
 
     /** A tenant's own values; what it leaves out comes from the defaults. */
@@ -258,5 +272,7 @@ public interface StreamProcessorConfig {
         OptionalInt minExamplesAfterWait();
 
         Optional<@DurationMin(nanos = 0, message = "{lorastream.duration.not-negative}") Duration> minInterval();
+
+        Optional<@DurationMin(nanos = 0, message = "{lorastream.duration.not-negative}") Duration> answerTimeout();
     }
 }

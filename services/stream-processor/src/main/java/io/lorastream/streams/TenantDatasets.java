@@ -26,6 +26,8 @@ import java.util.stream.IntStream;
  *                              0 in states from before compaction, when the shards themselves are looked at
  * @param oldestCompactableAtMs when the oldest of those was sealed (about); 0: not known, look at the shards
  * @param lastSnapshotKey       the dataset snapshot the last request named: deleted a grace period after the next one
+ * @param awaitingAnswer        the last request's job has not answered yet ({@link TrainingPolicy}); false in states stored
+ *                              before answers were awaited
  */
 public record TenantDatasets(
         String tenant,
@@ -44,7 +46,8 @@ public record TenantDatasets(
         int firstUncompactedShard,
         int compactableExamples,
         long oldestCompactableAtMs,
-        String lastSnapshotKey) {
+        String lastSnapshotKey,
+        boolean awaitingAnswer) {
 
     /** Bounds the state (and a request) whatever fails: beyond it the oldest retry shards are dropped, with a log line. */
     static final int MAX_RETRY_SHARDS = 200;
@@ -86,7 +89,7 @@ public record TenantDatasets(
     }
 
     public static TenantDatasets empty(String tenant) {
-        return new TenantDatasets(tenant, 0, Pending.NONE, Pending.NONE, 0, 0, 1, 0, 0, 0, 0, 0, List.of(), 1, 0, 0, null);
+        return new TenantDatasets(tenant, 0, Pending.NONE, Pending.NONE, 0, 0, 1, 0, 0, 0, 0, 0, List.of(), 1, 0, 0, null, false);
     }
 
     public Pending pending(DatasetKind kind) {
@@ -124,7 +127,7 @@ public record TenantDatasets(
     TenantDatasets manifestWritten(int listedShards) {
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
                 firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, listedShards,
-                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
+                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey, awaitingAnswer);
     }
 
     /** An erased example left the pending ones before its shard was sealed. */
@@ -133,7 +136,7 @@ public record TenantDatasets(
                 kind == DatasetKind.TRAIN ? pendingTrain.minusOne() : pendingTrain,
                 kind == DatasetKind.HOLDOUT ? pendingHoldout.minusOne() : pendingHoldout,
                 trainShards, holdoutShards, firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards,
-                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
+                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey, awaitingAnswer);
     }
 
     TenantDatasets accepted(DatasetKind kind, long nowMs) {
@@ -141,18 +144,18 @@ public record TenantDatasets(
                 kind == DatasetKind.TRAIN ? pendingTrain.plusOne(nowMs) : pendingTrain,
                 kind == DatasetKind.HOLDOUT ? pendingHoldout.plusOne(nowMs) : pendingHoldout,
                 trainShards, holdoutShards, firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards,
-                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
+                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey, awaitingAnswer);
     }
 
     TenantDatasets sealed(Shard shard) {
         if (shard.kind() == DatasetKind.HOLDOUT) {
             return new TenantDatasets(tenant, arrivals, pendingTrain, Pending.NONE, trainShards, holdoutShards + 1,
-                    firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
+                    firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey, awaitingAnswer);
         }
         long oldest = unrequestedExamples > 0 ? oldestUnrequestedAtMs : shard.oldestExampleAt().toEpochMilli();
         return new TenantDatasets(tenant, arrivals, Pending.NONE, pendingHoldout, trainShards + 1, holdoutShards,
                 firstUnrequestedShard, unrequestedExamples + shard.examples(), oldest, lastRequestAtMs, requests, manifestShards,
-                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
+                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey, awaitingAnswer);
     }
 
     /**
@@ -166,7 +169,24 @@ public record TenantDatasets(
         boolean rest = lastShard < trainShards;
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
                 lastShard + 1, rest ? Math.max(0, unrequestedExamples - named) : 0, rest ? nextOldestAtMs : 0, nowMs, requests + 1,
-                manifestShards, List.of(), firstUncompactedShard, compactableExamples + named, oldestCompactable, snapshotKey);
+                manifestShards, List.of(), firstUncompactedShard, compactableExamples + named, oldestCompactable, snapshotKey, true);
+    }
+
+    /** The request id of the tenant's request number {@code number} (1, 2, 3 …). */
+    static String requestId(String tenant, int number) {
+        return "training:" + tenant + ":" + number;
+    }
+
+    /** The job of the tenant's last request answered ({@code adapter-published} or {@code training-failed}). */
+    boolean answers(String requestId) {
+        return awaitingAnswer && requestId(tenant, requests).equals(requestId);
+    }
+
+    /** The last request's job answered: the next request need not wait for it. */
+    TenantDatasets answered() {
+        return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
+                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards,
+                retryShards, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey, false);
     }
 
     /** Requested training shards not yet in a segment: the range compaction may copy. */
@@ -179,21 +199,21 @@ public record TenantDatasets(
         int left = Math.max(0, compactableExamples - examples);
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
                 firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, 0, retryShards,
-                last + 1, left, 0, lastSnapshotKey);
+                last + 1, left, 0, lastSnapshotKey, awaitingAnswer);
     }
 
     /** What the compactable shards hold, as looked at: examples, and when the oldest was sealed. */
     TenantDatasets compactable(int examples, long oldestAtMs) {
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
                 firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, retryShards,
-                firstUncompactedShard, examples, oldestAtMs, lastSnapshotKey);
+                firstUncompactedShard, examples, oldestAtMs, lastSnapshotKey, awaitingAnswer);
     }
 
     /** Something the manifest lists changed other than new shards (segments, deletions): write it at the next check. */
     TenantDatasets manifestStale() {
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
                 firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, 0, retryShards,
-                firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
+                firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey, awaitingAnswer);
     }
 
     /**
@@ -208,7 +228,7 @@ public record TenantDatasets(
         List<Retry> kept = List.copyOf(next.values());
         kept = kept.subList(Math.max(0, kept.size() - MAX_RETRY_SHARDS), kept.size());
         return new TenantDatasets(tenant, arrivals, pendingTrain, pendingHoldout, trainShards, holdoutShards,
-                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, kept, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey);
+                firstUnrequestedShard, unrequestedExamples, oldestUnrequestedAtMs, lastRequestAtMs, requests, manifestShards, kept, firstUncompactedShard, compactableExamples, oldestCompactableAtMs, lastSnapshotKey, awaitingAnswer);
     }
 
     /** A shard of a failed request, waiting for the next one. */

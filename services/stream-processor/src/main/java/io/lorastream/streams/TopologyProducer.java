@@ -43,7 +43,7 @@ public class TopologyProducer {
         Topology topology = new Topology();
         FeedbackDatasets.addTo(topology, feedback, policies, datasets, new FeedbackMetrics(registry), Rollout.LIVE_ACCURACY, background, stores);
         Rollout.addTo(topology, rollout, FeedbackDatasets.INTAKE, stores);
-        TrainingFailures.addTo(topology);
+        TrainingAnswers.addTo(topology);
         return topology;
     }
 }

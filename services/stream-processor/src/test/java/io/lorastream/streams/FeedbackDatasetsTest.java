@@ -12,6 +12,7 @@ import io.lorastream.events.FeedbackReceived;
 import io.lorastream.events.Topics;
 import io.lorastream.testing.ConfigMappings;
 import io.lorastream.events.TrainingFailed;
+import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.DatasetSnapshot;
 import io.lorastream.events.TrainingRequested;
 import io.lorastream.events.TrainingSnapshotRequested;
@@ -84,7 +85,7 @@ class FeedbackDatasetsTest {
         values.putAll(feedbackSettings);
         var settings = ConfigMappings.load(StreamProcessorConfig.Feedback.class, "lorastream.feedback", values);
         Map<String, String> policies = new java.util.HashMap<>(Map.of("defaults.min-examples", "10", "defaults.max-wait", "PT60S",
-                "defaults.min-examples-after-wait", "3", "defaults.min-interval", "PT30S"));
+                "defaults.min-examples-after-wait", "3", "defaults.min-interval", "PT30S", "defaults.answer-timeout", "PT0S"));
         tenantPolicies.forEach((key, value) -> policies.put("tenants." + key, value));
         Topology topology = TopologyProducer.compose(settings,
                 ConfigMappings.load(StreamProcessorConfig.Policies.class, "lorastream.training-policy", policies),
@@ -117,6 +118,18 @@ class FeedbackDatasetsTest {
         RecordHeaders headers = new RecordHeaders();
         byte[] value = EventSerde.of(TrainingFailed.class, "/test").serializer().serialize(Topics.ADAPTER_EVENTS, headers, failed);
         adapterEvents.pipeInput(new TestRecord<>(failed.tenant(), value, headers, now));
+    }
+
+    /** The trainer's answer that the request made the tenant's version {@code version}. */
+    private void sendPublished(TrainingRequested request, int version) {
+        AdapterPublished published = new AdapterPublished(request.tenant(), version, null, null,
+                "s3://lorastream/adapters/" + request.tenant() + "/v" + version + "/", new AdapterPublished.BaseModel("minilm", "a".repeat(64)),
+                Map.of("adapter_config.json", "b".repeat(64), "adapter_model.safetensors", "c".repeat(64), "manifest.json", "d".repeat(64)),
+                request.requestId(), new AdapterPublished.Metrics(new io.lorastream.events.Evaluation(0.9, null, null, 10), null),
+                new AdapterPublished.Gate(true, 0.02), now);
+        RecordHeaders headers = new RecordHeaders();
+        byte[] value = EventSerde.of(AdapterPublished.class, "/test").serializer().serialize(Topics.ADAPTER_EVENTS, headers, published);
+        adapterEvents.pipeInput(new TestRecord<>(request.tenant(), value, headers, now));
     }
 
     private void start() {
@@ -467,6 +480,38 @@ class FeedbackDatasetsTest {
         advance(Duration.ofMinutes(1)); // min-interval
         sendTrain("acme", 10); // retried once: the third request names only new shards
         assertThat(nextRequest().shards()).containsExactly("datasets/acme/shards/000005.jsonl", "datasets/acme/shards/000006.jsonl");
+    }
+
+    @Test
+    void aRequestWaitsForThePreviousOnesAnswerThenGoesAtOnceWithAllThatWaited() {
+        start(Map.of("\"acme\".answer-timeout", "PT10M", "\"acme\".min-interval", "PT0S"));
+        sendTrain("acme", 10);
+        TrainingRequested first = nextRequest();
+        sendTrain("acme", 20);
+        advance(Duration.ofMinutes(2)); // past max-wait and min-interval: still its job has not answered
+        assertThat(requests.isEmpty()).as("no request while the last one is unanswered").isTrue();
+
+        sendPublished(first, 1);
+        advance(Duration.ofSeconds(1)); // the next check
+        TrainingRequested second = nextRequest();
+        assertThat(second.newExamples()).as("everything that waited, in one request").isEqualTo(20);
+
+        sendTrain("acme", 10);
+        sendPublished(first, 1); // an answer to an older request (a republished event) lets nothing go
+        send(new TrainingFailed("training:acme:1", "acme", TrainingFailed.Kind.FAILED, "an old attempt", List.of(), now));
+        advance(Duration.ofSeconds(1));
+        assertThat(requests.isEmpty()).isTrue();
+
+        send(new TrainingFailed(second.requestId(), "acme", TrainingFailed.Kind.FAILED, "the baseline changed", second.shards(), now));
+        advance(Duration.ofSeconds(1)); // a failure answers too, and its shards ride along
+        TrainingRequested third = nextRequest();
+        assertThat(third.newExamples()).isEqualTo(30);
+
+        sendTrain("acme", 10);
+        advance(Duration.ofMinutes(9));
+        assertThat(requests.isEmpty()).isTrue();
+        advance(Duration.ofMinutes(1)); // answer-timeout: a job that never answers holds the tenant back no longer
+        assertThat(nextRequest().newExamples()).isEqualTo(10);
     }
 
     /** The snapshot a request names, as the trainer reads it (with where compaction put each shard). */

@@ -115,6 +115,7 @@ class FeedbackPipelineIT {
         streamsConfig.put("lorastream.training-policy.defaults.max-wait", MAX_WAIT.toString());
         streamsConfig.put("lorastream.training-policy.defaults.min-examples-after-wait", String.valueOf(MIN_EXAMPLES_AFTER_WAIT));
         streamsConfig.put("lorastream.training-policy.defaults.min-interval", MIN_INTERVAL.toString());
+        streamsConfig.put("lorastream.training-policy.defaults.answer-timeout", "PT0S"); // no trainer here answers
         streams = new ServiceProcess("stream-processor", Path.of(System.getProperty("lorastream.stream-processor.jar")),
                 freePort(), streamsConfig, Map.of(), work.resolve("stream-processor.log"));
         ingest = new ServiceProcess("ingest-service", Path.of(System.getProperty("lorastream.ingest.jar")), freePort(),

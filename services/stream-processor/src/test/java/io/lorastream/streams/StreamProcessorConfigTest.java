@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The settings as declared on {@link StreamProcessorConfig}: defaults, and the start refusing bad values by key and value. */
 class StreamProcessorConfigTest {
-    private static final TrainingPolicy POLICY = new TrainingPolicy(100, Duration.ofSeconds(60), 10, Duration.ofSeconds(30));
+    private static final TrainingPolicy POLICY = new TrainingPolicy(100, Duration.ofSeconds(60), 10, Duration.ofSeconds(30),
+            Duration.ofMinutes(10));
 
     private static StreamProcessorConfig.Feedback feedback(Map<String, String> values) {
         return ConfigMappings.load(StreamProcessorConfig.Feedback.class, "lorastream.feedback", values);
@@ -32,7 +33,8 @@ class StreamProcessorConfigTest {
     @Test
     void theDefaultsAreValid() {
         assertThat(feedback(Map.of()).holdoutFraction()).isEqualTo(0.2);
-        assertThat(policies(Map.of()).policy("acme")).isEqualTo(new TrainingPolicy(200, Duration.ofSeconds(60), 20, Duration.ofSeconds(30)));
+        assertThat(policies(Map.of()).policy("acme")).isEqualTo(new TrainingPolicy(100, Duration.ofSeconds(10), 20, Duration.ofSeconds(5),
+                Duration.ofMinutes(10)));
         assertThat(rollout(Map.of()).rule()).isEqualTo(new RolloutRule(100, 30, 1000, 0.01, 0.02, 0.1));
     }
 
@@ -62,10 +64,12 @@ class StreamProcessorConfigTest {
             defaults.min-examples               | 0     | lorastream.training-policy.defaults.min-examples must be at least 1 (was 0)
             defaults.max-wait                   | PT0S  | lorastream.training-policy.defaults.max-wait must be a positive duration (was PT0S)
             defaults.min-interval               | -PT1S | lorastream.training-policy.defaults.min-interval must not be a negative duration (was PT-1S)
-            defaults.min-examples-after-wait    | 201   | lorastream.training-policy defaults.min-examples-after-wait=201: must be at most min-examples (200)
+            defaults.answer-timeout             | -PT1S | lorastream.training-policy.defaults.answer-timeout must not be a negative duration (was PT-1S)
+            defaults.min-examples-after-wait    | 101   | lorastream.training-policy defaults.min-examples-after-wait=101: must be at most min-examples (100)
             tenants."acme".min-examples         | 0     | lorastream.training-policy.tenants.acme.min-examples must be at least 1 (was 0)
             tenants."acme".max-wait             | PT0S  | lorastream.training-policy.tenants.acme.max-wait must be a positive duration (was PT0S)
-            tenants."acme".min-examples-after-wait | 300 | lorastream.training-policy tenants."acme".min-examples-after-wait=300: must be at most min-examples (200)
+            tenants."acme".min-examples-after-wait | 300 | lorastream.training-policy tenants."acme".min-examples-after-wait=300: must be at most min-examples (100)
+            tenants."acme".answer-timeout       | -PT1S | lorastream.training-policy.tenants.acme.answer-timeout must not be a negative duration (was PT-1S)
             tenants."Not_A_Tenant".min-examples | 5     | lorastream.training-policy.tenants.Not_A_Tenant must match
             """)
     void aBadPolicyIsRefusedNamingKeyAndValue(String key, String value, String message) {
@@ -87,22 +91,41 @@ class StreamProcessorConfigTest {
     @Test
     void aTenantsOwnValuesOverrideTheDefaultsOneByOne() {
         StreamProcessorConfig.Policies policies = policies(Map.of("defaults.min-examples", "100", "defaults.min-examples-after-wait", "30",
-                "tenants.\"big\".max-wait", "PT10M", "tenants.\"small\".min-examples", "10"));
-        assertThat(policies.policy("acme")).isEqualTo(new TrainingPolicy(100, Duration.ofSeconds(60), 30, Duration.ofSeconds(30)));
-        assertThat(policies.policy("big")).isEqualTo(new TrainingPolicy(100, Duration.ofMinutes(10), 30, Duration.ofSeconds(30)));
+                "defaults.max-wait", "PT60S", "defaults.min-interval", "PT30S",
+                "tenants.\"big\".max-wait", "PT10M", "tenants.\"small\".min-examples", "10", "tenants.\"eager\".answer-timeout", "PT0S"));
+        Duration tenMinutes = Duration.ofMinutes(10);
+        assertThat(policies.policy("acme")).isEqualTo(new TrainingPolicy(100, Duration.ofSeconds(60), 30, Duration.ofSeconds(30), tenMinutes));
+        assertThat(policies.policy("big")).isEqualTo(new TrainingPolicy(100, Duration.ofMinutes(10), 30, Duration.ofSeconds(30), tenMinutes));
         // lowering min-examples below the default after-wait count lowers that count with it
-        assertThat(policies.policy("small")).isEqualTo(new TrainingPolicy(10, Duration.ofSeconds(60), 10, Duration.ofSeconds(30)));
+        assertThat(policies.policy("small")).isEqualTo(new TrainingPolicy(10, Duration.ofSeconds(60), 10, Duration.ofSeconds(30), tenMinutes));
+        assertThat(policies.policy("eager")).isEqualTo(new TrainingPolicy(100, Duration.ofSeconds(60), 30, Duration.ofSeconds(30), Duration.ZERO));
+    }
+
+    /** POLICY: min-examples 100, max-wait 60 s with 10, min-interval 30 s, answer-timeout 10 min. */
+    @ParameterizedTest(name = "{0} new, oldest waited {1} ms, {2} ms since the last request, awaiting its answer {3}: {4}")
+    @CsvSource(delimiter = '|', nullValues = "none", textBlock = """
+            100 | 0       | 9223372036854775807 | false | MIN_EXAMPLES
+            99  | 59999   | 9223372036854775807 | false | none
+            10  | 60000   | 9223372036854775807 | false | MAX_WAIT
+            9   | 600000  | 9223372036854775807 | false | none
+            500 | 600000  | 29999               | false | none
+            500 | 600000  | 30000               | false | MIN_EXAMPLES
+            0   | 0       | 9223372036854775807 | false | none
+            500 | 600000  | 30000               | true  | none
+            500 | 600000  | 599999              | true  | none
+            500 | 600000  | 600000              | true  | MIN_EXAMPLES
+            10  | 600000  | 600000              | true  | MAX_WAIT
+            9   | 600000  | 600000              | true  | none
+            """)
+    void policyDecisions(int newExamples, long oldestWaitedMs, long sinceLastRequestMs, boolean awaitingAnswer, Trigger expected) {
+        assertThat(POLICY.decide(newExamples, oldestWaitedMs, sinceLastRequestMs, awaitingAnswer)).isEqualTo(java.util.Optional.ofNullable(expected));
     }
 
     @Test
-    void policyDecisions() {
-        assertThat(POLICY.decide(100, 0, Long.MAX_VALUE)).contains(Trigger.MIN_EXAMPLES);
-        assertThat(POLICY.decide(99, 59_999, Long.MAX_VALUE)).isEmpty();
-        assertThat(POLICY.decide(10, 60_000, Long.MAX_VALUE)).contains(Trigger.MAX_WAIT);
-        assertThat(POLICY.decide(9, 600_000, Long.MAX_VALUE)).isEmpty();
-        assertThat(POLICY.decide(500, 600_000, 29_999)).isEmpty();
-        assertThat(POLICY.decide(500, 600_000, 30_000)).contains(Trigger.MIN_EXAMPLES);
-        assertThat(POLICY.decide(0, 0, Long.MAX_VALUE)).isEmpty();
+    void withAnAnswerTimeoutOfZeroRequestsNeverWaitForAnswers() {
+        TrainingPolicy eager = new TrainingPolicy(100, Duration.ofSeconds(60), 10, Duration.ofSeconds(30), Duration.ZERO);
+        assertThat(eager.decide(100, 0, 30_000, true)).contains(Trigger.MIN_EXAMPLES);
+        assertThat(eager.decide(100, 0, 29_999, true)).isEmpty(); // min-interval still holds
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.lorastream.streams;
 
 import io.lorastream.events.AdapterEvent;
+import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.EventSerde;
 import io.lorastream.events.Topics;
 import io.lorastream.events.TrainingFailed;
@@ -15,18 +16,22 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
 /**
- * A training request that produced no version ({@code training-failed} on {@code adapter-events}): its
- * shards go back among the tenant's new data, so the tenant's next request names them again. They do not
- * trigger a request by themselves (a request whose data cannot make a version would fail again at once);
- * they ride with the next one that new examples trigger.
+ * The trainer's answers to training requests, on {@code adapter-events}: {@code adapter-published} or
+ * {@code training-failed}.
+ * <ul>
+ *   <li>The answer to a tenant's last request lets its next one go ({@link TrainingPolicy}: the trigger waits for it).</li>
+ *   <li>A request that produced no version ({@code training-failed}): its shards go back among the tenant's new data, so
+ *       the tenant's next request names them again. They do not trigger a request by themselves (a request whose data
+ *       cannot make a version would fail again at once); they ride with the next one that new examples trigger.</li>
+ * </ul>
  *
  * <pre>
- *   adapter-events (rollout's source) ──▶ training-failures ──▶ feedback-tenants store
+ *   adapter-events (rollout's source) ──▶ training-answers ──▶ feedback-tenants store
  * </pre>
  */
-final class TrainingFailures implements Processor<String, byte[], Void, Void> {
-    private static final Logger LOG = Logger.getLogger(TrainingFailures.class);
-    static final String NAME = "training-failures";
+final class TrainingAnswers implements Processor<String, byte[], Void, Void> {
+    private static final Logger LOG = Logger.getLogger(TrainingAnswers.class);
+    static final String NAME = "training-answers";
 
     private final Deserializer<AdapterEvent> decoder = EventSerde.of(AdapterEvent.class, FeedbackDatasets.SOURCE).deserializer();
     private KeyValueStore<String, TenantDatasets> tenants;
@@ -34,7 +39,7 @@ final class TrainingFailures implements Processor<String, byte[], Void, Void> {
 
     /** After {@link FeedbackDatasets} (the stores) and {@link Rollout} (the adapter-events source). */
     static void addTo(Topology topology) {
-        topology.addProcessor(NAME, TrainingFailures::new, Rollout.ADAPTER_EVENTS_SOURCE)
+        topology.addProcessor(NAME, TrainingAnswers::new, Rollout.ADAPTER_EVENTS_SOURCE)
                 .connectProcessorAndStateStores(NAME, FeedbackDatasets.TENANTS_STORE, FeedbackDatasets.SHARDS_STORE);
     }
 
@@ -46,15 +51,28 @@ final class TrainingFailures implements Processor<String, byte[], Void, Void> {
 
     @Override
     public void process(Record<String, byte[]> record) {
-        TrainingFailed failed;
+        AdapterEvent event;
         try {
-            if (!(decoder.deserialize(Topics.ADAPTER_EVENTS, record.headers(), record.value()) instanceof TrainingFailed f)) {
-                return; // published versions and transitions are the rollout's
-            }
-            failed = f;
+            event = decoder.deserialize(Topics.ADAPTER_EVENTS, record.headers(), record.value());
         } catch (RuntimeException e) {
             return; // the rollout's processor logs records on adapter-events that are not valid events
         }
+        if (event instanceof AdapterPublished published) {
+            answered(published.tenant(), published.trainingRequestId());
+        } else if (event instanceof TrainingFailed failed) {
+            answered(failed.tenant(), failed.requestId());
+            retry(failed);
+        } // transitions and the rest are the rollout's
+    }
+
+    private void answered(String tenant, String requestId) {
+        TenantDatasets state = tenants.get(tenant);
+        if (state != null && state.answers(requestId)) {
+            tenants.put(tenant, state.answered());
+        }
+    }
+
+    private void retry(TrainingFailed failed) {
         TenantDatasets state = tenants.get(failed.tenant());
         if (state == null) {
             LOG.warnf("%s failed for %s, a tenant with no datasets here: nothing to retry", failed.requestId(), failed.tenant());
