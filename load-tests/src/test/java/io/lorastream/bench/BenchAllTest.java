@@ -49,7 +49,7 @@ class BenchAllTest {
         assertThat(Files.readString(out.resolve("engine.json"))).contains("\"matmul_gflops\": 123.4");
         assertThat(out.resolve("serving.json")).as("a failed benchmark leaves no summary").doesNotExist();
         List<String> report = Files.readAllLines(out.resolve("report.tsv"));
-        assertThat(report).contains("engine\tmatmul_2048_fp32\t123.4\tGFLOP/s\t\t", "freshness\tfeedback_to_published_p50\t25.000\ts\t<= 30\tyes");
+        assertThat(report).contains("engine\tmatmul_2048_fp32\t123.4\tGFLOP/s\t\t", "freshness\tfeedback_to_served_p50\t25.000\ts\t<= 30\tyes");
     }
 
     @Test

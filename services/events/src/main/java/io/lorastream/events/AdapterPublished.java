@@ -11,6 +11,8 @@ import java.util.TreeMap;
  * @param parentVersion   the stable version it was warm-started from; null for a fresh adapter
  * @param baselineVersion the registry's stable when its job started: its line was replayed and it is the gate's
  *                        baseline; null when the tenant had none (and in events of before 2026-12-04)
+ * @param timingsMs       where the job's time went ({@link #TIMINGS}, milliseconds); empty for a version published again
+ *                        (and in events of before 2026-12-05)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AdapterPublished(
@@ -24,7 +26,17 @@ public record AdapterPublished(
         String trainingRequestId,
         Metrics metrics,
         Gate gate,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> timingsMs,
         Instant publishedAt) implements AdapterEvent {
+
+    /** The phases of {@link #timingsMs}, in the order a job goes through them. */
+    public static final java.util.List<String> TIMINGS = java.util.List.of("read", "train", "grade", "publish");
+
+    /** An event without timings. */
+    public AdapterPublished(String tenant, int version, Integer parentVersion, Integer baselineVersion, String uri, BaseModel baseModel,
+                            Map<String, String> files, String trainingRequestId, Metrics metrics, Gate gate, Instant publishedAt) {
+        this(tenant, version, parentVersion, baselineVersion, uri, baseModel, files, trainingRequestId, metrics, gate, Map.of(), publishedAt);
+    }
 
     public record BaseModel(String id, String sha256) {}
 
@@ -45,6 +57,7 @@ public record AdapterPublished(
 
     public AdapterPublished {
         files = java.util.Collections.unmodifiableMap(new TreeMap<>(files));
+        timingsMs = timingsMs == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(timingsMs));
     }
 
     @Override public String cloudEventId() { return "adapter-published:" + tenant + ":v" + version; }

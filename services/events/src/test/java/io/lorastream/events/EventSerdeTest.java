@@ -42,7 +42,11 @@ class EventSerdeTest {
     void aMultiTypeTopicPicksTheTypeFromCeTypeOrElseFromTheSchemaThatAccepts() {
         AdapterLifecycle lifecycle = new AdapterLifecycle("acme", 2, AdapterLifecycle.Transition.PROMOTED, 2,
                 "canary not worse", null, null, AT);
-        for (AdapterEvent event : List.of(published(), lifecycle)) {
+        AdapterPublished p = published();
+        AdapterPublished timed = new AdapterPublished(p.tenant(), p.version(), p.parentVersion(), p.baselineVersion(), p.uri(),
+                p.baseModel(), p.files(), p.trainingRequestId(), p.metrics(), p.gate(),
+                Map.of("read", 412L, "train", 9120L, "grade", 655L, "publish", 301L), p.publishedAt());
+        for (AdapterEvent event : List.of(p, timed, lifecycle)) {
             RecordHeaders headers = new RecordHeaders();
             byte[] value = adapterEvents.serializer().serialize("adapter-events", headers, event);
             assertThat(adapterEvents.deserializer().deserialize("adapter-events", headers, value)).isEqualTo(event);

@@ -85,9 +85,19 @@ public final class Classifier {
 
     /** {@link #evaluate} with each example's correctness beside the metrics. */
     public Graded grade(List<Example> examples) {
+        return grade(examples, probabilities(examples.stream().map(Example::text).toList()));
+    }
+
+    /**
+     * The same from this adapter's {@link #probabilities} of the examples' texts, computed earlier (a grading that keeps
+     * them between runs computes only the examples it has not seen).
+     */
+    public Graded grade(List<Example> examples, float[][] probs) {
         List<String> labels = adapter.labels();
-        float[][] probs = probabilities(examples.stream().map(Example::text).toList());
         int n = examples.size();
+        if (probs.length != n) {
+            throw new IllegalArgumentException(probs.length + " rows of probabilities for " + n + " examples");
+        }
         int[] truePositive = new int[labels.size()];
         int[] predicted = new int[labels.size()];
         int[] actual = new int[labels.size()];

@@ -5,7 +5,14 @@ import io.lorastream.store.FleetBase;
 import io.lorastream.store.ObjectStore;
 import io.lorastream.store.AdapterRepository;
 
+import io.lorastream.engine.Adapter;
 import io.lorastream.engine.BaseModel;
+import io.lorastream.engine.Classifier;
+import io.lorastream.engine.Example;
+import io.lorastream.engine.Trainer;
+import io.lorastream.engine.TrainingConfig;
+import io.lorastream.engine.TrainingListener;
+import java.util.List;
 import io.lorastream.events.AdapterPublished;
 import io.lorastream.events.KafkaConnection;
 import io.quarkus.runtime.Startup;
@@ -25,6 +32,8 @@ public class TrainerBeans {
     private static final Logger LOG = Logger.getLogger(TrainerBeans.class);
     /** Beyond it a job waits with backoff, as for S3 (the broker is down or far behind). */
     private static final java.time.Duration REGISTRY_TIMEOUT = java.time.Duration.ofSeconds(30);
+    /** Two batches of the default size: every code path of a job runs at least twice. */
+    private static final int WARM_UP_EXAMPLES = 32;
 
     @Produces
     @Singleton
@@ -46,6 +55,26 @@ public class TrainerBeans {
         AdapterPublished.BaseModel mine = new AdapterPublished.BaseModel(base.id(), base.sha256());
         FleetBase.Outcome outcome = new FleetBase(store).atStart(mine, true);
         LOG.log(outcome == FleetBase.Outcome.UNREACHABLE ? Logger.Level.WARN : Logger.Level.INFO, FleetBase.describe(outcome, mine));
+    }
+
+    /**
+     * Before the first request: one short throwaway job on made-up examples (train, grade), so that the first tenant's
+     * job does not pay for the engine's first calls — native allocations, kernel choices, the JIT — in its freshness.
+     */
+    void warmUp(@Observes StartupEvent start, BaseModel base, TrainerConfig config) {
+        long started = System.nanoTime();
+        TrainerConfig.Trainer settings = config.trainer();
+        TrainingConfig training = settings.training();
+        List<Example> examples = java.util.stream.IntStream.range(0, WARM_UP_EXAMPLES)
+                .mapToObj(i -> new Example("warm-up sentence number " + i + (i % 2 == 0 ? ", a good one" : ", a bad one"), i % 2 == 0 ? "good" : "bad"))
+                .toList();
+        try (Adapter adapter = Adapter.create(base, settings.lora(), settings.head(base), List.of("bad", "good"), training.seed())) {
+            new Trainer(new TrainingConfig(1, training.batchSize(), training.learningRate(), training.weightDecay(), training.warmupRatio(),
+                    training.maxGradNorm(), training.seed(), 0, training.fullFinetune()), TrainingListener.NONE).train(adapter, examples, null);
+            new Classifier(adapter, 64).grade(examples);
+        }
+        LOG.infof("warmed up in %d ms: a throwaway adapter trained and graded on %d made-up examples",
+                java.time.Duration.ofNanos(System.nanoTime() - started).toMillis(), WARM_UP_EXAMPLES);
     }
 
     void close(@Disposes BaseModel base) {

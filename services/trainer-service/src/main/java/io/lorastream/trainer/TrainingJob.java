@@ -39,7 +39,8 @@ import org.jboss.logging.Logger;
  * rollout decided when the job starts ({@link StableVersions}): a version live labels rolled back is never
  * inherited. Warm start from it (fresh for a new tenant, or when the data brings a label the stable adapter
  * does not know), train on the requested shards plus examples drawn from the stable's replay sample (its line's
- * data, bounded: {@link ReplaySample}), evaluate candidate and stable on the tenant's holdout, decide the offline gate,
+ * data, bounded: {@link ReplaySample}), evaluate candidate and stable on the tenant's holdout (the stable only on examples
+ * it has not graded before: {@link StableGrades}), decide the offline gate,
  * publish {@code adapters/{tenant}/v{n}/} with the manifest last, naming the parent and the baseline it used.
  *
  * <p>Idempotent: a request that already produced a version (its id is in that version's manifest)
@@ -55,6 +56,9 @@ public final class TrainingJob {
     private final TrainerConfig.Trainer settings;
     private final Clock clock;
     private final VersionRetention retention;
+    /** Tenants whose stable's holdout probabilities are kept ({@link StableGrades}): about 16 KB each with 2 labels. */
+    private static final int STABLE_GRADES_TENANTS = 256;
+    private final StableGrades stableGrades = new StableGrades(STABLE_GRADES_TENANTS);
 
     public TrainingJob(BaseModel base, AdapterRepository adapters, TenantData data, StableVersions registry,
                        TrainerConfig.Trainer settings, Clock clock) {
@@ -101,7 +105,8 @@ public final class TrainingJob {
         Optional<VersionManifest> stable = stable(tenant, versions);
         java.util.function.Predicate<FeedbackReceived> kept = e -> !erased.contains(e.id());
         List<FeedbackReceived> fresh = data.events(request.shards(), named).stream().filter(kept).toList();
-        List<Example> holdout = data.events(request.holdoutShards(), named).stream().filter(kept).map(TenantData::example).toList();
+        List<FeedbackReceived> holdoutEvents = data.events(request.holdoutShards(), named).stream().filter(kept).toList();
+        List<Example> holdout = holdoutEvents.stream().map(TenantData::example).toList();
         List<FeedbackReceived> sample = stable.map(this::replaySample).orElse(List.<FeedbackReceived>of()).stream().filter(kept).toList();
         List<FeedbackReceived> replayed = ReplaySample.draw(sample, fresh,
                 (int) Math.round(fresh.size() * settings.replayRatio()), settings.training().seed());
@@ -131,9 +136,22 @@ public final class TrainingJob {
                 candidate = Adapter.create(base, settings.lora(), settings.head(base), List.copyOf(labels), settings.training().seed());
             }
             try (Adapter trained = candidate; Adapter previous = stableAdapter) {
+                Map<String, Long> timings = new LinkedHashMap<>();
+                long phase = System.nanoTime();
+                timings.put("read", Duration.ofNanos(phase - started).toMillis());
                 Trainer.Result result = new Trainer(settings.training(), TrainingListener.NONE).train(trained, train, null);
+                timings.put("train", Duration.ofNanos(System.nanoTime() - phase).toMillis());
+                phase = System.nanoTime();
                 Classifier.Graded candidateGraded = holdout.isEmpty() ? null : new Classifier(trained, 64).grade(holdout);
-                Classifier.Graded stableGraded = previous == null || holdout.isEmpty() ? null : new Classifier(previous, 64).grade(holdout);
+                Classifier.Graded stableGraded = null;
+                if (previous != null && !holdout.isEmpty()) {
+                    Classifier stableClassifier = new Classifier(previous, 64);
+                    stableGraded = stableClassifier.grade(holdout, stableGrades.probabilities(tenant, stable.get().version(),
+                            holdoutEvents.stream().map(FeedbackReceived::id).toList(), holdout.stream().map(Example::text).toList(),
+                            stableClassifier::probabilities));
+                }
+                timings.put("grade", Duration.ofNanos(System.nanoTime() - phase).toMillis());
+                phase = System.nanoTime();
                 Evaluation candidateEval = evaluation(candidateGraded);
                 Evaluation stableEval = stableGraded == null ? null : evaluation(stableGraded);
                 OfflineGate gate = new OfflineGate(settings.gateMargin(), settings.gateAlpha());
@@ -170,11 +188,12 @@ public final class TrainingJob {
                         gateEvent, Map.of(),
                         Duration.ofNanos(System.nanoTime() - started).toMillis(), base.device().toString(), clock.instant());
                 AdapterRepository.Published published = adapters.publish(draft, out);
+                timings.put("publish", Duration.ofNanos(System.nanoTime() - phase).toMillis());
                 LOG.infof("%s v%d published: holdout accuracy %.4f (stable %s), gate %s%s, %d examples in %d ms",
                         tenant, published.manifest().version(), candidateEval.accuracy(), stableEval == null ? "none" : String.format("%.4f", stableEval.accuracy()),
                         gateEvent.passed() ? "passed" : "failed", verdict == null ? "" : String.format(" (only the candidate right %d, only stable %d, p = %.2g)",
                                 verdict.candidateOnly(), verdict.stableOnly(), verdict.pWorse()), train.size(), draft.durationMs());
-                return new Outcome(event(published), false, result.examples(), result.examplesPerSecond(),
+                return new Outcome(event(published, timings), false, result.examples(), result.examplesPerSecond(),
                         retire(tenant, versions, published.manifest()));
             }
         } finally {
@@ -215,6 +234,7 @@ public final class TrainingJob {
 
     /** Deletes an offboarded tenant's adapters ({@link AdapterRepository#forget}); returns the versions it had. */
     public List<Integer> forget(String tenant) {
+        stableGrades.forget(tenant);
         return adapters.forget(tenant);
     }
 
@@ -254,9 +274,14 @@ public final class TrainingJob {
     }
 
     private AdapterPublished event(AdapterRepository.Published published) {
+        return event(published, Map.of());
+    }
+
+    /** @param timings where the job's time went ({@link AdapterPublished#TIMINGS}); empty for a version published again */
+    private AdapterPublished event(AdapterRepository.Published published, Map<String, Long> timings) {
         VersionManifest m = published.manifest();
         return new AdapterPublished(m.tenant(), m.version(), m.parentVersion(), m.baselineVersion(), adapters.uri(m.tenant(), m.version()),
-                m.baseModel(), published.files(), m.trainingRequestId(), m.metrics(), m.gate(), m.createdAt());
+                m.baseModel(), published.files(), m.trainingRequestId(), m.metrics(), m.gate(), timings, m.createdAt());
     }
 
     private Map<String, Object> hyperParameters(Trainer.Result result, int replayed) {

@@ -122,6 +122,9 @@ public class TrainingWorker {
                     .await().indefinitely();
         } catch (IllegalArgumentException | ObjectStore.RefusedException e) {
             deadLetter(record, "its dataset snapshot cannot be read: " + e.getMessage(), List.of());
+            // still an answer to the tenant's request: the stream-processor's next request for it waits for one
+            send(new TrainingFailed(request.requestId(), request.tenant(), TrainingFailed.Kind.REFUSED,
+                    "dead-lettered: its dataset snapshot cannot be read: " + e.getMessage(), List.of(), clock.instant()), request.tenant());
             metrics.done(request.tenant(), "dead-lettered", Duration.ofNanos(System.nanoTime() - started), 0);
             return null;
         }

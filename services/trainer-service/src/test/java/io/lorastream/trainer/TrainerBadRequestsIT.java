@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The packaged trainer against records that can never make a version: each is answered — a dead letter
  * with the reason for what is not a request, {@code training-failed} with the reason and the shards to
- * retry for a request whose data is not there — and the same worker then trains another tenant's good
+ * retry for a request whose data is not there, both for a request whose snapshot cannot be read — and the same worker then trains another tenant's good
  * request. (Before: a traversal key was retried forever as an S3 outage while holding the device; a
  * missing shard was logged and dropped, with no event.)
  */
@@ -110,6 +110,13 @@ class TrainerBadRequestsIT {
                 assertThat(f.reason()).contains("000002.jsonl").contains("missing");
                 assertThat(f.retryShards()).as("the shard that is there goes into the next request").containsExactly(present);
             });
+            // a request whose snapshot cannot be read is answered too: the tenant's next request waits for an answer
+            List<AdapterEvent> answers = await(bootstrap, Topics.ADAPTER_EVENTS, AdapterEvent.class, poisoned::equals, 2, Duration.ofSeconds(120));
+            assertThat(answers).allSatisfy(a -> assertThat(a).isInstanceOfSatisfying(TrainingFailed.class, f -> {
+                assertThat(f.kind()).isEqualTo(TrainingFailed.Kind.REFUSED);
+                assertThat(f.reason()).contains("dataset snapshot cannot be read");
+                assertThat(f.retryShards()).isEmpty();
+            })).extracting(a -> ((TrainingFailed) a).requestId()).containsExactlyInAnyOrder("training:" + poisoned + ":2", "training:" + poisoned + ":3");
             List<AdapterEvent> published = await(bootstrap, Topics.ADAPTER_EVENTS, AdapterEvent.class, good::equals, 1, Duration.ofSeconds(300));
             assertThat(published.get(0)).isInstanceOfSatisfying(AdapterPublished.class, p -> assertThat(p.version()).isEqualTo(1));
             assertThat(trainer.ready()).as("the worker stays ready: nothing it was sent is an outage").isTrue();
