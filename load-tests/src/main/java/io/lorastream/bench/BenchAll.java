@@ -44,6 +44,7 @@ public final class BenchAll implements Callable<Integer> {
         return List.of(
                 Step.bench("engine", quick ? List.of("--train-examples", "800") : List.of()),
                 Step.bench("multi-adapter", quick ? List.of("--adapters", "200", "--batches", "4", "--naive-requests", "40") : List.of()),
+                Step.bench("fused", quick ? List.of("--tenants", "4", "--examples", "100", "--rounds", "1") : List.of()),
                 Step.stack("up"),
                 Step.bench("freshness", quick ? List.of("--quiet-seconds", "45") : List.of()),
                 Step.bench("serving", quick ? List.of("--reloads", "10", "--seconds", "8") : List.of()),

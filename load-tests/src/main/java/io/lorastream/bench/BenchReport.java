@@ -65,6 +65,7 @@ public final class BenchReport implements Callable<Integer> {
     static final Goal FULL_FINETUNE_VS_PYTORCH = Goal.atLeast(1.5);
     static final Goal MIXED_VS_BASE_ONLY = Goal.atLeast(0.95);
     static final Goal MIXED_VS_NAIVE_SWAP = Goal.atLeast(10);
+    static final Goal FUSED_VS_SEQUENTIAL = Goal.atLeast(2);
     static final Goal INGEST_EVENTS_PER_S_BATCHED = Goal.atLeast(50_000);
     static final Goal FEEDBACK_TO_SERVED_P50_S = Goal.atMost(30);
     static final Goal FEEDBACK_TO_SERVED_P90_S = Goal.atMost(45);
@@ -97,6 +98,13 @@ public final class BenchReport implements Callable<Integer> {
             new Measure("multi-adapter", "mixed_vs_base_only", "ratio", j -> j.path("mixed_vs_base_only"), MIXED_VS_BASE_ONLY),
             new Measure("multi-adapter", "mixed_vs_naive_swap", "ratio", j -> j.path("mixed_vs_naive_swap"), MIXED_VS_NAIVE_SWAP),
             new Measure("multi-adapter", "resident_memory_per_adapter", "KiB", j -> j.path("resident_kib_per_adapter"), null),
+            new Measure("fused", "fused_vs_sequential", "ratio", j -> j.path("fused_vs_sequential"), FUSED_VS_SEQUENTIAL),
+            new Measure("fused", "sequential", "s", j -> j.path("sequential_s"), null),
+            new Measure("fused", "fused", "s", j -> j.path("fused_s"), null),
+            new Measure("fused", "train_sequential", "s", j -> j.path("train_sequential_s"), null),
+            new Measure("fused", "train_fused", "s", j -> j.path("train_fused_s"), null),
+            new Measure("fused", "grade_sequential", "s", j -> j.path("grade_sequential_s"), null),
+            new Measure("fused", "grade_fused", "s", j -> j.path("grade_fused_s"), null),
             new Measure("ingest", "events_per_s_batched", "events/s", BenchReport::bestBatchedIngestRate, INGEST_EVENTS_PER_S_BATCHED),
             new Measure("freshness", "feedback_to_served_p50", "s", j -> j.path("p50_s"), FEEDBACK_TO_SERVED_P50_S),
             new Measure("freshness", "feedback_to_served_p90", "s", j -> j.path("p90_s"), FEEDBACK_TO_SERVED_P90_S),

@@ -40,6 +40,7 @@ class BenchAllTest {
                 "status",
                 "bench engine --train-examples 800",
                 "bench multi-adapter --adapters 200 --batches 4 --naive-requests 40",
+                "bench fused --tenants 4 --examples 100 --rounds 1",
                 "up",
                 "bench freshness --quiet-seconds 45",
                 "bench serving --reloads 10 --seconds 8",

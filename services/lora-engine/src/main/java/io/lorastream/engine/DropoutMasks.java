@@ -2,6 +2,8 @@ package io.lorastream.engine;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.norm.Dropout;
 import java.nio.FloatBuffer;
@@ -19,7 +21,7 @@ import java.util.SplittableRandom;
  * of threads. Each element compares 32 random bits with p·2³², so the rate is p to within 2⁻³². On a
  * GPU, torch's dropout.
  */
-public final class DropoutMasks {
+public class DropoutMasks {
     /** No dropout (inference). */
     public static final DropoutMasks NONE = new DropoutMasks(null);
 
@@ -35,6 +37,11 @@ public final class DropoutMasks {
         this.random = random;
     }
 
+    /** For a subclass that draws its masks from other masks ({@link SegmentedDropout}). */
+    DropoutMasks() {
+        this(null);
+    }
+
     /** Dropout on, its masks following {@code seed}. */
     public static DropoutMasks seeded(long seed) {
         return new DropoutMasks(new SplittableRandom(seed));
@@ -45,12 +52,25 @@ public final class DropoutMasks {
         if (random == null || p <= 0) {
             return x;
         }
-        if (!x.getDevice().equals(Device.cpu()) || x.getDataType() != DataType.FLOAT32) {
+        if (!onCpu(x)) {
             return Dropout.dropout(x, (float) p, true).singletonOrThrow();
         }
-        NDArray mask = x.getManager().create(x.getShape(), DataType.FLOAT32); // uninitialised, filled below
+        return x.mul(mask(x.getManager(), x.getShape(), p));
+    }
+
+    /** Whether the masks are drawn here: float32 on the CPU (elsewhere torch's dropout). */
+    static boolean onCpu(NDArray x) {
+        return x.getDevice().equals(Device.cpu()) && x.getDataType() == DataType.FLOAT32;
+    }
+
+    /** The next mask of this shape, from this object's stream: each element 0 or 1/(1 − p). */
+    NDArray mask(NDManager manager, Shape shape, double p) {
+        if (random == null) {
+            throw new IllegalStateException("inference draws no dropout masks");
+        }
+        NDArray mask = manager.create(shape, DataType.FLOAT32); // uninitialised, filled below
         fill(mask, p, random.nextLong());
-        return x.mul(mask);
+        return mask;
     }
 
     private static void fill(NDArray mask, double p, long seed) {

@@ -35,9 +35,16 @@ public final class LoraLinear {
         if (isMerged()) {
             return base;
         }
-        NDArray in = dropout.apply(x, dropoutRate);
+        return base.addi(update(dropout.apply(x, dropoutRate)));                       // (B, T, out)
+    }
+
+    /**
+     * scaling · in·Aᵀ·Bᵀ, the adapter's part of the output for inputs its dropout has already been applied to:
+     * (B, T, in) → (B, T, out). Fused training applies it to its own rows of a batch of many adapters.
+     */
+    NDArray update(NDArray in) {
         NDArray low = Scalars.times(Linear.linear(in, a).singletonOrThrow(), scaling); // (B, T, r): scaled where it is small
-        return base.addi(Linear.linear(low, b).singletonOrThrow());                     // (B, T, out)
+        return Linear.linear(low, b).singletonOrThrow();                                // (B, T, out)
     }
 
     /** ΔW = scaling · B·A, (out, in). */
