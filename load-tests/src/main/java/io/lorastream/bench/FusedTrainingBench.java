@@ -99,6 +99,8 @@ public final class FusedTrainingBench implements Callable<Integer> {
             summary.put("sequential_s", seqTotal / rounds);
             summary.put("fused_s", fusTotal / rounds);
             summary.put("fused_vs_sequential", seqTotal / fusTotal);
+            summary.put("fused_run_steps", fusion.runSteps());
+            summary.put("fused_forwards", fusion.forwards());
             System.out.printf(Locale.ROOT, "%d tenants x %d examples (holdout %d), %d rounds each, seconds per round:%n", tenants, examples, holdout, rounds);
             System.out.printf(Locale.ROOT, "%-8s %12s %12s %8s%n", "phase", "sequential", "fused", "ratio");
             for (String phase : PHASES) {
@@ -109,6 +111,8 @@ public final class FusedTrainingBench implements Callable<Integer> {
                 summary.put(phase + "_fused_s", f);
             }
             System.out.printf(Locale.ROOT, "%-8s %12.2f %12.2f %8.2f%n", "all", seqTotal / rounds, fusTotal / rounds, seqTotal / fusTotal);
+            System.out.printf(Locale.ROOT, "fused: %d tenant steps in %d forwards (%.2f tenants a forward)%n", fusion.runSteps(), fusion.forwards(),
+                    (double) fusion.runSteps() / fusion.forwards());
             System.out.println(new ObjectMapper().writeValueAsString(summary));
         } finally {
             try (var files = Files.walk(out)) {
@@ -148,7 +152,10 @@ public final class FusedTrainingBench implements Callable<Integer> {
     }
 
     /** Every tenant's job at once: one fused training, one mixed grading pass, then each saved. */
-    private static Map<String, Double> fused(BaseModel base, List<Tenant> work, Path out) {
+    /** The last fused run's steps and forwards. */
+    private FusedTrainer.Fusion fusion;
+
+    private Map<String, Double> fused(BaseModel base, List<Tenant> work, Path out) {
         Map<String, Double> seconds = zero();
         long start = System.nanoTime();
         List<Adapter> adapters = new ArrayList<>();
@@ -160,11 +167,13 @@ public final class FusedTrainingBench implements Callable<Integer> {
                 jobs.add(new FusedTrainer.Job(adapter, tenant.train(), null, config(tenant.seed())));
             }
             long created = System.nanoTime();
-            for (FusedTrainer.Outcome outcome : new FusedTrainer().train(jobs)) {
+            FusedTrainer trainer = new FusedTrainer();
+            for (FusedTrainer.Outcome outcome : trainer.train(jobs)) {
                 if (!outcome.ok()) {
                     throw outcome.failure();
                 }
             }
+            fusion = trainer.lastFusion();
             long trained = System.nanoTime();
             List<Adapter> rowAdapters = new ArrayList<>();
             List<String> texts = new ArrayList<>();

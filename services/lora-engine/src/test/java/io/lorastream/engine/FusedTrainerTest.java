@@ -70,7 +70,12 @@ class FusedTrainerTest {
             for (FusedTrainer.Job job : alone) {
                 expected.add(new Trainer(job.config(), TrainingListener.NONE).train(job.adapter(), job.train(), job.eval()));
             }
-            List<FusedTrainer.Outcome> outcomes = new FusedTrainer().train(fused);
+            FusedTrainer trainer = new FusedTrainer(4); // every step in one forward nearly always: rows padded far beyond their own
+            List<FusedTrainer.Outcome> outcomes = trainer.train(fused);
+            FusedTrainer.Fusion fusion = trainer.lastFusion();
+            System.out.printf("%d run steps in %d forwards%n", fusion.runSteps(), fusion.forwards());
+            assertThat(fusion.runSteps()).as("6 + 9 + 6 steps: 48/16 · 2 epochs, 24/8 · 3, ⌈40/16⌉ · 2").isEqualTo(21);
+            assertThat(fusion.forwards()).as("runs did share forwards").isLessThan(fusion.runSteps());
             for (int i = 0; i < alone.size(); i++) {
                 FusedTrainer.Outcome outcome = outcomes.get(i);
                 assertThat(outcome.ok()).as("job %d: %s", i, outcome.failure()).isTrue();
@@ -112,7 +117,7 @@ class FusedTrainerTest {
             for (FusedTrainer.Job job : alone) {
                 new Trainer(job.config(), TrainingListener.NONE).train(job.adapter(), job.train(), job.eval());
             }
-            List<FusedTrainer.Outcome> outcomes = new FusedTrainer().train(fused);
+            List<FusedTrainer.Outcome> outcomes = new FusedTrainer(4).train(fused);
             assertThat(outcomes.get(1).failure()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not one of the adapter's labels [neg, pos]");
             assertThat(outcomes.get(4).failure()).isInstanceOf(IllegalStateException.class).hasMessageContaining("training diverged");
             int[] others = {0, 2, 3};
