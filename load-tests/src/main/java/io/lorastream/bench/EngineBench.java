@@ -73,11 +73,19 @@ public final class EngineBench implements Callable<Integer> {
     @Option(names = "--decoder-rows", hidden = true, description = "where the decoder-forward phase writes the rows for the peer")
     Path decoderRows;
 
-    public static void main(String[] args) {
+    /**
+     * Before DJL loads: every core for a product (unless -Dai.djl.pytorch.num_threads says otherwise), one thread between
+     * products, and no downloads. Each engine benchmark's JVM calls it first.
+     */
+    static void configureTorch() {
         System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads",
                 String.valueOf(Runtime.getRuntime().availableProcessors())));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         System.setProperty("ai.djl.offline", "true");
+    }
+
+    public static void main(String[] args) {
+        configureTorch();
         System.exit(new CommandLine(new EngineBench()).execute(args));
     }
 

@@ -52,10 +52,7 @@ public final class FusedTrainingBench implements Callable<Integer> {
     static final List<String> PHASES = List.of("create", "train", "grade", "save");
 
     public static void main(String[] args) {
-        System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads",
-                String.valueOf(Runtime.getRuntime().availableProcessors())));
-        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        System.setProperty("ai.djl.offline", "true");
+        EngineBench.configureTorch();
         System.exit(new CommandLine(new FusedTrainingBench()).execute(args));
     }
 

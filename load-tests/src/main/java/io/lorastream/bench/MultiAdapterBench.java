@@ -51,10 +51,7 @@ public final class MultiAdapterBench implements Callable<Integer> {
     int naiveRequests;
 
     public static void main(String[] args) {
-        System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads",
-                String.valueOf(Runtime.getRuntime().availableProcessors())));
-        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        System.setProperty("ai.djl.offline", "true");
+        EngineBench.configureTorch();
         System.exit(new CommandLine(new MultiAdapterBench()).execute(args));
     }
 
