@@ -35,11 +35,23 @@ public final class KafkaAccessGrant {
 
     /** {@code sasl.jaas.config} for SCRAM as {@code user}: what a service's {@code KAFKA_SASL_JAAS_CONFIG} holds. */
     public static String scramJaasConfig(String user, String password) {
+        return jaasConfig("org.apache.kafka.common.security.scram.ScramLoginModule", user, password);
+    }
+
+    /**
+     * The settings that log a client in as {@code user} with PLAIN: the operator's, a super user the broker knows from its
+     * own JAAS file (no stored credential, so it works before any SCRAM user exists).
+     */
+    public static Map<String, String> plainLogin(String user, String password) {
+        return Map.of(SaslConfigs.SASL_MECHANISM, "PLAIN",
+                SaslConfigs.SASL_JAAS_CONFIG, jaasConfig("org.apache.kafka.common.security.plain.PlainLoginModule", user, password));
+    }
+
+    private static String jaasConfig(String loginModule, String user, String password) {
         if (password.contains("\"") || password.contains("\\")) {
             throw new IllegalArgumentException("a password for " + user + " must not contain a quote or a backslash (JAAS syntax)");
         }
-        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
-                + password + "\";";
+        return loginModule + " required username=\"" + user + "\" password=\"" + password + "\";";
     }
 
     /**

@@ -138,11 +138,11 @@ public final class SecureKafka implements AutoCloseable {
 
     /** The operator: the super user, who may do anything. */
     public Map<String, Object> operatorConfig() {
-        return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SASL_PLAINTEXT.name,
-                SaslConfigs.SASL_MECHANISM, "PLAIN",
-                SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                        + JaasUtils.KAFKA_PLAIN_ADMIN + "\" password=\"" + JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD + "\";");
+        Map<String, Object> config = new java.util.HashMap<>(KafkaAccessGrant.plainLogin(JaasUtils.KAFKA_PLAIN_ADMIN,
+                JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD));
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        config.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SASL_PLAINTEXT.name);
+        return Map.copyOf(config);
     }
 
     @Override

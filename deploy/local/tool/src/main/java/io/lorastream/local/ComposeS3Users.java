@@ -27,7 +27,7 @@ final class ComposeS3Users {
             }
             LocalTokens.writePrivate(file, "# " + service + "'s own MinIO user in docker-compose; made by ./lorastream up or token\n"
                     + "LORASTREAM_S3_ACCESS_KEY='lorastream-" + service + "'\n"
-                    + "LORASTREAM_S3_SECRET_KEY='" + LocalKafkaCredentials.randomSecret() + "'\n");
+                    + "LORASTREAM_S3_SECRET_KEY='" + LocalTokens.randomSecret() + "'\n");
         }
     }
 }

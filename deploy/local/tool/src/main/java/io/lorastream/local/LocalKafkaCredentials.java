@@ -6,15 +6,12 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
@@ -37,7 +34,6 @@ final class LocalKafkaCredentials {
     static final String OPERATOR = "operator";
     static final String OPERATOR_CONFIG = "operator.properties";
     static final String BROKER_JAAS = "broker-jaas.conf";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path dir;
 
@@ -55,7 +51,7 @@ final class LocalKafkaCredentials {
         for (String user : users) {
             Path file = passwordFile(user);
             if (!Files.exists(file)) {
-                LocalTokens.writePrivate(file, randomSecret());
+                LocalTokens.writePrivate(file, LocalTokens.randomSecret());
             } else {
                 LocalTokens.narrow(file);
             }
@@ -74,9 +70,7 @@ final class LocalKafkaCredentials {
                 + "    org.apache.kafka.common.security.scram.ScramLoginModule required;\n};\n");
         Properties operator = new Properties();
         operator.setProperty(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SecurityProtocol.SASL_PLAINTEXT.name);
-        operator.setProperty(SaslConfigs.SASL_MECHANISM, "PLAIN");
-        operator.setProperty(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                + OPERATOR + "\" password=\"" + operatorPassword + "\";");
+        KafkaAccessGrant.plainLogin(OPERATOR, operatorPassword).forEach(operator::setProperty);
         StringWriter text = new StringWriter();
         operator.store(text, "the local stack's operator (Kafka super user); made by ./lorastream up");
         rewritePrivate(dir.resolve(OPERATOR_CONFIG), text.toString());
@@ -85,14 +79,6 @@ final class LocalKafkaCredentials {
     private static void rewritePrivate(Path file, String text) throws IOException {
         Files.deleteIfExists(file);
         LocalTokens.writePrivate(file, text);
-    }
-
-    /** 32 characters of base64url from 24 random bytes: no quote, backslash or space, so it goes into JAAS, env files and
-     * MinIO as it is. */
-    static String randomSecret() {
-        byte[] secret = new byte[24];
-        RANDOM.nextBytes(secret);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
     String password(String user) throws IOException {

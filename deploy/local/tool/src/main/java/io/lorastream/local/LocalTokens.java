@@ -84,6 +84,18 @@ public final class LocalTokens {
         }
     }
 
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /**
+     * A new password or secret key: 32 characters of base64url from 24 random bytes. No quote, backslash or space, so it
+     * goes into JAAS, env files and MinIO as it is.
+     */
+    static String randomSecret() {
+        byte[] secret = new byte[24];
+        RANDOM.nextBytes(secret);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    }
+
     /** A new file, 0600 from its creation (it must not exist), then its text. */
     static void writePrivate(Path file, String text) throws IOException {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE));
