@@ -78,9 +78,16 @@ final class SimulatedStreamProcessor implements AutoCloseable {
         adapterEvents = driver.createInputTopic(Topics.ADAPTER_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
     }
 
-    /** The topology with the service's defaults and the given tenant policies ({@code lorastream.training-policy.tenants.*}). */
+    /**
+     * The policy defaults of the year measured on 2026-12-05, before the trigger waited for the trainer's answers: this
+     * simulation's trainer runs only some requests, so the others would never be answered.
+     */
+    static final Map<String, String> POLICY_DEFAULTS = Map.of("defaults.min-examples", "200", "defaults.max-wait", "PT60S",
+            "defaults.min-examples-after-wait", "20", "defaults.min-interval", "PT30S", "defaults.answer-timeout", "PT0S");
+
+    /** The topology with the service's settings, {@link #POLICY_DEFAULTS} and the given tenant policies ({@code lorastream.training-policy.tenants.*}). */
     static Topology topology(DatasetStore datasets, Map<String, String> tenantPolicies, StoreMedium stores) {
-        Map<String, String> policies = new java.util.HashMap<>();
+        Map<String, String> policies = new java.util.HashMap<>(POLICY_DEFAULTS);
         tenantPolicies.forEach((key, value) -> policies.put("tenants." + key, value));
         return TopologyProducer.compose(
                 ConfigMappings.load(StreamProcessorConfig.Feedback.class, "lorastream.feedback", Map.of()),
