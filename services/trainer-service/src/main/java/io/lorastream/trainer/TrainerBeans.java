@@ -58,10 +58,12 @@ public class TrainerBeans {
     }
 
     /**
-     * Before the first request: one short throwaway job on made-up examples (train, grade), so that the first tenant's
-     * job does not pay for the engine's first calls — native allocations, kernel choices, the JIT — in its freshness.
+     * One short throwaway job on made-up examples (train, grade), so that the first tenant's job does not pay for the
+     * engine's first calls — native allocations, kernel choices, the JIT — in its freshness. {@link TrainingWorker} runs
+     * it at start on the device's turn: a request redelivered at start must not train beside it (two trainings at once in
+     * one engine corrupt each other's gradients).
      */
-    void warmUp(@Observes StartupEvent start, BaseModel base, TrainerConfig config) {
+    static void warmUp(BaseModel base, TrainerConfig config) {
         long started = System.nanoTime();
         TrainerConfig.Trainer settings = config.trainer();
         TrainingConfig training = settings.training();

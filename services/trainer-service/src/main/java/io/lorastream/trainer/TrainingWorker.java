@@ -12,7 +12,10 @@ import io.lorastream.events.TrainingRequest;
 import io.lorastream.events.TrainingRequested;
 import io.lorastream.store.ObjectStore;
 import io.smallrye.mutiny.Uni;
+import io.lorastream.engine.BaseModel;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import jakarta.enterprise.event.Observes;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -56,6 +59,8 @@ public class TrainingWorker {
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     static final String SERVICE = "trainer-service";
+    /** The warm-up's turn on the device: not a tenant id (they never are empty). */
+    private static final String WARM_UP_TURN = "";
 
     private final TrainingJob job;
     private final MutinyEmitter<AdapterEvent> events;
@@ -73,6 +78,14 @@ public class TrainingWorker {
         this.events = events;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
+    }
+
+    /** Before requests if it can, never beside one: the warm-up takes a turn on the device like a job. */
+    void warmUp(@Observes StartupEvent start, BaseModel base, TrainerConfig config) throws InterruptedException {
+        turns.run(WARM_UP_TURN, () -> {
+            TrainerBeans.warmUp(base, config);
+            return null;
+        });
     }
 
     @Incoming("training-requests")
