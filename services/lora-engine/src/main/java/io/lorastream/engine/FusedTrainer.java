@@ -23,7 +23,7 @@ import java.util.Map;
  * Everything else is each adapter's own, as {@link Trainer} has it for one ({@link TrainingRun}): sample, batches and
  * their order, AdamW state, learning-rate schedule, clipping, best epoch, and dropout masks, drawn from its own seed in
  * its own batch's shape ({@link SegmentedDropout}). So a fused run gives each adapter what {@link Trainer} gives it alone,
- * to float tolerance (the rows are padded to the longest of the step, which changes sums by rounding only). A run with
+ * to float tolerance (a forward pads its rows to its longest batch, which changes sums by rounding only). A run with
  * fewer steps leaves the steps when it is done; a run whose data fails (a label its adapter does not have) or whose loss
  * diverges fails alone and the others go on.
  * <p>
