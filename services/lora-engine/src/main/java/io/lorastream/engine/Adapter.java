@@ -239,8 +239,11 @@ public final class Adapter implements AutoCloseable {
         return layers.stream().flatMap(m -> m.values().stream()).anyMatch(LoraLinear::isMerged);
     }
 
-    /** Every trained tensor by its PEFT name: LoRA A and B of each targeted layer, then the head. */
-    Map<String, NDArray> tensors() {
+    /**
+     * Every trained tensor by its PEFT name: LoRA A and B of each targeted layer, then the head. The adapter's own arrays,
+     * not copies: read them, do not close them.
+     */
+    public Map<String, NDArray> tensors() {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         for (int layer = 0; layer < layers.size(); layer++) {
             for (Map.Entry<Module, LoraLinear> entry : layers.get(layer).entrySet()) {

@@ -1,33 +1,91 @@
 package io.lorastream.trainer;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * One job at a time on the worker's device, and fair turns across tenants: waiting tenants are served
  * round-robin, each tenant's requests in arrival order, so one tenant's backlog delays another tenant's
  * request by at most one of its jobs.
+ * <p>
+ * A turn may carry several tenants ({@link #runTogether}): the tenant whose turn it is takes the next waiting work of up to
+ * {@code maxTogether - 1} other tenants, in the round-robin's order, and those tenants' turns are spent with it. Never two
+ * works of one tenant: each builds on the one before. Whoever waited for a work that another took returns when that turn is
+ * over, with its failure if it failed.
+ *
+ * @param <W> what the threads waiting for the device hand over to be done together
  */
-final class DeviceTurns {
-    private final Map<String, ArrayDeque<Object>> waiting = new LinkedHashMap<>();
+final class DeviceTurns<W> {
+    /** A thread's place in the line; {@code work} null: it runs alone ({@link #run}). */
+    private static final class Ticket<W> {
+        final W work;
+        boolean taken;
+        boolean done;
+        RuntimeException failure;
+
+        Ticket(W work) {
+            this.work = work;
+        }
+    }
+
+    private final Map<String, ArrayDeque<Ticket<W>>> waiting = new LinkedHashMap<>();
     private final ArrayDeque<String> order = new ArrayDeque<>(); // tenants with waiting requests, next first
     private boolean busy;
 
+    /** Runs {@code job} in the tenant's turn, alone. */
     <T> T run(String tenant, Supplier<T> job) throws InterruptedException {
-        Object ticket = new Object();
-        synchronized (this) {
-            ArrayDeque<Object> mine = waiting.computeIfAbsent(tenant, t -> new ArrayDeque<>());
-            if (mine.isEmpty()) {
-                order.addLast(tenant);
+        Ticket<W> ticket = new Ticket<>(null);
+        List<Ticket<W>> turn = await(tenant, ticket, 1);
+        try {
+            return job.get();
+        } finally {
+            release(turn, null);
+        }
+    }
+
+    /**
+     * Does {@code work} in the tenant's turn, with other tenants' waiting works (at most {@code maxTogether} in all): the
+     * thread whose turn it is calls {@code together} with all of them, its own first; every other thread returns once that
+     * call did. A failure of {@code together} is rethrown in each of their threads.
+     */
+    void runTogether(String tenant, W work, int maxTogether, Consumer<List<W>> together) throws InterruptedException {
+        Ticket<W> ticket = new Ticket<>(work);
+        List<Ticket<W>> turn = await(tenant, ticket, maxTogether);
+        if (turn.isEmpty()) {
+            return; // another tenant's turn did it
+        }
+        RuntimeException failure = null;
+        try {
+            together.accept(turn.stream().map(t -> t.work).toList());
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
+        } finally {
+            release(turn, failure);
+        }
+    }
+
+    /**
+     * Waits for the ticket's turn and returns the tickets it carries, the ticket's own first; empty when another turn took the
+     * ticket and is done with it (its failure thrown).
+     */
+    private synchronized List<Ticket<W>> await(String tenant, Ticket<W> ticket, int maxTogether) throws InterruptedException {
+        ArrayDeque<Ticket<W>> mine = waiting.computeIfAbsent(tenant, t -> new ArrayDeque<>());
+        if (mine.isEmpty()) {
+            order.addLast(tenant);
+        }
+        mine.addLast(ticket);
+        try {
+            while (!ticket.taken && (busy || !tenant.equals(order.peekFirst()) || mine.peekFirst() != ticket)) {
+                wait();
             }
-            mine.addLast(ticket);
-            try {
-                while (busy || !tenant.equals(order.peekFirst()) || mine.peekFirst() != ticket) {
-                    wait();
-                }
-            } catch (InterruptedException e) {
+        } catch (InterruptedException e) {
+            if (!ticket.taken) {
                 mine.remove(ticket);
                 if (mine.isEmpty()) {
                     waiting.remove(tenant);
@@ -36,28 +94,68 @@ final class DeviceTurns {
                 notifyAll();
                 throw e;
             }
-            busy = true;
-            mine.pollFirst();
-            order.pollFirst();
-            if (mine.isEmpty()) {
-                waiting.remove(tenant);
-            } else {
-                order.addLast(tenant); // back of the line behind the other tenants
+            Thread.currentThread().interrupt(); // taken: its work is under way; wait below for its end
+        }
+        if (ticket.taken) {
+            boolean interrupted = false;
+            while (!ticket.done) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (ticket.failure != null) {
+                throw ticket.failure;
+            }
+            return List.of();
+        }
+        busy = true;
+        List<Ticket<W>> turn = new ArrayList<>();
+        turn.add(take(tenant));
+        if (ticket.work != null) {
+            for (String other : List.copyOf(order)) {
+                if (turn.size() >= maxTogether) {
+                    break;
+                }
+                Ticket<W> next = waiting.get(other).peekFirst();
+                if (next.work != null) {
+                    turn.add(take(other));
+                }
             }
         }
-        try {
-            return job.get();
-        } finally {
-            synchronized (this) {
-                busy = false;
-                notifyAll();
-            }
+        return turn;
+    }
+
+    /** The tenant's next ticket, now in a turn; the tenant goes to the back of the line if more of its requests wait. */
+    private Ticket<W> take(String tenant) {
+        ArrayDeque<Ticket<W>> its = waiting.get(tenant);
+        Ticket<W> ticket = its.pollFirst();
+        ticket.taken = true;
+        order.remove(tenant);
+        if (its.isEmpty()) {
+            waiting.remove(tenant);
+        } else {
+            order.addLast(tenant); // back of the line behind the other tenants
         }
+        return ticket;
+    }
+
+    private synchronized void release(List<Ticket<W>> turn, RuntimeException failure) {
+        busy = false;
+        for (Ticket<W> t : turn) {
+            t.done = true;
+            t.failure = failure;
+        }
+        notifyAll();
     }
 
     /** Requests of the tenant waiting for the device (not counting one that runs). */
     synchronized int waiting(String tenant) {
-        ArrayDeque<Object> mine = waiting.get(tenant);
+        ArrayDeque<Ticket<W>> mine = waiting.get(tenant);
         return mine == null ? 0 : mine.size();
     }
 }

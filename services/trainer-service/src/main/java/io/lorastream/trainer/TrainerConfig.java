@@ -117,6 +117,31 @@ public interface TrainerConfig {
         @WithDefault("42")
         long seed();
 
+        /**
+         * How many tenants' waiting requests one job may train together ({@link io.lorastream.engine.FusedTrainer}: one
+         * forward and one backward per step over all their batches); each is still graded, gated, published and answered on
+         * its own. Unset: 1 on a CPU, where training together measured no faster on 2 cores and would hold each tenant's
+         * version back until the others' are trained too; 8 on a GPU, where a larger batch costs little more.
+         */
+        Optional<@Min(1) @Max(64) Integer> fuseTenants();
+
+        /** {@link #fuseTenants()}, or its default for the base's device. */
+        default int fuseTenants(BaseModel base) {
+            return fuseTenants().orElse(base.device().isGpu() ? 8 : 1);
+        }
+
+        /**
+         * When tenants train together, their batches of a step share one forward only while the longest is at most this
+         * factor longer than the shortest (padding costs; {@link io.lorastream.engine.FusedTrainer#DEFAULT_MAX_PADDING}).
+         * Unset: 1.1 on a CPU, as measured on 2 cores; 2 on a GPU (not measured here).
+         */
+        Optional<@DecimalMin("1") @DecimalMax("100") Double> fuseMaxPadding();
+
+        /** {@link #fuseMaxPadding()}, or its default for the base's device. */
+        default double fuseMaxPadding(BaseModel base) {
+            return fuseMaxPadding().orElse(base.device().isGpu() ? 2.0 : io.lorastream.engine.FusedTrainer.DEFAULT_MAX_PADDING);
+        }
+
         /** The engine's training settings: these, with its defaults for the rest (weight decay 0.01, 6 % warm-up, clip 1.0). */
         default TrainingConfig training() {
             TrainingConfig defaults = TrainingConfig.defaults();

@@ -43,6 +43,9 @@ import org.jboss.logging.Logger;
  * it has not graded before: {@link StableGrades}), decide the offline gate,
  * publish {@code adapters/{tenant}/v{n}/} with the manifest last, naming the parent and the baseline it used.
  *
+ * <p>{@link #run} does it all; a worker that trains several tenants' adapters together calls its steps: {@link #prepare},
+ * training, {@link #finish}.
+ *
  * <p>Idempotent: a request that already produced a version (its id is in that version's manifest)
  * publishes nothing new and returns the same event, so redelivery after a crash is safe.
  */
@@ -93,13 +96,111 @@ public final class TrainingJob {
      * @param erased the tenant's erased feedback ids: used nowhere — not trained on, not graded on, not replayed, not sampled
      */
     public Outcome run(TrainingRequested request, Map<String, DatasetSnapshot.Shard> named, java.util.Set<String> erased) {
+        try (Prepared prepared = prepare(request, named, erased)) {
+            if (prepared.published() != null) {
+                return prepared.published();
+            }
+            long started = System.nanoTime();
+            Trainer.Result result = new Trainer(settings.training(), TrainingListener.NONE).train(prepared.candidate(), prepared.examples(), null);
+            return finish(prepared, result, Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    /**
+     * A request read and its adapters loaded, ready to train ({@link #candidate()} on {@link #examples()}, with
+     * {@link #training()}); or, when the request produced a version already, that version's outcome
+     * ({@link #published()}). Closing it frees its adapters and its temporary folder.
+     */
+    public static final class Prepared implements AutoCloseable {
+        private final TrainingRequested request;
+        private final Outcome published;
+        private final long started;
+        private final List<VersionManifest> versions;
+        private final Optional<VersionManifest> stable;
+        private final List<FeedbackReceived> fresh;
+        private final List<FeedbackReceived> holdoutEvents;
+        private final List<FeedbackReceived> sample;
+        private final int replayed;
+        private final List<Example> train;
+        private final List<Example> holdout;
+        private final Path work;
+        private Adapter stableAdapter;
+        private Adapter candidate;
+        private Integer parent;
+        private long readMs;
+
+        private Prepared(TrainingRequested request, Outcome published) {
+            this(request, published, 0, List.of(), Optional.empty(), List.of(), List.of(), List.of(), 0, List.of(), List.of(), null);
+        }
+
+        private Prepared(TrainingRequested request, Outcome published, long started, List<VersionManifest> versions,
+                         Optional<VersionManifest> stable, List<FeedbackReceived> fresh, List<FeedbackReceived> holdoutEvents,
+                         List<FeedbackReceived> sample, int replayed, List<Example> train, List<Example> holdout, Path work) {
+            this.request = request;
+            this.published = published;
+            this.started = started;
+            this.versions = versions;
+            this.stable = stable;
+            this.fresh = fresh;
+            this.holdoutEvents = holdoutEvents;
+            this.sample = sample;
+            this.replayed = replayed;
+            this.train = train;
+            this.holdout = holdout;
+            this.work = work;
+        }
+
+        public TrainingRequested request() {
+            return request;
+        }
+
+        /** The outcome of a request that produced a version before (a redelivery): nothing to train. Null otherwise. */
+        public Outcome published() {
+            return published;
+        }
+
+        /** The adapter to train: the stable's copy (warm start) or a fresh one. */
+        public Adapter candidate() {
+            return candidate;
+        }
+
+        /** The new examples, then the replayed ones. */
+        public List<Example> examples() {
+            return train;
+        }
+
+        @Override
+        public void close() {
+            try (Adapter a = candidate; Adapter b = stableAdapter) {
+                candidate = null;
+                stableAdapter = null;
+            } finally {
+                if (work != null) {
+                    deleteRecursively(work);
+                }
+            }
+        }
+    }
+
+    /** What the trainer trains a prepared request with: one adapter alone, or in a {@link io.lorastream.engine.FusedTrainer}. */
+    public io.lorastream.engine.TrainingConfig training() {
+        return settings.training();
+    }
+
+    /**
+     * Reads the request's data and the tenant's stable version, and loads the adapter to train. Nothing is published; a failure
+     * (an S3 outage, fewer than two labels, a missing shard) leaves nothing behind.
+     *
+     * @see #run(TrainingRequested, Map, java.util.Set)
+     */
+    public Prepared prepare(TrainingRequested request, Map<String, DatasetSnapshot.Shard> named, java.util.Set<String> erased) {
         String tenant = request.tenant();
         // one listing per job: a tenant's jobs run one after another (its partition, one worker, one device)
         List<VersionManifest> versions = adapters.versions(tenant);
         Optional<VersionManifest> done = AdapterRepository.byRequest(versions, request.requestId());
         if (done.isPresent()) {
             LOG.infof("%s already produced %s v%d: publishing its event again", request.requestId(), tenant, done.get().version());
-            return new Outcome(event(adapters.published(done.get())), true, 0, 0);
+            return new Prepared(request, new Outcome(event(adapters.published(done.get())), true, 0, 0));
         }
         long started = System.nanoTime();
         Optional<VersionManifest> stable = stable(tenant, versions);
@@ -116,89 +217,103 @@ public final class TrainingJob {
                 fresh.size(), replayed.size(), holdout.size());
 
         TreeSet<String> labels = labels(train, holdout);
-        Path work = tempDir(tenant);
+        Prepared prepared = new Prepared(request, null, started, versions, stable, fresh, holdoutEvents, sample, replayed.size(),
+                train, holdout, tempDir(tenant));
         try {
-            Adapter stableAdapter = null;
-            Adapter candidate;
-            Integer parent = null;
             if (stable.isPresent()) {
-                Path stableDir = adapters.download(stable.get(), work.resolve("stable"));
-                stableAdapter = AdapterFiles.load(stableDir, base);
-                if (stableAdapter.labels().containsAll(labels)) {
-                    candidate = AdapterFiles.load(stableDir, base); // a second copy: this one trains
-                    parent = stable.get().version();
+                Path stableDir = adapters.download(stable.get(), prepared.work.resolve("stable"));
+                prepared.stableAdapter = AdapterFiles.load(stableDir, base);
+                if (prepared.stableAdapter.labels().containsAll(labels)) {
+                    prepared.candidate = AdapterFiles.load(stableDir, base); // a second copy: this one trains
+                    prepared.parent = stable.get().version();
                 } else {
                     LOG.infof("%s: new labels %s beyond the stable v%d's %s: training a fresh adapter", tenant,
-                            labels, stable.get().version(), stableAdapter.labels());
-                    candidate = Adapter.create(base, settings.lora(), settings.head(base), List.copyOf(labels), settings.training().seed());
+                            labels, stable.get().version(), prepared.stableAdapter.labels());
                 }
-            } else {
-                candidate = Adapter.create(base, settings.lora(), settings.head(base), List.copyOf(labels), settings.training().seed());
             }
-            try (Adapter trained = candidate; Adapter previous = stableAdapter) {
-                Map<String, Long> timings = new LinkedHashMap<>();
-                long phase = System.nanoTime();
-                timings.put("read", Duration.ofNanos(phase - started).toMillis());
-                Trainer.Result result = new Trainer(settings.training(), TrainingListener.NONE).train(trained, train, null);
-                timings.put("train", Duration.ofNanos(System.nanoTime() - phase).toMillis());
-                phase = System.nanoTime();
-                Classifier.Graded candidateGraded = holdout.isEmpty() ? null : new Classifier(trained, 64).grade(holdout);
-                Classifier.Graded stableGraded = null;
-                if (previous != null && !holdout.isEmpty()) {
-                    Classifier stableClassifier = new Classifier(previous, 64);
-                    stableGraded = stableClassifier.grade(holdout, stableGrades.probabilities(tenant, stable.get().version(),
-                            holdoutEvents.stream().map(FeedbackReceived::id).toList(), holdout.stream().map(Example::text).toList(),
-                            stableClassifier::probabilities));
-                }
-                timings.put("grade", Duration.ofNanos(System.nanoTime() - phase).toMillis());
-                phase = System.nanoTime();
-                Evaluation candidateEval = evaluation(candidateGraded);
-                Evaluation stableEval = stableGraded == null ? null : evaluation(stableGraded);
-                OfflineGate gate = new OfflineGate(settings.gateMargin(), settings.gateAlpha());
-                OfflineGate.Verdict verdict = stableGraded == null ? null : gate.judge(candidateGraded.correct(), stableGraded.correct());
-                AdapterPublished.Gate gateEvent = gate.event(verdict);
-                Path out = work.resolve("candidate");
-                AdapterFiles.save(trained, out);
-                List<FeedbackReceived> nextSample = ReplaySample.next(sample, fresh, settings.replaySampleExamples());
-                byte[] nextSampleBytes = ReplaySample.encode(nextSample);
-                write(out.resolve(VersionManifest.REPLAY_SAMPLE), nextSampleBytes);
-
-                // another attempt of this request (redelivered in a rebalance while this one ran) may have published it
-                Optional<VersionManifest> meanwhile = AdapterRepository.byRequest(adapters.versions(tenant), request.requestId());
-                if (meanwhile.isPresent()) {
-                    LOG.infof("%s was published as %s v%d by another attempt meanwhile: publishing its event again", request.requestId(),
-                            tenant, meanwhile.get().version());
-                    return new Outcome(event(adapters.published(meanwhile.get())), true, 0, 0);
-                }
-                // the rollout may have rolled the baseline back while this job trained from it (its watch, a replica
-                // that could not load it, an admin): publishing would hand its line on. Its shards go to the next request.
-                OptionalInt stableNow = registry.stable(tenant, versions.stream().mapToInt(VersionManifest::version).max().orElse(0));
-                Integer baseline = stable.map(VersionManifest::version).orElse(null);
-                if (!java.util.Objects.equals(baseline, stableNow.isPresent() ? stableNow.getAsInt() : null)) {
-                    throw new BaselineChanged(tenant + ": stable changed from v" + baseline + " to v"
-                            + (stableNow.isPresent() ? stableNow.getAsInt() : "none") + " while " + request.requestId()
-                            + " trained from it; not published, its shards go to the tenant's next request");
-                }
-                int version = AdapterRepository.nextVersion(versions);
-                VersionManifest draft = new VersionManifest(tenant, version, parent, stable.map(VersionManifest::version).orElse(null),
-                        request.requestId(),
-                        new AdapterPublished.BaseModel(base.id(), base.sha256()), request.shards(), List.of(),
-                        request.holdoutShards(), null, new VersionManifest.ReplaySample(nextSample.size(), Sha256.hex(nextSampleBytes)),
-                        hyperParameters(result, replayed.size()), new AdapterPublished.Metrics(candidateEval, stableEval),
-                        gateEvent, Map.of(),
-                        Duration.ofNanos(System.nanoTime() - started).toMillis(), base.device().toString(), clock.instant());
-                AdapterRepository.Published published = adapters.publish(draft, out);
-                timings.put("publish", Duration.ofNanos(System.nanoTime() - phase).toMillis());
-                LOG.infof("%s v%d published: holdout accuracy %.4f (stable %s), gate %s%s, %d examples in %d ms",
-                        tenant, published.manifest().version(), candidateEval.accuracy(), stableEval == null ? "none" : String.format("%.4f", stableEval.accuracy()),
-                        gateEvent.passed() ? "passed" : "failed", verdict == null ? "" : String.format(" (only the candidate right %d, only stable %d, p = %.2g)",
-                                verdict.candidateOnly(), verdict.stableOnly(), verdict.pWorse()), train.size(), draft.durationMs());
-                return new Outcome(event(published, timings), false, result.examples(), result.examplesPerSecond(),
-                        retire(tenant, versions, published.manifest()));
+            if (prepared.candidate == null) {
+                prepared.candidate = Adapter.create(base, settings.lora(), settings.head(base), List.copyOf(labels), settings.training().seed());
             }
-        } finally {
-            deleteRecursively(work);
+            prepared.readMs = Duration.ofNanos(System.nanoTime() - started).toMillis();
+            return prepared;
+        } catch (RuntimeException e) {
+            prepared.close();
+            throw e;
         }
+    }
+
+    /**
+     * Grades the trained candidate and the stable on the holdout, decides the offline gate and publishes the version (S3 outages
+     * may be retried: it publishes the request's version once).
+     *
+     * @param result   what training the prepared candidate gave
+     * @param training how long it took (with other tenants' adapters when they trained together)
+     */
+    public Outcome finish(Prepared prepared, Trainer.Result result, Duration training) {
+        TrainingRequested request = prepared.request;
+        String tenant = request.tenant();
+        Adapter trained = prepared.candidate;
+        Adapter previous = prepared.stableAdapter;
+        List<Example> holdout = prepared.holdout;
+        Optional<VersionManifest> stable = prepared.stable;
+        Map<String, Long> timings = new LinkedHashMap<>();
+        timings.put("read", prepared.readMs);
+        timings.put("train", training.toMillis());
+        long phase = System.nanoTime();
+        Classifier.Graded candidateGraded = holdout.isEmpty() ? null : new Classifier(trained, 64).grade(holdout);
+        Classifier.Graded stableGraded = null;
+        if (previous != null && !holdout.isEmpty()) {
+            Classifier stableClassifier = new Classifier(previous, 64);
+            stableGraded = stableClassifier.grade(holdout, stableGrades.probabilities(tenant, stable.get().version(),
+                    prepared.holdoutEvents.stream().map(FeedbackReceived::id).toList(), holdout.stream().map(Example::text).toList(),
+                    stableClassifier::probabilities));
+        }
+        timings.put("grade", Duration.ofNanos(System.nanoTime() - phase).toMillis());
+        phase = System.nanoTime();
+        Evaluation candidateEval = evaluation(candidateGraded);
+        Evaluation stableEval = stableGraded == null ? null : evaluation(stableGraded);
+        OfflineGate gate = new OfflineGate(settings.gateMargin(), settings.gateAlpha());
+        OfflineGate.Verdict verdict = stableGraded == null ? null : gate.judge(candidateGraded.correct(), stableGraded.correct());
+        AdapterPublished.Gate gateEvent = gate.event(verdict);
+        Path out = prepared.work.resolve("candidate");
+        AdapterFiles.save(trained, out);
+        List<FeedbackReceived> nextSample = ReplaySample.next(prepared.sample, prepared.fresh, settings.replaySampleExamples());
+        byte[] nextSampleBytes = ReplaySample.encode(nextSample);
+        write(out.resolve(VersionManifest.REPLAY_SAMPLE), nextSampleBytes);
+
+        // another attempt of this request (redelivered in a rebalance while this one ran) may have published it
+        Optional<VersionManifest> meanwhile = AdapterRepository.byRequest(adapters.versions(tenant), request.requestId());
+        if (meanwhile.isPresent()) {
+            LOG.infof("%s was published as %s v%d by another attempt meanwhile: publishing its event again", request.requestId(),
+                    tenant, meanwhile.get().version());
+            return new Outcome(event(adapters.published(meanwhile.get())), true, 0, 0);
+        }
+        // the rollout may have rolled the baseline back while this job trained from it (its watch, a replica
+        // that could not load it, an admin): publishing would hand its line on. Its shards go to the next request.
+        List<VersionManifest> versions = prepared.versions;
+        OptionalInt stableNow = registry.stable(tenant, versions.stream().mapToInt(VersionManifest::version).max().orElse(0));
+        Integer baseline = stable.map(VersionManifest::version).orElse(null);
+        if (!java.util.Objects.equals(baseline, stableNow.isPresent() ? stableNow.getAsInt() : null)) {
+            throw new BaselineChanged(tenant + ": stable changed from v" + baseline + " to v"
+                    + (stableNow.isPresent() ? stableNow.getAsInt() : "none") + " while " + request.requestId()
+                    + " trained from it; not published, its shards go to the tenant's next request");
+        }
+        int version = AdapterRepository.nextVersion(versions);
+        VersionManifest draft = new VersionManifest(tenant, version, prepared.parent, baseline,
+                request.requestId(),
+                new AdapterPublished.BaseModel(base.id(), base.sha256()), request.shards(), List.of(),
+                request.holdoutShards(), null, new VersionManifest.ReplaySample(nextSample.size(), Sha256.hex(nextSampleBytes)),
+                hyperParameters(result, prepared.replayed), new AdapterPublished.Metrics(candidateEval, stableEval),
+                gateEvent, Map.of(),
+                Duration.ofNanos(System.nanoTime() - prepared.started).toMillis(), base.device().toString(), clock.instant());
+        AdapterRepository.Published published = adapters.publish(draft, out);
+        timings.put("publish", Duration.ofNanos(System.nanoTime() - phase).toMillis());
+        LOG.infof("%s v%d published: holdout accuracy %.4f (stable %s), gate %s%s, %d examples in %d ms",
+                tenant, published.manifest().version(), candidateEval.accuracy(), stableEval == null ? "none" : String.format("%.4f", stableEval.accuracy()),
+                gateEvent.passed() ? "passed" : "failed", verdict == null ? "" : String.format(" (only the candidate right %d, only stable %d, p = %.2g)",
+                        verdict.candidateOnly(), verdict.stableOnly(), verdict.pWorse()), prepared.train.size(), draft.durationMs());
+        return new Outcome(event(published, timings), false, result.examples(), result.examplesPerSecond(),
+                retire(tenant, versions, published.manifest()));
     }
 
     /**

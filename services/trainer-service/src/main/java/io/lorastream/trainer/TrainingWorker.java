@@ -13,6 +13,10 @@ import io.lorastream.events.TrainingRequested;
 import io.lorastream.store.ObjectStore;
 import io.smallrye.mutiny.Uni;
 import io.lorastream.engine.BaseModel;
+import io.lorastream.engine.FusedTrainer;
+import io.lorastream.engine.LoraConfig;
+import io.lorastream.engine.Trainer;
+import io.lorastream.engine.TrainingListener;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.event.Observes;
@@ -22,7 +26,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -35,7 +42,9 @@ import org.jboss.logging.Logger;
 /**
  * Consumes {@code training-requests} in the consumer group {@code lorastream-trainer}: more workers share
  * the tenants' partitions. Requests wait on a worker pool for their turn on the device
- * ({@link DeviceTurns}: one job at a time, tenants served round-robin); a request is
+ * ({@link DeviceTurns}: one job at a time, tenants served round-robin). A job takes the next waiting request of up to
+ * {@code fuse-tenants} tenants and trains their adapters together ({@link io.lorastream.engine.FusedTrainer}); each is
+ * still read, graded, gated, published and answered on its own, and fails alone. A request is
  * acknowledged — its offset committed — only after its outcome was acknowledged by Kafka, so a crash
  * redelivers it, and the job's idempotence turns that into the same version once.
  *
@@ -67,14 +76,21 @@ public class TrainingWorker {
     private final MutinyEmitter<DeadLetter> deadLetters;
     private final TrainerMetrics metrics;
     private final Deserializer<TrainingRequest> requests = EventSerde.of(TrainingRequest.class, KafkaSerdes.SOURCE).deserializer();
-    private final DeviceTurns turns = new DeviceTurns();
+    private final DeviceTurns<Waiting> turns = new DeviceTurns<>();
+    /** At most this many tenants' requests train in one job ({@link TrainerConfig.Trainer#fuseTenants()}). */
+    private final int fuseTenants;
+    /** {@link TrainerConfig.Trainer#fuseMaxPadding()}. */
+    private final double fuseMaxPadding;
     private final Clock clock = Clock.systemUTC();
     /** The last failure that was retried, cleared by the next success: readiness shows it. */
     private final AtomicReference<String> lastFailure = new AtomicReference<>();
 
     TrainingWorker(TrainingJob job, @Channel("adapter-events") MutinyEmitter<AdapterEvent> events,
-                   @Channel("training-requests-dlq") MutinyEmitter<DeadLetter> deadLetters, TrainerMetrics metrics) {
+                   @Channel("training-requests-dlq") MutinyEmitter<DeadLetter> deadLetters, TrainerMetrics metrics,
+                   TrainerConfig config, BaseModel base) {
         this.job = job;
+        this.fuseTenants = config.trainer().fuseTenants(base);
+        this.fuseMaxPadding = config.trainer().fuseMaxPadding(base);
         this.events = events;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
@@ -89,7 +105,7 @@ public class TrainingWorker {
     }
 
     @Incoming("training-requests")
-    @Blocking(value = "training-requests", ordered = false) // many wait; DeviceTurns lets one run at a time
+    @Blocking(value = "training-requests", ordered = false) // many wait; DeviceTurns lets one job run at a time
     public void receive(ConsumerRecord<String, byte[]> record) throws InterruptedException {
         TrainingRequest request;
         try {
@@ -113,13 +129,102 @@ public class TrainingWorker {
             return;
         }
         metrics.queued(request.tenant());
-        turns.run(request.tenant(), () -> {
-            TenantData.Resolved resolved = resolve(record, request);
-            if (resolved != null) {
-                train(resolved.request(), resolved.named(), resolved.erased());
+        // the record is acknowledged when this returns: after its answer was sent, in whichever thread's turn trained it
+        turns.runTogether(request.tenant(), new Waiting(record, request), fuseTenants, this::trainTogether);
+    }
+
+    /** A training request waiting for its turn on the device, with the record it came in. */
+    private record Waiting(ConsumerRecord<String, byte[]> record, TrainingRequest request) {}
+
+    /**
+     * One job for the requests of one turn, each of another tenant: each is read and prepared on its own, their adapters
+     * trained together ({@link #train}), then each is graded, published and answered on its own. A request that fails
+     * fails alone, at whichever stage, with its answer.
+     */
+    private void trainTogether(List<Waiting> works) {
+        long started = System.nanoTime();
+        List<TrainingJob.Prepared> ready = new ArrayList<>();
+        try {
+            for (Waiting work : works) {
+                TenantData.Resolved resolved = resolve(work.record(), work.request());
+                if (resolved == null) {
+                    continue;
+                }
+                TrainingRequested request = resolved.request();
+                try {
+                    TrainingJob.Prepared prepared = retried(() -> job.prepare(request, resolved.named(), resolved.erased()));
+                    if (prepared.published() == null) {
+                        ready.add(prepared);
+                    } else {
+                        prepared.close();
+                        answer(request, prepared.published(), started);
+                    }
+                } catch (RuntimeException e) {
+                    answer(request, e, started);
+                }
             }
-            return null;
-        });
+            List<Trained> trained = train(ready);
+            for (int i = 0; i < ready.size(); i++) {
+                TrainingJob.Prepared prepared = ready.get(i);
+                Trained t = trained.get(i);
+                try {
+                    if (t.outcome().failure() != null) {
+                        throw t.outcome().failure();
+                    }
+                    answer(prepared.request(), retried(() -> job.finish(prepared, t.outcome().result(), t.took())), started);
+                } catch (RuntimeException e) {
+                    answer(prepared.request(), e, started);
+                }
+            }
+        } finally {
+            ready.forEach(TrainingJob.Prepared::close);
+        }
+    }
+
+    /** How a prepared request's training went, and how long it took (with the adapters it trained beside). */
+    private record Trained(FusedTrainer.Outcome outcome, Duration took) {}
+
+    /**
+     * Trains the prepared candidates: one alone as {@link Trainer} does, several together in a {@link FusedTrainer} (those
+     * with the same LoRA targets and dropout: a tenant's stable may be from other settings). In order of {@code ready}.
+     */
+    private List<Trained> train(List<TrainingJob.Prepared> ready) {
+        Trained[] trained = new Trained[ready.size()];
+        Map<List<Object>, List<Integer>> fusable = new LinkedHashMap<>();
+        for (int i = 0; i < ready.size(); i++) {
+            LoraConfig lora = ready.get(i).candidate().config();
+            fusable.computeIfAbsent(List.of(lora.targetModules(), lora.loraDropout()), k -> new ArrayList<>()).add(i);
+        }
+        for (List<Integer> group : fusable.values()) {
+            long started = System.nanoTime();
+            List<FusedTrainer.Outcome> outcomes;
+            try {
+                outcomes = group.size() == 1 ? List.of(alone(ready.get(group.get(0)))) : together(group.stream().map(ready::get).toList());
+            } catch (RuntimeException e) { // not one tenant's: all of them fail, with this reason
+                outcomes = group.stream().map(i -> new FusedTrainer.Outcome(null, e)).toList();
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            for (int k = 0; k < group.size(); k++) {
+                trained[group.get(k)] = new Trained(outcomes.get(k), took);
+            }
+        }
+        return List.of(trained);
+    }
+
+    private FusedTrainer.Outcome alone(TrainingJob.Prepared prepared) {
+        return new FusedTrainer.Outcome(new Trainer(job.training(), TrainingListener.NONE).train(prepared.candidate(), prepared.examples(), null), null);
+    }
+
+    private List<FusedTrainer.Outcome> together(List<TrainingJob.Prepared> prepared) {
+        long started = System.nanoTime();
+        FusedTrainer fused = new FusedTrainer(fuseMaxPadding);
+        List<FusedTrainer.Outcome> outcomes = fused.train(prepared.stream()
+                .map(p -> new FusedTrainer.Job(p.candidate(), p.examples(), null, job.training())).toList());
+        FusedTrainer.Fusion fusion = fused.lastFusion();
+        LOG.infof("trained %d tenants together (%s): %d steps in %d forwards, %d ms", prepared.size(),
+                String.join(", ", prepared.stream().map(p -> p.request().tenant()).toList()), fusion.runSteps(), fusion.forwards(),
+                Duration.ofNanos(System.nanoTime() - started).toMillis());
+        return outcomes;
     }
 
     /**
@@ -129,10 +234,7 @@ public class TrainingWorker {
     private TenantData.Resolved resolve(ConsumerRecord<String, byte[]> record, TrainingRequest request) {
         long started = System.nanoTime();
         try {
-            return Uni.createFrom().item(() -> job.resolve(request))
-                    .onFailure(TrainingWorker::retriable).invoke(this::retrying)
-                    .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
-                    .await().indefinitely();
+            return retried(() -> job.resolve(request));
         } catch (IllegalArgumentException | ObjectStore.RefusedException e) {
             deadLetter(record, "its dataset snapshot cannot be read: " + e.getMessage(), List.of());
             // still an answer to the tenant's request: the stream-processor's next request for it waits for one
@@ -143,47 +245,51 @@ public class TrainingWorker {
         }
     }
 
-    private void train(TrainingRequested request, java.util.Map<String, io.lorastream.events.DatasetSnapshot.Shard> named,
-                       java.util.Set<String> erased) {
-        long started = System.nanoTime();
-        AdapterEvent outcome;
-        io.lorastream.events.AdapterRetired retired = null;
+    /** A version: its event, then the versions retention let go. */
+    private void answer(TrainingRequested request, TrainingJob.Outcome done, long started) {
+        send(done.event(), request.tenant());
+        if (done.retired() != null) {
+            send(done.retired(), request.tenant()); // after the version that let them go
+        }
+        lastFailure.set(null);
+        metrics.done(request.tenant(), done.alreadyPublished() ? "republished" : "published", Duration.ofNanos(System.nanoTime() - started),
+                done.examplesPerSecond());
+    }
+
+    /** No version: {@code training-failed} with the reason and the shards the tenant's next request holds again. */
+    private void answer(TrainingRequested request, RuntimeException failure, long started) {
+        TrainingFailed outcome;
         String label;
-        double speed = 0;
-        try {
-            TrainingJob.Outcome done = Uni.createFrom().item(() -> job.run(request, named, erased))
-                    .onFailure(TrainingWorker::retriable).invoke(this::retrying)
-                    .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
-                    .await().indefinitely();
-            outcome = done.event();
-            retired = done.retired();
-            label = done.alreadyPublished() ? "republished" : "published";
-            speed = done.examplesPerSecond();
-        } catch (TenantData.MissingShardException e) {
+        if (failure instanceof TenantData.MissingShardException e) {
             // the shards that are there are good data: the next request holds them again
             outcome = failed(request, TrainingFailed.Kind.REFUSED, e.getMessage(),
                     request.shards().stream().filter(s -> !e.missing().contains(s)).toList());
             label = "refused";
-        } catch (ObjectStore.RefusedException | IllegalArgumentException e) {
+        } else if (failure instanceof ObjectStore.RefusedException || failure instanceof IllegalArgumentException) {
             // fewer than two labels, or S3 refuses a call: later data (a second label) may make these shards trainable
-            outcome = failed(request, TrainingFailed.Kind.REFUSED, e.getMessage(), request.shards());
+            outcome = failed(request, TrainingFailed.Kind.REFUSED, failure.getMessage(), request.shards());
             label = "refused";
-        } catch (TrainingJob.BaselineChanged e) {
-            LOG.info(e.getMessage());
-            outcome = failed(request, TrainingFailed.Kind.FAILED, e.getMessage(), request.shards());
+        } else if (failure instanceof TrainingJob.BaselineChanged) {
+            LOG.info(failure.getMessage());
+            outcome = failed(request, TrainingFailed.Kind.FAILED, failure.getMessage(), request.shards());
             label = "baseline-changed";
-        } catch (RuntimeException bug) {
+        } else {
             // not an outage: retrying would fail again and stop every tenant's training behind it
-            LOG.errorf(bug, "training %s for %s failed", request.requestId(), request.tenant());
-            outcome = failed(request, TrainingFailed.Kind.FAILED, bug.toString(), request.shards());
+            LOG.errorf(failure, "training %s for %s failed", request.requestId(), request.tenant());
+            outcome = failed(request, TrainingFailed.Kind.FAILED, failure.toString(), request.shards());
             label = "failed";
         }
         send(outcome, request.tenant());
-        if (retired != null) {
-            send(retired, request.tenant()); // after the version that let them go
-        }
         lastFailure.set(null);
-        metrics.done(request.tenant(), label, Duration.ofNanos(System.nanoTime() - started), speed);
+        metrics.done(request.tenant(), label, Duration.ofNanos(System.nanoTime() - started), 0);
+    }
+
+    /** {@code call}, retried with backoff through outages (S3, the registry): the same call succeeds once they are over. */
+    private <T> T retried(java.util.function.Supplier<T> call) {
+        return Uni.createFrom().item(call)
+                .onFailure(TrainingWorker::retriable).invoke(this::retrying)
+                .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
+                .await().indefinitely();
     }
 
     /**
@@ -191,10 +297,7 @@ public class TrainingWorker {
      * tenant (its partition's order, its turn), then {@code tenant-offboarded} tells the rollout to forget it.
      */
     private void offboard(TenantOffboarding offboarding) {
-        List<Integer> versions = Uni.createFrom().item(() -> job.forget(offboarding.tenant()))
-                .onFailure(TrainingWorker::retriable).invoke(this::retrying)
-                .onFailure(TrainingWorker::retriable).retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
-                .await().indefinitely();
+        List<Integer> versions = retried(() -> job.forget(offboarding.tenant()));
         LOG.infof("%s offboarded (%s): adapters of %d versions deleted", offboarding.tenant(), offboarding.commandId(), versions.size());
         metrics.forget(offboarding.tenant());
         send(new TenantOffboarded(offboarding.tenant(), offboarding.commandId(), versions, clock.instant()), offboarding.tenant());

@@ -9,14 +9,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DeviceTurnsTest {
 
     /** Waits (polling, no timing assumptions) until the tenant has this many requests waiting. */
-    private static void awaitWaiting(DeviceTurns turns, String tenant, int n) throws InterruptedException {
+    private static void awaitWaiting(DeviceTurns<?> turns, String tenant, int n) throws InterruptedException {
         while (turns.waiting(tenant) != n) {
             Thread.sleep(5);
         }
@@ -24,7 +25,7 @@ class DeviceTurnsTest {
 
     @Test
     void aTenantsBacklogDelaysAnotherTenantByAtMostOneJob() throws Exception {
-        DeviceTurns turns = new DeviceTurns();
+        DeviceTurns<String> turns = new DeviceTurns<>();
         List<String> served = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -51,7 +52,7 @@ class DeviceTurnsTest {
             awaitWaiting(turns, "b", 1);
             release.countDown();
             for (Future<?> job : jobs) {
-                job.get(10, TimeUnit.SECONDS);
+                job.get();
             }
             assertThat(served).containsExactly("a1", "a2", "b1", "a3", "a4", "a5");
         } finally {
@@ -61,7 +62,7 @@ class DeviceTurnsTest {
 
     @Test
     void neverTwoJobsAtOnce() throws Exception {
-        DeviceTurns turns = new DeviceTurns();
+        DeviceTurns<String> turns = new DeviceTurns<>();
         AtomicInteger running = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(6);
@@ -77,10 +78,97 @@ class DeviceTurnsTest {
                 })));
             }
             for (Future<?> job : jobs) {
-                job.get(10, TimeUnit.SECONDS);
+                job.get();
             }
             assertThat(most.get()).isEqualTo(1);
             assertThat(turns.waiting("t0")).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Waiting works of other tenants join the turn, in the round-robin's order, up to the bound; a tenant's second work and a
+     * job that runs alone never do, and the tenants a turn carried go to the back of the line.
+     */
+    @Test
+    void aTurnCarriesTheNextWorkOfOtherTenantsUpToTheBound() throws Exception {
+        DeviceTurns<String> turns = new DeviceTurns<>();
+        List<List<String>> turnsTaken = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            jobs.add(pool.submit(() -> {
+                turns.runTogether("a", "a1", 3, works -> {
+                    turnsTaken.add(works);
+                    try {
+                        release.await(); // holds the device while the others queue up
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                return null;
+            }));
+            while (turnsTaken.isEmpty()) {
+                Thread.sleep(5);
+            }
+            String[][] queued = {{"a", "a2"}, {"a", "a3"}, {"b", "b1"}, {"c", null}, {"d", "d1"}, {"e", "e1"}};
+            for (String[] q : queued) {
+                int before = turns.waiting(q[0]);
+                jobs.add(pool.submit(() -> {
+                    if (q[1] == null) {
+                        return turns.run(q[0], () -> turnsTaken.add(List.of(q[0] + " alone")));
+                    }
+                    turns.runTogether(q[0], q[1], 3, turnsTaken::add);
+                    return null;
+                }));
+                awaitWaiting(turns, q[0], before + 1); // queued in this order
+            }
+            release.countDown();
+            for (Future<?> job : jobs) {
+                job.get();
+            }
+            assertThat(turnsTaken).containsExactly(List.of("a1"), List.of("a2", "b1", "d1"), List.of("c alone"), List.of("e1", "a3"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFailedTurnFailsInEveryThreadItCarried() throws Exception {
+        DeviceTurns<String> turns = new DeviceTurns<>();
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            Future<?> holder = pool.submit(() -> turns.run("x", () -> {
+                holding.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return null;
+            }));
+            holding.await();
+            List<Future<?>> carried = new ArrayList<>();
+            for (String tenant : List.of("a", "b")) {
+                carried.add(pool.submit(() -> {
+                    turns.runTogether(tenant, tenant, 2, works -> {
+                        throw new IllegalStateException("broke on " + works);
+                    });
+                    return null;
+                }));
+                awaitWaiting(turns, tenant, 1);
+            }
+            release.countDown();
+            holder.get();
+            for (Future<?> job : carried) {
+                assertThatThrownBy(job::get).isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOf(IllegalStateException.class).hasMessage("broke on [a, b]");
+            }
+            assertThat(turns.waiting("a") + turns.waiting("b")).isZero();
         } finally {
             pool.shutdownNow();
         }

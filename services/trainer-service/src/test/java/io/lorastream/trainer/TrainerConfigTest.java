@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lorastream.engine.BaseModel;
 import io.lorastream.engine.Family;
+import io.lorastream.engine.FusedTrainer;
 import io.lorastream.engine.LoraConfig;
 import io.lorastream.testing.ConfigMappings;
 import io.smallrye.config.ConfigValidationException;
@@ -35,6 +36,9 @@ class TrainerConfigTest {
         BaseModel base = BaseModel.embedded(ai.djl.Device.cpu());
         try (base) {
             assertThat(trainer(Map.of()).head(base)).isEqualTo(base.defaultHead());
+            assertThat(trainer(Map.of()).fuseTenants(base)).as("one at a time on a CPU unless asked").isEqualTo(1);
+            assertThat(trainer(Map.of("fuse-tenants", "4")).fuseTenants(base)).isEqualTo(4);
+            assertThat(trainer(Map.of()).fuseMaxPadding(base)).isEqualTo(FusedTrainer.DEFAULT_MAX_PADDING);
             assertThat(trainer(Map.of("head", "pooler")).head(base)).isEqualTo(Family.BERT.head("pooler"));
             assertThatThrownBy(() -> trainer(Map.of("head", "score")).head(base))
                     .hasMessageContaining("lorastream.trainer.head=score").hasMessageContaining("[pooler, mean]");
@@ -55,6 +59,8 @@ class TrainerConfigTest {
             keep-versions ; 0    ; lorastream.trainer.keep-versions must be at least 1 (was 0)
             retention-grace ; -PT1H ; lorastream.trainer.retention-grace must not be a negative duration (was PT-1H)
             replay-sample-examples ; 0 ; lorastream.trainer.replay-sample-examples must be at least 1 (was 0)
+            fuse-tenants  ; 65   ; lorastream.trainer.fuse-tenants must be at most 64 (was 65)
+            fuse-max-padding ; 0.5 ; lorastream.trainer.fuse-max-padding must be at least 1 (was 0.5)
             """)
     void aBadSettingIsRefusedNamingKeyAndValue(String key, String value, String message) {
         assertThatThrownBy(() -> trainer(Map.of(key, value))).isInstanceOf(ConfigValidationException.class).hasMessageContaining(message);

@@ -92,7 +92,7 @@ class TrainerCrashIT {
         TestEvents.send(bootstrap, Topics.TRAINING_REQUESTS, TrainingRequested.class, request);
     }
 
-    private static void awaitLog(Path log, String text, Duration within) throws Exception {
+    static void awaitLog(Path log, String text, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         while (!(Files.exists(log) && Files.readString(log).contains(text))) {
             assertThat(System.nanoTime()).as("'" + text + "' in " + log).isLessThan(deadline);
