@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -46,6 +45,28 @@ public final class FusedTrainer {
      * their ratio is how many runs a forward carried on average.
      */
     public record Fusion(long runSteps, long forwards) {}
+
+    /**
+     * By default a step's batches go through one forward together only while the longest is at most this factor longer
+     * than the shortest. On 2 CPU cores the padding cost more than the larger matrix products gained: 1.25 made
+     * training 0.91× as fast as one tenant after another, 1.1 1.00×, 1.0 0.93–1.12× (docs/performance.md). A GPU, where
+     * a larger batch costs little more, would take more.
+     */
+    public static final double DEFAULT_MAX_PADDING = 1.1;
+
+    private final double maxPadding;
+
+    public FusedTrainer() {
+        this(DEFAULT_MAX_PADDING);
+    }
+
+    /** @param maxPadding how much longer than a forward's shortest batch its longest may be (≥ 1) */
+    public FusedTrainer(double maxPadding) {
+        if (!(maxPadding >= 1)) {
+            throw new IllegalArgumentException("maxPadding must be at least 1, got " + maxPadding);
+        }
+        this.maxPadding = maxPadding;
+    }
 
     private long runSteps;
     private long forwards;
@@ -129,28 +150,6 @@ public final class FusedTrainer {
     }
 
     /**
-     * By default a step's batches go through one forward together only while the longest is at most this factor longer
-     * than the shortest. On 2 CPU cores the padding cost more than the larger matrix products gained: 1.25 made
-     * training 0.91× as fast as one tenant after another, 1.1 1.00×, 1.0 0.93–1.12× (docs/performance.md). A GPU, where
-     * a larger batch costs little more, would take more.
-     */
-    public static final double DEFAULT_MAX_PADDING = 1.1;
-
-    private final double maxPadding;
-
-    public FusedTrainer() {
-        this(DEFAULT_MAX_PADDING);
-    }
-
-    /** @param maxPadding how much longer than a forward's shortest batch its longest may be (≥ 1) */
-    public FusedTrainer(double maxPadding) {
-        if (!(maxPadding >= 1)) {
-            throw new IllegalArgumentException("maxPadding must be at least 1, got " + maxPadding);
-        }
-        this.maxPadding = maxPadding;
-    }
-
-    /**
      * One optimisation step of every run, returning each run's mean cross-entropy. The runs' batches go through in groups
      * of similar length ({@link #maxPadding}), each group one forward, one backward, then its runs' AdamW steps: each run
      * is in one group only, so the order of the groups changes nothing.
@@ -202,9 +201,7 @@ public final class FusedTrainer {
                     NDArray own = pooled.computeIfAbsent(adapter.head().pooling(), p -> p.pool(scope, hidden, tokens))
                             .get(new NDIndex(from[k] + ":" + from[k + 1]));                                  // (Bk, H)
                     NDArray logits = adapter.classify(own, runs.get(k).dropout());                           // (Bk, Lk)
-                    int b = from[k + 1] - from[k];
-                    NDArray target = scope.create(batches.get(k).oneHot(), new Shape(b, adapter.labels().size()));
-                    runLosses[k] = Scalars.times(logits.logSoftmax(-1).mul(target).sum(), -1f / b);       // its mean cross-entropy
+                    runLosses[k] = batches.get(k).loss(scope, logits);                                      // its mean cross-entropy
                     total = total == null ? runLosses[k] : total.add(runLosses[k]);
                 }
                 collector.backward(total);

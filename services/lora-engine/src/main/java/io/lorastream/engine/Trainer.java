@@ -3,7 +3,6 @@ package io.lorastream.engine;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,23 +49,22 @@ public final class Trainer {
         try (TrainingRun run = new TrainingRun(adapter, train, eval, config, listener)) {
             while (run.hasNext()) {
                 TrainingRun.Batch batch = run.next();
-                run.stepDone(batch, step(adapter, encoder, run.dropout(), batch.tokens(), batch.oneHot(), run.adamW()));
+                run.stepDone(batch, step(adapter, encoder, run.dropout(), batch, run.adamW()));
             }
             return run.result();
         }
     }
 
     /** One optimisation step; returns the batch's mean cross-entropy. */
-    private double step(Adapter adapter, Backbone encoder, DropoutMasks dropout, TokenBatch tokens, float[] oneHot,
-                        AdamW adamW) {
+    private double step(Adapter adapter, Backbone encoder, DropoutMasks dropout, TrainingRun.Batch batch, AdamW adamW) {
+        TokenBatch tokens = batch.tokens();
         try (NDManager scope = adapter.base().newScope()) {
             float loss;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray logits = config.fullFinetune() // the base is what trains: no LoRA on the way (its B is zero, adds nothing)
                         ? adapter.classify(encoder.pooled(scope, tokens, encoder.baseProjections(), dropout, adapter.head().pooling()), dropout)
                         : adapter.logits(scope, encoder, tokens, dropout);                          // (B, L)
-                NDArray target = scope.create(oneHot, new Shape(tokens.size(), adapter.labels().size()));
-                NDArray lossArray = Scalars.times(logits.logSoftmax(-1).mul(target).sum(), -1f / tokens.size()); // mean cross-entropy
+                NDArray lossArray = batch.loss(scope, logits);
                 collector.backward(lossArray);
                 loss = lossArray.getFloat();
             }

@@ -1,6 +1,7 @@
 package io.lorastream.engine;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -20,6 +21,12 @@ final class TrainingRun implements AutoCloseable {
     record Batch(List<long[]> rows, TokenBatch tokens, float[] oneHot) {
         int size() {
             return rows.size();
+        }
+
+        /** The mean cross-entropy of this batch's logits (B, L) against its targets: the loss each trainer backpropagates. */
+        NDArray loss(NDManager scope, NDArray logits) {
+            NDArray target = scope.create(oneHot, logits.getShape());                     // (B, L)
+            return Scalars.times(logits.logSoftmax(-1).mul(target).sum(), -1f / size());
         }
     }
 
