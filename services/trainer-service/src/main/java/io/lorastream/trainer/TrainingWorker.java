@@ -96,12 +96,27 @@ public class TrainingWorker {
         this.metrics = metrics;
     }
 
-    /** Before requests if it can, never beside one: the warm-up takes a turn on the device like a job. */
-    void warmUp(@Observes StartupEvent start, BaseModel base, TrainerConfig config) throws InterruptedException {
-        turns.run(WARM_UP_TURN, () -> {
-            TrainerBeans.warmUp(base, config);
-            return null;
-        });
+    /**
+     * Before requests if it can, never beside one: the warm-up takes a turn on the device like a job. Not on the start-up
+     * thread: requests are consumed from the start, and with a backlog its turn comes after a job of each waiting tenant;
+     * start-up (HTTP, health) waited for all of them, and the local stack killed a trainer restarted under a backlog of
+     * seven tenants for not listening within 60 s.
+     */
+    void warmUp(@Observes StartupEvent start, BaseModel base, TrainerConfig config) {
+        Thread warmUp = new Thread(() -> {
+            try {
+                turns.run(WARM_UP_TURN, () -> {
+                    TrainerBeans.warmUp(base, config);
+                    return null;
+                });
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "the warm-up failed; jobs run without it: %s", e.getMessage());
+            }
+        }, "trainer-warm-up");
+        warmUp.setDaemon(true); // a stop does not wait for it
+        warmUp.start();
     }
 
     @Incoming("training-requests")
