@@ -101,9 +101,14 @@ public final class TrainingJob {
                 return prepared.published();
             }
             long started = System.nanoTime();
-            Trainer.Result result = new Trainer(settings.training(), TrainingListener.NONE).train(prepared.candidate(), prepared.examples(), null);
+            Trainer.Result result = train(prepared);
             return finish(prepared, result, Duration.ofNanos(System.nanoTime() - started));
         }
+    }
+
+    /** Trains the prepared candidate alone on its examples ({@link #training()}). */
+    public Trainer.Result train(Prepared prepared) {
+        return new Trainer(settings.training(), TrainingListener.NONE).train(prepared.candidate(), prepared.examples(), null);
     }
 
     /**

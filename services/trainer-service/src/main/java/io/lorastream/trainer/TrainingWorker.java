@@ -16,7 +16,6 @@ import io.lorastream.engine.BaseModel;
 import io.lorastream.engine.FusedTrainer;
 import io.lorastream.engine.LoraConfig;
 import io.lorastream.engine.Trainer;
-import io.lorastream.engine.TrainingListener;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.event.Observes;
@@ -227,7 +226,7 @@ public class TrainingWorker {
     }
 
     private FusedTrainer.Outcome alone(TrainingJob.Prepared prepared) {
-        return new FusedTrainer.Outcome(new Trainer(job.training(), TrainingListener.NONE).train(prepared.candidate(), prepared.examples(), null), null);
+        return new FusedTrainer.Outcome(job.train(prepared), null);
     }
 
     private List<FusedTrainer.Outcome> together(List<TrainingJob.Prepared> prepared) {
