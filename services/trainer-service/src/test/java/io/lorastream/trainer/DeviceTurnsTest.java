@@ -173,4 +173,71 @@ class DeviceTurnsTest {
             pool.shutdownNow();
         }
     }
+
+    /** Alone or together, whichever thread asks, every job runs on the one device thread: never on the asking thread. */
+    @Test
+    void everyJobRunsOnTheOneDeviceThread() throws Exception {
+        DeviceTurns<String> turns = new DeviceTurns<>();
+        java.util.Set<Thread> ranOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.Set<Thread> askedFrom = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                String tenant = "t" + (i % 5);
+                boolean alone = i % 3 == 0;
+                jobs.add(pool.submit(() -> {
+                    askedFrom.add(Thread.currentThread());
+                    if (alone) {
+                        return turns.run(tenant, () -> ranOn.add(Thread.currentThread()));
+                    }
+                    turns.runTogether(tenant, tenant, 3, works -> ranOn.add(Thread.currentThread()));
+                    return null;
+                }));
+            }
+            for (Future<?> job : jobs) {
+                job.get();
+            }
+            assertThat(askedFrom).hasSizeGreaterThan(1);
+            assertThat(ranOn).hasSize(1);
+            assertThat(ranOn.iterator().next().getName()).isEqualTo(DeviceTurns.DEVICE_THREAD);
+            assertThat(askedFrom).doesNotContainAnyElementsOf(ranOn);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A caller interrupted while its job runs waits for the job's end (its turn ends with it) and keeps the interrupt. */
+    @Test
+    void anInterruptedCallerWaitsForItsJobAndKeepsTheInterrupt() throws Exception {
+        DeviceTurns<String> turns = new DeviceTurns<>();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<String> callerSaw = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                turns.run("a", () -> {
+                    started.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    finished.set(true);
+                    return null;
+                });
+                callerSaw.set("job finished " + finished.get() + ", interrupted " + Thread.currentThread().isInterrupted());
+            } catch (InterruptedException e) {
+                callerSaw.set("thrown");
+            }
+        });
+        caller.start();
+        started.await();
+        caller.interrupt();
+        release.countDown();
+        caller.join();
+        assertThat(callerSaw.get()).isEqualTo("job finished true, interrupted true");
+        assertThat(turns.run("b", () -> "the next turn")).isEqualTo("the next turn");
+    }
 }
