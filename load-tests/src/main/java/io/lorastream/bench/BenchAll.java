@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./lorastream bench all [--quick]}: every benchmark in turn, then {@link BenchReport}'s table.
  * The engine benchmarks run first, on an idle machine; then the launcher starts the stack for freshness
- * and serving; ingest runs last with only Kafka, S3 and ingest up (the feedback it floods in would keep
+ * and serving; the trainer-service's fused jobs run with only Kafka and S3 under the trainer it starts and stops; ingest runs
+ * last with only Kafka, S3 and ingest up (the feedback it floods in would keep
  * the stream-processor and the trainer busy for minutes); the stack is stopped at the end. Each
  * benchmark's output goes to {@code NAME.txt} in {@code --out}, its JSON summary (the last line) to
  * {@code NAME.json}, and the table to {@code report.tsv}. Every step goes through the launcher, which
@@ -49,6 +50,7 @@ public final class BenchAll implements Callable<Integer> {
                 Step.bench("freshness", quick ? List.of("--quiet-seconds", "45") : List.of()),
                 Step.bench("serving", quick ? List.of("--reloads", "10", "--seconds", "8") : List.of()),
                 Step.stack("stop", "serving", "trainer", "stream-processor"),
+                Step.bench("fused-jobs", quick ? List.of("--tenants", "4", "--examples", "100", "--rounds", "1") : List.of()),
                 Step.bench("ingest", quick ? List.of("--drain-timeout", "0", "--seconds", "5") : List.of("--drain-timeout", "0")),
                 Step.stack("down"));
     }

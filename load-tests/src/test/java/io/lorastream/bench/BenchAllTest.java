@@ -45,6 +45,7 @@ class BenchAllTest {
                 "bench freshness --quiet-seconds 45",
                 "bench serving --reloads 10 --seconds 8",
                 "stop serving trainer stream-processor",
+                "bench fused-jobs --tenants 4 --examples 100 --rounds 1",
                 "bench ingest --drain-timeout 0 --seconds 5",
                 "down");
         assertThat(Files.readString(out.resolve("engine.json"))).contains("\"matmul_gflops\": 123.4");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.lorastream.bench.KafkaClientOptions;
 import io.lorastream.bench.StackClient;
+import io.lorastream.bench.StackLauncher;
 import io.lorastream.bench.demo.PoisonedVersionFault;
 import io.lorastream.events.DeadLetter;
 import io.lorastream.events.EventJson;
@@ -233,13 +234,7 @@ public final class FaultSuite implements Callable<Integer> {
     }
 
     private void launcher(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(launcher.toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
-        }
+        new StackLauncher(launcher).run(args);
     }
 
     /** How often each id occurs in the tenant's sealed shards (training and holdout), once all wanted ids are there or time is up. */
