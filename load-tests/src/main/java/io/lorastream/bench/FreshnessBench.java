@@ -54,9 +54,7 @@ public final class FreshnessBench implements Callable<Integer> {
     @Option(names = "--serving", defaultValue = "http://127.0.0.1:8083") String serving;
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
     @Mixin KafkaClientOptions kafka;
-    @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000") String s3;
-    @Option(names = "--access-key", required = true, description = "the stack's S3 access key (the launcher passes its own)") String accessKey;
-    @Option(names = "--secret-key", required = true) String secretKey;
+    @Mixin S3ClientOptions s3;
     @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/uci-sentiment/amazon.tsv", description = "sentence<TAB>label file") Path data;
     @Option(names = "--batch", defaultValue = "50", description = "examples per request") int batch;
     @Option(names = "--interval-ms", defaultValue = "1000", description = "pause between requests") long intervalMs;
@@ -87,7 +85,7 @@ public final class FreshnessBench implements Callable<Integer> {
         try (StackClient stack = new StackClient(token, kafka.client());
              StackClient.Follower<AdapterEvent> events = stack.follow(Topics.ADAPTER_EVENTS, AdapterEvent.class); // rollout events ride along
              StackClient.Follower<TrainingRequest> requests = stack.follow(Topics.TRAINING_REQUESTS, TrainingRequest.class);
-             MinioClient minio = MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build()) {
+             MinioClient minio = s3.minio()) {
             int next = 0;
             long lastEventNanos = System.nanoTime();
             long lastSendNanos = 0;
@@ -125,9 +123,9 @@ public final class FreshnessBench implements Callable<Integer> {
                     }
                     lastEventNanos = received;
                     List<String> fresh = new ArrayList<>();
-                    JsonNode manifest = json.readTree(read(minio, "adapters/" + tenant + "/v" + event.version() + "/manifest.json"));
+                    JsonNode manifest = json.readTree(read(minio, s3.bucket(), "adapters/" + tenant + "/v" + event.version() + "/manifest.json"));
                     for (JsonNode shard : manifest.path("shards")) {
-                        for (String line : new String(read(minio, shard.asText()), StandardCharsets.UTF_8).split("\n")) {
+                        for (String line : new String(read(minio, s3.bucket(), shard.asText()), StandardCharsets.UTF_8).split("\n")) {
                             String id = json.readTree(line).path("id").asText();
                             if (acceptedAt.containsKey(id) && firstVersion.putIfAbsent(id, event.version()) == null) {
                                 fresh.add(id);
@@ -224,8 +222,8 @@ public final class FreshnessBench implements Callable<Integer> {
         return toServed.isEmpty() ? 1 : 0;
     }
 
-    private static byte[] read(MinioClient minio, String key) throws Exception {
-        try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket("lorastream").object(key).build())) {
+    private static byte[] read(MinioClient minio, String bucket, String key) throws Exception {
+        try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
             return in.readAllBytes();
         }
     }

@@ -10,7 +10,6 @@ import io.lorastream.events.Topics;
 import io.lorastream.events.TrainingFailed;
 import io.lorastream.events.TrainingRequested;
 import io.lorastream.store.ObjectStore;
-import io.minio.MinioClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,10 +65,7 @@ public final class FusedJobsBench implements Callable<Integer> {
     @Option(names = "--trainer-log", required = true, description = "the trainer's log, which the launcher appends to") Path trainerLog;
     @Option(names = "--trainer-metrics", required = true, description = "the trainer's /q/metrics") URI trainerMetrics;
     @Mixin KafkaClientOptions kafka;
-    @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000") String s3;
-    @Option(names = "--access-key", required = true, description = "the stack's S3 access key (the launcher passes its own)") String accessKey;
-    @Option(names = "--secret-key", required = true) String secretKey;
-    @Option(names = "--bucket", defaultValue = "lorastream") String bucket;
+    @Mixin S3ClientOptions s3;
     @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2/train.tsv", description = "sentence<TAB>label")
     Path data;
     @Option(names = "--tenants", defaultValue = "8") int tenants;
@@ -110,8 +106,7 @@ public final class FusedJobsBench implements Callable<Integer> {
         stack.run("stop", "trainer");
         List<Timed> alone = new ArrayList<>();
         List<Timed> fused = new ArrayList<>();
-        MinioClient minio = MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build();
-        try (ObjectStore store = new ObjectStore(minio, bucket); StackClient client = new StackClient("", kafka.client())) {
+        try (ObjectStore store = s3.objectStore(); StackClient client = new StackClient("", kafka.client())) {
             for (int round = 0; round < rounds; round++) {
                 for (int fuse : List.of(1, tenants)) {
                     String way = fuse == 1 ? "alone" : "fused";

@@ -49,9 +49,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8083") String url;
     @Option(names = "--token", required = true, description = "an admin bearer token") String token;
     @Mixin KafkaClientOptions kafka;
-    @Option(names = "--s3", defaultValue = "http://127.0.0.1:9000") String s3;
-    @Option(names = "--access-key", required = true, description = "the stack's S3 access key (the launcher passes its own)") String accessKey;
-    @Option(names = "--secret-key", required = true) String secretKey;
+    @Mixin S3ClientOptions s3;
     @Option(names = "--data", defaultValue = "${sys:lorastream.root:-.}/load-tests/data/sst2/dev.tsv") Path data;
     @Option(names = "--reloads", defaultValue = "30") int reloads;
     @Option(names = "--tenants", defaultValue = "16") int tenants;
@@ -73,7 +71,7 @@ public final class ServingBench implements java.util.concurrent.Callable<Integer
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("bench", "serving");
         try (BaseModel base = BaseModel.embedded(Device.cpu());
-             ObjectStore store = ObjectStore.connect(s3, "us-east-1", accessKey, secretKey, "lorastream");
+             ObjectStore store = s3.objectStore();
              StackClient client = new StackClient(token, kafka.client())) {
             stack = client;
             String run = UUID.randomUUID().toString().substring(0, 6);

@@ -3,6 +3,7 @@ package io.lorastream.bench.faults;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.lorastream.bench.KafkaClientOptions;
+import io.lorastream.bench.S3ClientOptions;
 import io.lorastream.bench.StackClient;
 import io.lorastream.bench.StackLauncher;
 import io.lorastream.bench.demo.PoisonedVersionFault;
@@ -72,9 +73,7 @@ import picocli.CommandLine.Option;
 public final class FaultSuite implements Callable<Integer> {
     @Option(names = "--ingest", required = true) String ingest;
     @Mixin KafkaClientOptions kafka;
-    @Option(names = "--s3", required = true) String s3;
-    @Option(names = "--access-key", required = true) String accessKey;
-    @Option(names = "--secret-key", required = true) String secretKey;
+    @Mixin S3ClientOptions s3;
     @Option(names = "--token", required = true, description = "An admin token") String token;
     @Option(names = "--launcher", required = true, description = "./lorastream, to restart what a fault stopped") Path launcher;
     @Option(names = "--run-dir", required = true, description = "Where the launcher keeps NAME.pid") Path runDir;
@@ -100,7 +99,7 @@ public final class FaultSuite implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Row> rows = new ArrayList<>();
         try (StackClient stack = new StackClient(token, kafka.client());
-             MinioClient minio = MinioClient.builder().endpoint(s3).region("us-east-1").credentials(accessKey, secretKey).build()) {
+             MinioClient minio = s3.minio()) {
             if (only != null && only.contains(4) && !only.contains(3)) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--only: fault 4 needs fault 3 (its tenant)");
             }
