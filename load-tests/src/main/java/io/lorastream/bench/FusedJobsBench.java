@@ -89,7 +89,7 @@ public final class FusedJobsBench implements Callable<Integer> {
     private record Tenant(String name, List<Example> train, List<Example> holdout) {}
 
     /** One way's run: its wall time and its parts, seconds, and how many tenants each job of several trained. */
-    private record Timed(double seconds, Map<String, Double> parts, List<Integer> together) {}
+    record Timed(double seconds, Map<String, Double> parts, List<Integer> together) {}
 
     @Override
     public Integer call() throws Exception {
@@ -177,7 +177,9 @@ public final class FusedJobsBench implements Callable<Integer> {
                 }
                 long from = answeredAt.get(blocker.name());
                 long to = waiting.stream().mapToLong(t -> answeredAt.get(t.name())).max().orElseThrow();
-                return timed((to - from) / 1e9, waiting, published, logSince(logFrom));
+                Map<String, Map<String, Long>> timings = new LinkedHashMap<>();
+                published.forEach((tenant, event) -> timings.put(tenant, event.timingsMs()));
+                return timed((to - from) / 1e9, waiting.stream().map(Tenant::name).toList(), timings, logSince(logFrom));
             }
         } finally {
             stack.run("stop", "trainer");
@@ -188,10 +190,10 @@ public final class FusedJobsBench implements Callable<Integer> {
      * The parts of one way's time: each tenant's read, grade and publish; its training, or its group's once from the log line
      * that names the group; the rest is {@code other}.
      */
-    private static Timed timed(double seconds, List<Tenant> waiting, Map<String, AdapterPublished> published, String log) {
+    static Timed timed(double seconds, List<String> tenants, Map<String, Map<String, Long>> timingsMs, String log) {
         Map<String, Double> parts = new LinkedHashMap<>();
         PARTS.forEach(p -> parts.put(p, 0.0));
-        Set<String> names = new java.util.HashSet<>(waiting.stream().map(Tenant::name).toList());
+        Set<String> names = Set.copyOf(tenants);
         Set<String> trainedTogether = new java.util.HashSet<>();
         List<Integer> together = new ArrayList<>();
         Matcher m = TOGETHER.matcher(log);
@@ -204,10 +206,10 @@ public final class FusedJobsBench implements Callable<Integer> {
             together.add(Integer.parseInt(m.group(1)));
             parts.merge("train", Long.parseLong(m.group(3)) / 1e3, Double::sum);
         }
-        for (Tenant tenant : waiting) {
-            Map<String, Long> ms = published.get(tenant.name()).timingsMs();
+        for (String tenant : tenants) {
+            Map<String, Long> ms = timingsMs.get(tenant);
             for (String phase : AdapterPublished.TIMINGS) {
-                if (!(phase.equals("train") && trainedTogether.contains(tenant.name()))) {
+                if (!(phase.equals("train") && trainedTogether.contains(tenant))) {
                     parts.merge(phase, ms.getOrDefault(phase, 0L) / 1e3, Double::sum);
                 }
             }
