@@ -24,8 +24,8 @@ import java.util.function.Supplier;
  * <p>
  * Every turn's job runs on one thread of its own ({@value #DEVICE_THREAD}), whichever thread's turn it is: the engine's
  * native libraries keep per-thread state (OpenMP thread teams, allocator caches) that a job on a thread new to them pays to
- * build. Measured with the engine alone, 8 jobs of 300 examples each on a new thread against all on one: 36–46 s against
- * 30–35 s (docs/performance.md, Fused training). The callers' threads only wait.
+ * build. Measured with the engine alone, 8 jobs of 300 examples each on a new thread against all on one: 34.7–46.2 s
+ * against 30.4–34.5 s over four runs (docs/performance.md, Fused training). The callers' threads only wait.
  *
  * @param <W> what the threads waiting for the device hand over to be done together
  */
