@@ -153,7 +153,7 @@ public final class FusedJobsBench implements Callable<Integer> {
                     f.get();
                 }
                 Map<String, Long> answeredAt = new LinkedHashMap<>();
-                Map<String, AdapterPublished> published = new LinkedHashMap<>();
+                Map<String, Map<String, Long>> timings = new LinkedHashMap<>(); // each tenant's job phases, from its event
                 Set<String> expected = new java.util.HashSet<>(waiting.stream().map(Tenant::name).toList());
                 expected.add(blocker.name());
                 long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
@@ -171,14 +171,12 @@ public final class FusedJobsBench implements Callable<Integer> {
                             throw new IllegalStateException(record.key() + "'s job failed: " + failed.reason());
                         }
                         if (record.value() instanceof AdapterPublished event && answeredAt.putIfAbsent(record.key(), now) == null) {
-                            published.put(record.key(), event);
+                            timings.put(record.key(), event.timingsMs());
                         }
                     }
                 }
                 long from = answeredAt.get(blocker.name());
                 long to = waiting.stream().mapToLong(t -> answeredAt.get(t.name())).max().orElseThrow();
-                Map<String, Map<String, Long>> timings = new LinkedHashMap<>();
-                published.forEach((tenant, event) -> timings.put(tenant, event.timingsMs()));
                 return timed((to - from) / 1e9, waiting.stream().map(Tenant::name).toList(), timings, logSince(logFrom));
             }
         } finally {
