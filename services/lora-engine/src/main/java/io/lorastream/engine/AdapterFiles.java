@@ -40,6 +40,9 @@ public final class AdapterFiles {
     /** Every file of a saved adapter. */
     public static final List<String> FILES = List.of(CONFIG, WEIGHTS, LORASTREAM);
 
+    /** What PEFT adds to modules_to_save for task_type SEQ_CLS, whatever the model calls its head. */
+    private static final List<String> PEFT_SEQ_CLS_TO_SAVE = List.of("classifier", "score");
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private AdapterFiles() {}
@@ -118,52 +121,91 @@ public final class AdapterFiles {
             }
             List<String> labels = new ArrayList<>();
             ours.path("labels").forEach(label -> labels.add(label.asText()));
-
-            JsonNode peft = JSON.readTree(dir.resolve(CONFIG).toFile());
-            if (!peft.path("peft_type").asText().equals("LORA") || !peft.path("task_type").asText().equals("SEQ_CLS")) {
-                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": peft_type " + peft.path("peft_type").asText()
-                        + " / task_type " + peft.path("task_type").asText() + " (LORA / SEQ_CLS expected)");
-            }
-            if (!peft.path("bias").asText("none").equals("none") || peft.path("fan_in_fan_out").asBoolean(false)
-                    || peft.path("use_dora").asBoolean(false)) {
-                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": bias, fan_in_fan_out and use_dora are not supported");
-            }
-            List<String> targets = new ArrayList<>();
-            peft.path("target_modules").forEach(t -> targets.add(t.asText()));
-            if (peft.path("target_modules").isTextual()) {
-                targets.add(peft.path("target_modules").asText());
-            }
-            List<String> modulesToSave = new ArrayList<>();
-            peft.path("modules_to_save").forEach(m -> modulesToSave.add(m.asText()));
-            Family family = base.config().family();
-            Family.Head head = head(dir, ours, family);
-            if (!modulesToSave.equals(head.modulesToSave())) {
-                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": modules_to_save " + modulesToSave + " (" + head.modulesToSave()
-                        + " expected: the " + head.name() + " head of a " + family + " sequence classifier)");
-            }
-            LoraConfig config = new LoraConfig(peft.path("r").asInt(), peft.path("lora_alpha").asDouble(),
-                    peft.path("lora_dropout").asDouble(), LoraConfig.parseTargets(family, String.join(",", targets), base.config().numLayers()),
-                    peft.path("use_rslora").asBoolean(false), List.of(LoraConfig.CLASSIFIER));
-
-            Map<String, Shape> expected = AdapterTensors.expectedShapes(base, config, head, labels.size());
-            Map<String, FloatTensor> tensors = Safetensors.read(dir.resolve(WEIGHTS), name -> true);
-            Map<String, float[]> values = new LinkedHashMap<>();
-            for (Map.Entry<String, FloatTensor> entry : tensors.entrySet()) {
-                Shape want = expected.get(entry.getKey());
-                if (want == null) {
-                    throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": unexpected tensor " + entry.getKey());
-                }
-                long[] shape = entry.getValue().shape();
-                if (!want.equals(new Shape(shape))) {
-                    throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": " + entry.getKey() + " has shape "
-                            + new Shape(shape) + ", expected " + want);
-                }
-                values.put(entry.getKey(), entry.getValue().data());
-            }
-            return Adapter.fromValues(base, config, head, labels, values);
+            return read(dir, base, head(dir, ours, base.config().family()), labels, false);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot load adapter from " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Reads what PEFT's {@code save_pretrained} wrote for a {@code …ForSequenceClassification} of {@code base}'s family, with
+     * no {@code lorastream_adapter.json}: the family's Hugging Face head, saved in full ({@code modules_to_save}), and the
+     * given labels, one per row of the head's last layer. PEFT records no hash of its base, so only the tensors' shapes
+     * tie the adapter to {@code base}. PEFT adds its own defaults for the task ("classifier", "score") to
+     * {@code modules_to_save}; those are allowed beside the head's names, and the tensors must still be exactly the head's.
+     */
+    public static Adapter loadPeft(Path dir, BaseModel base, List<String> labels) {
+        for (String file : List.of(CONFIG, WEIGHTS)) {
+            if (!Files.isRegularFile(dir.resolve(file))) {
+                throw new IllegalArgumentException(dir + " is not a PEFT adapter: " + file + " is missing");
+            }
+        }
+        try {
+            return read(dir, base, base.config().family().huggingFaceHead(), labels, true);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot load adapter from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** adapter_config.json and adapter_model.safetensors, everything checked before the adapter is built. */
+    private static Adapter read(Path dir, BaseModel base, Family.Head head, List<String> labels, boolean peftDefaultsToSave)
+            throws IOException {
+        JsonNode peft = JSON.readTree(dir.resolve(CONFIG).toFile());
+        if (!peft.path("peft_type").asText().equals("LORA") || !peft.path("task_type").asText().equals("SEQ_CLS")) {
+            throw new IllegalArgumentException(dir.resolve(CONFIG) + ": peft_type " + peft.path("peft_type").asText()
+                    + " / task_type " + peft.path("task_type").asText() + " (LORA / SEQ_CLS expected)");
+        }
+        for (String off : List.of("fan_in_fan_out", "use_dora", "lora_bias")) {
+            if (peft.path(off).asBoolean(false)) {
+                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": " + off + "=true is not supported");
+            }
+        }
+        if (!peft.path("bias").asText("none").equals("none")) {
+            throw new IllegalArgumentException(dir.resolve(CONFIG) + ": bias=" + peft.path("bias").asText() + " is not supported (none)");
+        }
+        for (String perModule : List.of("rank_pattern", "alpha_pattern", "layers_to_transform")) {
+            JsonNode value = peft.path(perModule);
+            if (!value.isMissingNode() && !value.isNull() && !value.isEmpty()) {
+                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": " + perModule + "=" + value
+                        + " is not supported (one rank and alpha for every targeted linear of every block)");
+            }
+        }
+        List<String> targets = new ArrayList<>();
+        peft.path("target_modules").forEach(t -> targets.add(t.asText()));
+        if (peft.path("target_modules").isTextual()) {
+            targets.add(peft.path("target_modules").asText());
+        }
+        List<String> modulesToSave = new ArrayList<>();
+        peft.path("modules_to_save").forEach(m -> modulesToSave.add(m.asText()));
+        Family family = base.config().family();
+        boolean headSaved = peftDefaultsToSave
+                ? modulesToSave.containsAll(head.modulesToSave()) && modulesToSave.stream()
+                        .allMatch(m -> head.modulesToSave().contains(m) || PEFT_SEQ_CLS_TO_SAVE.contains(m))
+                : modulesToSave.equals(head.modulesToSave());
+        if (!headSaved) {
+            throw new IllegalArgumentException(dir.resolve(CONFIG) + ": modules_to_save " + modulesToSave + " (" + head.modulesToSave()
+                    + " expected: the " + head.name() + " head of a " + family + " sequence classifier)");
+        }
+        LoraConfig config = new LoraConfig(peft.path("r").asInt(), peft.path("lora_alpha").asDouble(),
+                peft.path("lora_dropout").asDouble(), LoraConfig.parseTargets(family, String.join(",", targets), base.config().numLayers()),
+                peft.path("use_rslora").asBoolean(false), List.of(LoraConfig.CLASSIFIER));
+
+        Map<String, Shape> expected = AdapterTensors.expectedShapes(base, config, head, labels.size());
+        Map<String, FloatTensor> tensors = Safetensors.read(dir.resolve(WEIGHTS), name -> true);
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (Map.Entry<String, FloatTensor> entry : tensors.entrySet()) {
+            Shape want = expected.get(entry.getKey());
+            if (want == null) {
+                throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": unexpected tensor " + entry.getKey());
+            }
+            long[] shape = entry.getValue().shape();
+            if (!want.equals(new Shape(shape))) {
+                throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": " + entry.getKey() + " has shape "
+                        + new Shape(shape) + ", expected " + want);
+            }
+            values.put(entry.getKey(), entry.getValue().data());
+        }
+        return Adapter.fromValues(base, config, head, labels, values);
     }
 
     /**
