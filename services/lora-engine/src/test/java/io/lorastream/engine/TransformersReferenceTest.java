@@ -24,7 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * PEFT computed on the engine's test checkpoints, and two adapters PEFT saved (src/test/python/transformers_fixtures.py,
  * whose header says how; the versions are in each expected.json). Within 1e-4: the token ids, the base's last hidden
  * states batched with right padding, the pooled hidden state of each text alone, and each PEFT adapter's logits batched
- * and alone, loaded by {@link AdapterFiles#loadPeft}, merged, saved by us and reloaded, and in a mixed batch.
+ * and alone, loaded by {@link AdapterFiles#loadPeft}, merged, saved by us and reloaded, and in a mixed batch. The copies
+ * we save stay in target/peft-reads-ours/, where src/test/python/peft_reads_ours.py checks the other direction: PEFT
+ * loads our files over transformers' model and gives the same logits.
  */
 class TransformersReferenceTest {
     static final double TOLERANCE = 1e-4;
@@ -107,7 +109,9 @@ class TransformersReferenceTest {
 
     @ParameterizedTest
     @MethodSource("checkpoints")
-    void peftAdaptersGiveTransformersLogitsLoadedMergedAndReloaded(String name, @TempDir Path saved) throws Exception {
+    void peftAdaptersGiveTransformersLogitsLoadedMergedAndReloaded(String name) throws Exception {
+        // kept under target/ so that src/test/python/peft_reads_ours.py can load our copies with PEFT
+        Path saved = Path.of("target", "peft-reads-ours", name);
         Path dir = checkpoint(name);
         JsonNode expected = expected(dir);
         TokenBatch batch = DecoderReferenceTest.batch(expected);
