@@ -15,6 +15,10 @@
 #                   and the family's sequence-classification head in modules_to_save, random as well
 #   head/           the same head, with PEFT's default initialisation of LoRA (lora_B zero): its logits are the
 #                   base's own, read through the head
+#   lora-gradients.safetensors
+#                   one training step's gradients of the lora adapter, under the names PEFT saves the tensors by:
+#                   transformers' own loss (labels given, mean cross-entropy) on the padded batch, no dropout;
+#                   expected.json has the labels and the loss
 #
 # Needs python3 with torch, transformers 5, peft and tokenizers (pip install torch transformers peft tokenizers;
 # the CPU build of torch is enough). No network: everything is read from the checkpoint directories.
@@ -29,6 +33,8 @@ import tokenizers
 import torch
 import transformers
 from peft import LoraConfig, get_peft_model
+from peft.utils import get_peft_model_state_dict
+from safetensors.torch import save_file
 from transformers import AutoConfig, AutoModelForSequenceClassification
 
 TEXTS = ["the film is fine", "a long and winding text about the thing , in the end", "in fin", "ok"]
@@ -92,6 +98,18 @@ def logits(model, ids, batch, mask):
     return together.tolist(), [row.tolist() for row in alone]
 
 
+def gradients(model, batch, mask, labels, path):
+    """One backward of transformers' own loss through the PEFT model; the gradients under PEFT's saved names."""
+    targets = torch.arange(batch.shape[0]) % labels
+    model.zero_grad()
+    loss = model(input_ids=batch, attention_mask=mask, labels=targets).loss
+    loss.backward()
+    trained = {name: parameter.grad.detach().clone() for name, parameter in model.named_parameters() if parameter.requires_grad}
+    save_file({name: grad.contiguous() for name, grad in get_peft_model_state_dict(model, state_dict=trained).items()}, path)
+    model.zero_grad()
+    return {"labels": targets.tolist(), "loss": loss.item()}
+
+
 def write(resources, checkpoint, targets, head, labels, seed):
     source = os.path.join(resources, checkpoint)
     out = os.path.join(source, "transformers")
@@ -133,6 +151,8 @@ def write(resources, checkpoint, targets, head, labels, seed):
         os.remove(os.path.join(out, name, "README.md"))  # PEFT's model card: nothing the engine reads
         together, each = logits(model, ids, batch, mask)
         expected["adapters"][name] = {"logits": together, "logits_each_alone": each}
+        if nonzero:
+            expected["training"] = gradients(model, batch, mask, labels, os.path.join(out, "lora-gradients.safetensors"))
         print(json.dumps({"checkpoint": checkpoint, "adapter": name, "logits0": together[0],
                           "files": sorted(os.listdir(os.path.join(out, name)))}), flush=True)
     with open(os.path.join(out, "expected.json"), "w") as f:

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,7 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * PEFT computed on the engine's test checkpoints, and two adapters PEFT saved (src/test/python/transformers_fixtures.py,
  * whose header says how; the versions are in each expected.json). Within 1e-4: the token ids, the base's last hidden
  * states batched with right padding, the pooled hidden state of each text alone, and each PEFT adapter's logits batched
- * and alone, loaded by {@link AdapterFiles#loadPeft}, merged, saved by us and reloaded, and in a mixed batch. The copies
+ * and alone, loaded by {@link AdapterFiles#loadPeft}, merged, saved by us and reloaded, and in a mixed batch; one training
+ * step's loss and the gradient of every trained tensor, against transformers' loss backpropagated through PEFT. The copies
  * we save stay in target/peft-reads-ours/, where src/test/python/peft_reads_ours.py checks the other direction: PEFT
  * loads our files over transformers' model and gives the same logits.
  */
@@ -62,6 +67,12 @@ class TransformersReferenceTest {
 
     static TokenBatch alone(JsonNode expected, int row) {
         return TokenBatch.pad(List.of(DecoderReferenceTest.longs(expected.path("input_ids").get(row))));
+    }
+
+    static List<long[]> rows(JsonNode expected) {
+        List<long[]> rows = new ArrayList<>();
+        expected.path("input_ids").forEach(ids -> rows.add(DecoderReferenceTest.longs(ids)));
+        return rows;
     }
 
     static List<String> texts(JsonNode expected) {
@@ -142,6 +153,47 @@ class TransformersReferenceTest {
                     }
                 }
             }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("checkpoints")
+    void aTrainingStepsLossAndGradientsAreTransformersAndPefts(String name) throws Exception {
+        Path dir = checkpoint(name);
+        JsonNode expected = expected(dir);
+        JsonNode training = expected.path("training");
+        TokenBatch batch = DecoderReferenceTest.batch(expected);
+        Map<String, FloatTensor> reference = Safetensors.read(dir.resolve("transformers/lora-gradients.safetensors"), n -> true);
+        try (BaseModel base = BaseModel.fromDirectory(dir, Device.cpu(), 64);
+             Adapter adapter = AdapterFiles.loadPeft(dir.resolve("transformers/lora"), base,
+                     labels(expected.path("adapters").path("lora").path("logits").get(0)));
+             NDManager scope = base.newScope()) {
+            int labels = adapter.labels().size();
+            float[] oneHot = new float[batch.size() * labels];
+            for (int row = 0; row < batch.size(); row++) {
+                oneHot[row * labels + training.path("labels").get(row).asInt()] = 1f;
+            }
+            Map<String, NDArray> trained = adapter.tensors();
+            assertThat(trained.keySet()).as("the trained tensors, by PEFT's names").isEqualTo(reference.keySet());
+            trained.values().forEach(p -> p.setRequiresGradient(true));
+            float loss;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray logits = adapter.logits(scope, base.backbone(), batch, DropoutMasks.NONE);             // (B, L)
+                NDArray lossArray = new TrainingRun.Batch(rows(expected), batch, oneHot).loss(scope, logits);
+                collector.backward(lossArray);
+                loss = lossArray.getFloat();
+            }
+            double worst = 0;
+            for (Map.Entry<String, NDArray> entry : trained.entrySet()) {
+                float[] ours = entry.getValue().getGradient().toFloatArray();
+                double diff = OnnxRuntimeReferenceTest.maxAbsDiff(ours, reference.get(entry.getKey()).data());
+                worst = Math.max(worst, diff);
+                assertThat(diff).as("gradient of %s", entry.getKey()).isLessThan(TOLERANCE);
+            }
+            trained.values().forEach(p -> p.setRequiresGradient(false));
+            System.out.printf("%s: loss %.6f (transformers %.6f), max |gradient - PEFT's| %.2e over %d tensors%n", name, loss,
+                    training.path("loss").asDouble(), worst, trained.size());
+            assertThat(Math.abs(loss - training.path("loss").asDouble())).as("mean cross-entropy").isLessThan(TOLERANCE);
         }
     }
 
