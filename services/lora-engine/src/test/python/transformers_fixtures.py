@@ -9,8 +9,9 @@
 #
 # For each checkpoint it writes <checkpoint>/transformers/:
 #   expected.json   versions; the texts; the token ids the tokenizers library gives each text; the right-padded batch;
-#                   the bare base's last hidden states (batched); the pooled hidden state each text alone; and, for each
-#                   adapter below, its logits batched and each text alone
+#                   the bare base's last hidden states (batched); the pooled hidden state each text alone; for each
+#                   adapter below, its logits batched and each text alone; and the modules PEFT gives LoRA for
+#                   target_modules="all-linear" with the family's head in modules_to_save (or PEFT's error)
 #   lora/           a PEFT adapter (save_pretrained) with random non-zero lora_A and lora_B on the family's linears
 #                   and the family's sequence-classification head in modules_to_save, random as well
 #   head/           the same head, with PEFT's default initialisation of LoRA (lora_B zero): its logits are the
@@ -110,6 +111,16 @@ def gradients(model, batch, mask, labels, path):
     return {"labels": targets.tolist(), "loss": loss.item()}
 
 
+def all_linear(model, head):
+    """The modules PEFT's own "all-linear" resolves to on this model, by name inside the model; or PEFT's error."""
+    try:
+        wrapped = get_peft_model(model, LoraConfig(task_type="SEQ_CLS", r=4, target_modules="all-linear", modules_to_save=head))
+    except Exception as e:  # recorded, not hidden: the test reads it
+        return {"error": f"{type(e).__name__}: {e}"}
+    prefix = "base_model.model."
+    return {"modules": sorted({name[len(prefix):name.index(".lora_A")] for name, _ in wrapped.named_parameters() if ".lora_A." in name})}
+
+
 def write(resources, checkpoint, targets, head, labels, seed):
     source = os.path.join(resources, checkpoint)
     out = os.path.join(source, "transformers")
@@ -145,6 +156,7 @@ def write(resources, checkpoint, targets, head, labels, seed):
         "pooled": pooled(hidden, mask, decoder).tolist(), "pooled_each_alone": [row.tolist() for row in alone],
         "adapters": {},
     }
+    expected["all_linear"] = all_linear(fresh(), head)
     for name, nonzero in (("lora", True), ("head", False)):
         model = adapter(fresh(), targets, head, nonzero, seed + 1)
         model.save_pretrained(os.path.join(out, name))

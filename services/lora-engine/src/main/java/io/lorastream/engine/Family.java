@@ -149,7 +149,8 @@ public enum Family {
     /**
      * PEFT's matching rule: a target matches a module whose name equals it or ends with "." + target, so
      * BERT's "output.dense" selects both the attention output and the block output. "all-linear" selects
-     * every linear of a block (PEFT leaves out only the output layer, which these bases do not have).
+     * every linear of every block: what PEFT resolves it to on the family's sequence classifier when the head is saved in
+     * full, as our adapters save it (checked against PEFT in TransformersReferenceTest).
      */
     public Set<Module> matching(String target, int layers) {
         String t = target.trim();

@@ -198,6 +198,27 @@ class TransformersReferenceTest {
     }
 
     @ParameterizedTest
+    @MethodSource("checkpoints")
+    void allLinearIsTheModulesPeftResolvesItToWithTheHeadSavedInFull(String name) throws Exception {
+        Path dir = checkpoint(name);
+        JsonNode peft = expected(dir).path("all_linear");
+        assertThat(peft.path("error").isMissingNode()).as("PEFT's own error: %s", peft.path("error").asText()).isTrue();
+        List<String> theirs = new ArrayList<>();
+        peft.path("modules").forEach(m -> theirs.add(m.asText()));
+        try (BaseModel base = BaseModel.fromDirectory(dir, Device.cpu(), 64)) {
+            Family family = base.config().family();
+            int layers = base.config().numLayers();
+            List<String> ours = new ArrayList<>();
+            for (Module module : LoraConfig.parseTargets(family, "all-linear", layers)) {
+                for (int layer = 0; layer < layers; layer++) {
+                    ours.add(family.checkpointPrefix() + family.moduleName(module, layer));
+                }
+            }
+            assertThat(ours).containsExactlyInAnyOrderElementsOf(theirs);
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"encoders/roberta", "decoders/qwen2-f16"})
     void aMixedBatchOfPeftAdaptersGivesEachOnesTransformersProbabilities(String name) throws Exception {
         Path dir = checkpoint(name);
