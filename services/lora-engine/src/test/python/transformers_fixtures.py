@@ -21,9 +21,16 @@
 #                   transformers' own loss (labels given, mean cross-entropy) on the padded batch, no dropout;
 #                   expected.json has the labels and the loss
 #
+# And src/test/resources/tokenizers/<kind>/{tokenizer.json, expected.json}: tokenizers trained here with the
+# tokenizers library on SST-2's training sentences (load-tests/data/sst2), the kinds the families ship: BERT's
+# WordPiece ([CLS] … [SEP], lower-cased), RoBERTa's byte-level BPE (<s> … </s>), Llama's byte-level BPE with a BOS
+# (<s> …) and Qwen2's with none; with the ids the library gives SST-2's dev sentences and some awkward texts,
+# truncated at 64 tokens as the engine's tests load bases.
+#
 # Needs python3 with torch, transformers 5, peft and tokenizers (pip install torch transformers peft tokenizers;
 # the CPU build of torch is enough). No network: everything is read from the checkpoint directories.
-# Usage: python3 transformers_fixtures.py RESOURCES_DIR   (src/test/resources of the lora-engine module)
+# Usage: python3 transformers_fixtures.py RESOURCES_DIR SST2_DIR
+#   (src/test/resources of the lora-engine module, and load-tests/data/sst2)
 # Deterministic for given versions (seeded); about 200 KB in all. Every logit and hidden state is computed in f32.
 import json
 import os
@@ -32,6 +39,7 @@ import sys
 import peft
 import tokenizers
 import torch
+from tokenizers import decoders, models, normalizers, pre_tokenizers, processors, trainers
 import transformers
 from peft import LoraConfig, get_peft_model
 from peft.utils import get_peft_model_state_dict
@@ -171,8 +179,64 @@ def write(resources, checkpoint, targets, head, labels, seed):
         json.dump(expected, f)
 
 
+AWKWARD = ["", "   ", "naïve café — déjà vu", "東京 の 映画 🎬🍿", "tab\there\nand a new line", "UPPER lower MiXeD",
+           "word " * 100, "don't, won't; can't: (maybe) [sic] {x} 1,234.56 $7 #hash @at"]
+
+
+def sentences(path):
+    with open(path, encoding="utf-8") as f:
+        next(f)  # header
+        return [line.split("\t")[0] for line in f if line.strip()]
+
+
+def byte_level_bpe(corpus, specials):
+    tokenizer = tokenizers.Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    tokenizer.train_from_iterator(corpus, trainers.BpeTrainer(vocab_size=1000, special_tokens=specials,
+                                                              initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    return tokenizer
+
+
+def wordpiece(corpus):
+    tokenizer = tokenizers.Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.decoder = decoders.WordPiece()
+    tokenizer.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=1000,
+                                                                    special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
+    return tokenizer
+
+
+def template(tokenizer, single, specials):
+    return processors.TemplateProcessing(single=single, special_tokens=[(t, tokenizer.token_to_id(t)) for t in specials])
+
+
+def write_tokenizers(resources, sst2):
+    corpus = sentences(os.path.join(sst2, "train.tsv"))[:20000]
+    texts = sentences(os.path.join(sst2, "dev.tsv"))[:200] + AWKWARD
+    bert = wordpiece(corpus)
+    bert.post_processor = template(bert, "[CLS] $A [SEP]", ["[CLS]", "[SEP]"])
+    roberta = byte_level_bpe(corpus, ["<s>", "<pad>", "</s>", "<unk>"])
+    roberta.post_processor = processors.RobertaProcessing(("</s>", roberta.token_to_id("</s>")), ("<s>", roberta.token_to_id("<s>")))
+    llama = byte_level_bpe(corpus, ["<s>", "<pad>", "</s>", "<unk>"])
+    llama.post_processor = template(llama, "<s> $A", ["<s>"])
+    qwen2 = byte_level_bpe(corpus, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
+    qwen2.post_processor = processors.ByteLevel(trim_offsets=False)
+    for kind, tokenizer in (("wordpiece-bert", bert), ("bpe-roberta", roberta), ("bpe-llama", llama), ("bpe-qwen2", qwen2)):
+        out = os.path.join(resources, "tokenizers", kind)
+        os.makedirs(out, exist_ok=True)
+        tokenizer.save(os.path.join(out, "tokenizer.json"))
+        tokenizer.enable_truncation(64)
+        ids = [encoding.ids for encoding in tokenizer.encode_batch(texts)]
+        with open(os.path.join(out, "expected.json"), "w") as f:
+            json.dump({"versions": {"tokenizers": tokenizers.__version__}, "max_length": 64, "texts": texts, "input_ids": ids}, f)
+        print(json.dumps({"tokenizer": kind, "vocab": tokenizer.get_vocab_size(), "first": ids[0], "longest": max(map(len, ids))}))
+
+
 def main():
     resources = sys.argv[1]
+    write_tokenizers(resources, sys.argv[2])
     torch.manual_seed(20261206)
     for seed, (checkpoint, (targets, head, labels)) in enumerate(CHECKPOINTS.items()):
         write(resources, checkpoint, targets, head, labels, 100 * seed)

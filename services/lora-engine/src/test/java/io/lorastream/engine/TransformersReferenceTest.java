@@ -244,6 +244,36 @@ class TransformersReferenceTest {
         }
     }
 
+    /**
+     * Tokenizers trained with the tokenizers library (WordPiece, and byte-level BPE with RoBERTa's, Llama's and Qwen2's
+     * special tokens), each put into a checkpoint of its family in place of the test tokenizer: the engine's ids for 200
+     * SST-2 sentences and some awkward texts (empty, accents, CJK and emoji, control characters, one over 64 tokens) are
+     * the library's, truncation and special tokens included.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"wordpiece-bert:encoders/bert", "bpe-roberta:encoders/roberta", "bpe-llama:decoders/llama",
+            "bpe-qwen2:decoders/qwen2-f16"})
+    void trainedTokenizersGiveTheLibrarysIds(String kindAndCheckpoint, @TempDir Path tmp) throws Exception {
+        String[] parts = kindAndCheckpoint.split(":");
+        Path tokenizer = Path.of(getClass().getResource("/tokenizers/" + parts[0] + "/tokenizer.json").toURI()).getParent();
+        Path checkpoint = checkpoint(parts[1]);
+        try (var files = Files.list(checkpoint)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, tmp.resolve(file.getFileName()));
+            }
+        }
+        Files.copy(tokenizer.resolve("tokenizer.json"), tmp.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        JsonNode expected = DecoderReferenceTest.JSON.readTree(tokenizer.resolve("expected.json").toFile());
+        List<String> texts = texts(expected);
+        try (BaseModel base = BaseModel.fromDirectory(tmp, Device.cpu(), expected.path("max_length").asInt())) {
+            List<long[]> ours = base.encode(texts);
+            for (int row = 0; row < texts.size(); row++) {
+                assertThat(ours.get(row)).as("%s: %s", parts[0], texts.get(row))
+                        .containsExactly(DecoderReferenceTest.longs(expected.path("input_ids").get(row)));
+            }
+        }
+    }
+
     @Test
     void aPeftAdapterWithoutTheFamilysHeadOrWithPerModuleRanksIsRefusedByName(@TempDir Path tmp) throws Exception {
         Path dir = checkpoint("encoders/distilbert");
