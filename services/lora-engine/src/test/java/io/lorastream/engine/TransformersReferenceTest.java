@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -287,7 +286,7 @@ class TransformersReferenceTest {
                 Files.copy(source.resolve(AdapterFiles.WEIGHTS), edited.resolve(AdapterFiles.WEIGHTS));
                 ObjectNode config = (ObjectNode) DecoderReferenceTest.JSON.readTree(source.resolve(AdapterFiles.CONFIG).toFile());
                 config.set(change[0], DecoderReferenceTest.JSON.readTree(change[1]));
-                new ObjectMapper().writeValue(edited.resolve(AdapterFiles.CONFIG).toFile(), config);
+                DecoderReferenceTest.JSON.writeValue(edited.resolve(AdapterFiles.CONFIG).toFile(), config);
                 assertThatThrownBy(() -> AdapterFiles.loadPeft(edited, base, List.of("a", "b"))).as(change[0])
                         .hasMessageContaining(change[2]);
             }
